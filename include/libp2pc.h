@@ -1,0 +1,381 @@
+/*
+ * libp2pc.h — the C interface of libp2pc.
+ *
+ * libp2pc is the networking core of an Ethereum consensus node, written in Go
+ * and shipped as a C library (libp2pc.so / libp2pc.a). A node made with it has
+ * libp2p peers over TCP (noise; yamux and mplex) and QUIC, and gossipsub.
+ *
+ * ---------------------------------------------------------------------------
+ * THE RULES (read these once; every function below follows them)
+ * ---------------------------------------------------------------------------
+ *
+ * Return values.  Every function that can fail returns int: 0 (LIBP2PC_OK) on
+ *   success, a negative LIBP2PC_ERR_* code on failure. After a failure,
+ *   libp2pc_last_error() on the same thread returns a readable message.
+ *
+ * Never blocking.  No libp2pc_* call waits on the network or on the host's
+ *   event callback. A call validates and copies its arguments, hands the work
+ *   to the library and returns. Work that takes time (start, stop, dial,
+ *   subscribe, publish, ...) returns a request id through its last argument
+ *   and finishes later with exactly one LIBP2PC_EVENT_REQUEST_DONE event
+ *   carrying that id and a status.
+ *
+ * Threads.  Any libp2pc_* function may be called from any thread, including
+ *   from inside the event callback (except libp2pc_node_destroy, which returns
+ *   LIBP2PC_ERR_IN_CALLBACK there). Events reach the host in one of two ways,
+ *   chosen when the node is created:
+ *     - callback mode (libp2pc_config.on_event set): the library calls
+ *       on_event on one thread it owns per node (its "delivery thread"),
+ *       never on a thread of the host and never on libp2p's or gossipsub's
+ *       internal threads. A slow callback slows only that thread.
+ *     - poll mode (on_event NULL): the host waits until the descriptor from
+ *       libp2pc_node_event_fd() is readable and calls libp2pc_node_poll() on
+ *       its own thread, which invokes a callback for each waiting event right
+ *       there (for BEAM port drivers, epoll loops, tokio, Zig event loops).
+ *
+ * Memory.  Inputs (strings, buffers, config) are copied before the call
+ *   returns; the caller may free them at once. Event data is borrowed: every
+ *   pointer inside a libp2pc_event is valid only until the callback returns;
+ *   copy what you keep. Memory the library returns to the caller (peer lists)
+ *   is freed with the matching libp2pc_*_free function.
+ *
+ * Order.  Each node's events carry a sequence number (seq: 1, 2, 3, ...) in
+ *   one total order. For a given peer: CONNECTED comes first; MESSAGE and
+ *   TOPIC_PEER_* events only between its CONNECTED and DISCONNECTED; two
+ *   simultaneous connections to one peer are one CONNECTED and, when both
+ *   close, one DISCONNECTED. A gap in seq means events were dropped, and a
+ *   LIBP2PC_EVENT_DROPS event says how many.
+ *
+ * Bounded queues.  Events wait in a per-node queue with three bounded classes
+ *   (sizes in libp2pc_config):
+ *     - gossip (MESSAGE, TOPIC_PEER_*): when full, the OLDEST is dropped;
+ *     - control (REQUEST_DONE, PEER_CONNECTED/DISCONNECTED, LISTENING,
+ *       STOPPED): never dropped. Room is reserved before the work starts: a
+ *       call that cannot reserve its completion fails at once with
+ *       LIBP2PC_ERR_QUEUE_FULL; a peer that cannot reserve its connect and
+ *       disconnect events is not admitted (its connection is closed);
+ *       stop's completion and STOPPED are reserved at node creation;
+ *     - error (unsolicited ERROR events): when full, new ones are dropped.
+ *   Every drop is counted (libp2pc_node_counters) and reported by a DROPS
+ *   event.
+ *
+ * Panics.  A Go panic inside a call is caught and returned as
+ *   LIBP2PC_ERR_INTERNAL; it never unwinds into the host.
+ *
+ * Lifecycle.  libp2pc_init -> libp2pc_node_new -> libp2pc_node_start -> ...
+ *   -> libp2pc_node_stop -> (STOPPED event) -> libp2pc_node_destroy.
+ *   A started node delivers exactly one STOPPED event, and it is its last.
+ *   After libp2pc_node_destroy returns the handle is invalid: every call with
+ *   it returns LIBP2PC_ERR_BAD_HANDLE. In callback mode, user_data must stay
+ *   valid until the STOPPED event has been delivered (destroying a running
+ *   node stops it; STOPPED still comes). A node that was never started
+ *   delivers nothing.
+ */
+#ifndef LIBP2PC_H
+#define LIBP2PC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ----------------------------------------------------------------------- */
+/* Versions                                                                 */
+/* ----------------------------------------------------------------------- */
+
+/* ABI version this header describes. MAJOR changes break compatibility;
+ * MINOR changes only add. A host built with this header passes
+ * LIBP2PC_ABI_VERSION to libp2pc_init, which refuses a different MAJOR and a
+ * host MINOR newer than the library's. */
+#define LIBP2PC_ABI_VERSION_MAJOR 1
+#define LIBP2PC_ABI_VERSION_MINOR 0
+#define LIBP2PC_ABI_VERSION \
+    ((uint32_t)((LIBP2PC_ABI_VERSION_MAJOR << 16) | LIBP2PC_ABI_VERSION_MINOR))
+
+/* ----------------------------------------------------------------------- */
+/* Error codes                                                              */
+/* ----------------------------------------------------------------------- */
+
+#define LIBP2PC_OK                    0
+#define LIBP2PC_ERR_INVALID_ARGUMENT (-1)  /* NULL or malformed argument */
+#define LIBP2PC_ERR_BAD_HANDLE       (-2)  /* unknown or destroyed node */
+#define LIBP2PC_ERR_BAD_STATE        (-3)  /* not allowed in the node's state (e.g. stop twice) */
+#define LIBP2PC_ERR_QUEUE_FULL       (-4)  /* no room to guarantee the completion; drain events, retry */
+#define LIBP2PC_ERR_NOT_FOUND        (-5)  /* peer or topic unknown */
+#define LIBP2PC_ERR_NETWORK          (-6)  /* dial, listen or stream failure */
+#define LIBP2PC_ERR_TIMEOUT          (-7)  /* deadline passed */
+#define LIBP2PC_ERR_IO               (-8)  /* file error (identity key) */
+#define LIBP2PC_ERR_ABI_MISMATCH     (-9)  /* host built against an incompatible ABI */
+#define LIBP2PC_ERR_NOT_INITIALIZED  (-10) /* libp2pc_init not called or failed */
+#define LIBP2PC_ERR_IN_CALLBACK      (-11) /* not allowed inside the node's own callback */
+#define LIBP2PC_ERR_INTERNAL         (-12) /* library bug, e.g. a caught Go panic */
+#define LIBP2PC_ERR_STOPPED          (-13) /* node stopped before the operation finished */
+#define LIBP2PC_ERR_TOO_LARGE        (-14) /* payload above the configured limit */
+#define LIBP2PC_ERR_UNSUPPORTED      (-15) /* does not apply to this node (e.g. poll in callback mode) */
+
+/* ----------------------------------------------------------------------- */
+/* Events                                                                   */
+/* ----------------------------------------------------------------------- */
+
+typedef enum libp2pc_event_type {
+    /* The node listens. peer_id: own id; addrs/addrs_len: listen multiaddrs
+     * (append "/p2p/<peer_id>" to dial one). Comes before start's REQUEST_DONE. */
+    LIBP2PC_EVENT_LISTENING = 1,
+    /* First connection to peer_id opened. direction: "inbound"/"outbound";
+     * addr: remote multiaddr. */
+    LIBP2PC_EVENT_PEER_CONNECTED = 2,
+    /* Last connection to peer_id closed. text: reason. */
+    LIBP2PC_EVENT_PEER_DISCONNECTED = 3,
+    /* Gossip message. topic; peer_id: the peer that forwarded it to us;
+     * msg_id/msg_id_len: message id; data/data_len: payload. Messages this
+     * node published are not echoed back. */
+    LIBP2PC_EVENT_MESSAGE = 4,
+    /* An async call finished. request_id: what the call returned; status:
+     * LIBP2PC_OK or a LIBP2PC_ERR_* code; text: message on failure. */
+    LIBP2PC_EVENT_REQUEST_DONE = 5,
+    /* Something failed that no request waits for. status, text. */
+    LIBP2PC_EVENT_ERROR = 6,
+    /* Events were dropped. dropped_gossip / dropped_errors: cumulative totals. */
+    LIBP2PC_EVENT_DROPS = 7,
+    /* The node stopped. The last event of the node. text: summary. */
+    LIBP2PC_EVENT_STOPPED = 8,
+    /* peer_id subscribed to topic (learned through gossipsub). */
+    LIBP2PC_EVENT_TOPIC_PEER_JOINED = 9,
+    /* peer_id unsubscribed from topic. */
+    LIBP2PC_EVENT_TOPIC_PEER_LEFT = 10
+} libp2pc_event_type;
+
+/* One event. Fields a type does not use are 0 / NULL. Every pointer is
+ * borrowed: valid until the callback returns. Strings are NUL-terminated
+ * UTF-8; data and msg_id are bytes with explicit lengths. */
+typedef struct libp2pc_event {
+    uint32_t type;           /* libp2pc_event_type */
+    int32_t status;          /* REQUEST_DONE, ERROR */
+    uint64_t seq;            /* per-node total order, from 1 */
+    uint64_t request_id;     /* REQUEST_DONE */
+    const char *peer_id;     /* LISTENING (own), PEER_*, MESSAGE, TOPIC_PEER_* */
+    const char *direction;   /* PEER_CONNECTED */
+    const char *addr;        /* PEER_CONNECTED */
+    const char *topic;       /* MESSAGE, TOPIC_PEER_* */
+    const uint8_t *msg_id;   /* MESSAGE */
+    size_t msg_id_len;
+    const uint8_t *data;     /* MESSAGE */
+    size_t data_len;
+    const char *text;        /* REQUEST_DONE (failure), ERROR, PEER_DISCONNECTED, STOPPED */
+    const char *const *addrs; /* LISTENING */
+    size_t addrs_len;
+    uint64_t dropped_gossip; /* DROPS */
+    uint64_t dropped_errors; /* DROPS */
+} libp2pc_event;
+
+/* The event callback. ev and everything it points to are borrowed until the
+ * callback returns. user_data is the pointer given in the config (callback
+ * mode) or to libp2pc_node_poll (poll mode). */
+typedef void (*libp2pc_event_cb)(const libp2pc_event *ev, void *user_data);
+
+/* ----------------------------------------------------------------------- */
+/* Library                                                                  */
+/* ----------------------------------------------------------------------- */
+
+/* The ABI version of the loaded library (same encoding as
+ * LIBP2PC_ABI_VERSION). */
+uint32_t libp2pc_abi_version(void);
+
+/* Checks that the host was built against a compatible ABI and readies the
+ * library. Pass LIBP2PC_ABI_VERSION. Returns LIBP2PC_ERR_ABI_MISMATCH (with
+ * a message naming both versions) if the major versions differ or the host's
+ * minor is newer than the library's. Must succeed once before
+ * libp2pc_node_new; calling it again is harmless. */
+int libp2pc_init(uint32_t host_abi_version);
+
+/* Message for the last failed libp2pc_* call on the calling thread, or ""
+ * if there is none. Valid until the next libp2pc_* call on this thread;
+ * never NULL. Implemented in C: it works even when everything else fails. */
+const char *libp2pc_last_error(void);
+
+/* Fixed name of an error code (static string, never NULL). */
+const char *libp2pc_strerror(int code);
+
+/* Fixed name of an event type ("message", "peer_connected", ...; static). */
+const char *libp2pc_event_type_name(uint32_t type);
+
+/* ----------------------------------------------------------------------- */
+/* Node configuration                                                       */
+/* ----------------------------------------------------------------------- */
+
+typedef struct libp2pc_config {
+    /* sizeof(libp2pc_config); set by libp2pc_config_init. Lets later minor
+     * versions add fields at the end. */
+    uint32_t struct_size;
+    /* Multiaddrs to listen on, e.g. "/ip4/127.0.0.1/tcp/9000" and
+     * "/ip4/127.0.0.1/udp/9000/quic-v1". May be empty (dial-only node). */
+    const char *const *listen_addrs;
+    size_t listen_addrs_len;
+    /* Path of the secp256k1 identity key (64 hex characters). Loaded if the
+     * file exists; otherwise a key is generated and saved there (mode 0600).
+     * NULL: a fresh ephemeral key. */
+    const char *identity_key_path;
+    /* Limits; 0 selects the default shown. */
+    uint32_t max_peers;              /* 64 */
+    uint32_t gossip_queue_capacity;  /* 4096 gossip events */
+    uint32_t control_queue_capacity; /* 1024 control events (minimum 4) */
+    uint32_t error_queue_capacity;   /* 64 error events */
+    uint32_t max_message_size;       /* 10485760 bytes (10 MiB) */
+    uint32_t dial_timeout_ms;        /* 10000 */
+    uint32_t stop_grace_ms;          /* 5000: in-flight requests' time to finish on stop */
+    /* Callback mode: called on the node's delivery thread for every event.
+     * NULL: poll mode (libp2pc_node_event_fd + libp2pc_node_poll). */
+    libp2pc_event_cb on_event;
+    void *user_data;
+} libp2pc_config;
+
+/* Fills cfg with defaults (struct_size set, everything else 0/NULL). */
+int libp2pc_config_init(libp2pc_config *cfg);
+
+/* ----------------------------------------------------------------------- */
+/* Node lifecycle                                                           */
+/* ----------------------------------------------------------------------- */
+
+/* Opaque node handle. 0 is never a valid handle. Handles are never reused. */
+typedef uint64_t libp2pc_node;
+
+/* Creates a node from cfg (copied) and stores its handle in *out. Loads or
+ * creates the identity key; opens no sockets. In callback mode the delivery
+ * thread starts here. Errors: INVALID_ARGUMENT (bad config), IO (key file),
+ * NOT_INITIALIZED. */
+int libp2pc_node_new(const libp2pc_config *cfg, libp2pc_node *out);
+
+/* Starts listening, asynchronously. *request_id completes after a LISTENING
+ * event, or with an error (then STOPPED follows). Errors: BAD_STATE if the
+ * node was already started. */
+int libp2pc_node_start(libp2pc_node node, uint64_t *request_id);
+
+/* Stops gracefully, asynchronously: new calls fail with BAD_STATE;
+ * in-flight requests get stop_grace_ms to finish, then complete with
+ * LIBP2PC_ERR_STOPPED; every connected peer gets its PEER_DISCONNECTED; the
+ * request completes; STOPPED is the last event. Calling it twice returns
+ * BAD_STATE. Always accepted once (its events are reserved at creation). */
+int libp2pc_node_stop(libp2pc_node node, uint64_t *request_id);
+
+/* Releases the handle. A started node that is not stopped is stopped first
+ * (STOPPED still comes, and ends delivery). Never waits. Returns IN_CALLBACK
+ * when called from the node's own callback, BAD_HANDLE the second time.
+ * Poll mode: the event fd is closed here. */
+int libp2pc_node_destroy(libp2pc_node node);
+
+/* Writes the node's peer id (NUL-terminated, at most 128 bytes with the NUL)
+ * into buf. Errors: INVALID_ARGUMENT if buf_len is too small. */
+int libp2pc_node_peer_id(libp2pc_node node, char *buf, size_t buf_len);
+
+/* ----------------------------------------------------------------------- */
+/* Peers                                                                    */
+/* ----------------------------------------------------------------------- */
+
+/* Connects to a multiaddr ending in /p2p/<peer id>. Completes after the
+ * peer's PEER_CONNECTED, or with NETWORK / TIMEOUT. Dialing a connected peer
+ * completes at once with LIBP2PC_OK. */
+int libp2pc_node_dial(libp2pc_node node, const char *multiaddr, uint64_t *request_id);
+
+/* Closes every connection to peer_id. Completes with NOT_FOUND if the peer
+ * is not connected. */
+int libp2pc_node_disconnect(libp2pc_node node, const char *peer_id, uint64_t *request_id);
+
+/* A connected peer, as libp2pc_node_peers reports it. */
+typedef struct libp2pc_peer {
+    const char *peer_id;
+    const char *direction; /* "inbound" or "outbound" */
+    const char *addr;      /* remote multiaddr */
+} libp2pc_peer;
+
+/* Lists the connected peers as the host has seen them: a peer appears once
+ * its PEER_CONNECTED event has been delivered and disappears once its
+ * PEER_DISCONNECTED has. *out receives an array of *count entries (NULL when
+ * 0), owned by the caller: free it with libp2pc_peers_free. */
+int libp2pc_node_peers(libp2pc_node node, libp2pc_peer **out, size_t *count);
+
+/* Frees a list from libp2pc_node_peers (NULL is allowed). */
+void libp2pc_peers_free(libp2pc_peer *peers);
+
+/* ----------------------------------------------------------------------- */
+/* Gossip                                                                   */
+/* ----------------------------------------------------------------------- */
+
+/* Joins a gossipsub topic. Its messages then arrive as MESSAGE events and
+ * its members as TOPIC_PEER_* events. Completes with BAD_STATE if already
+ * subscribed. Messages are unsigned and carry no author (StrictNoSign); the
+ * message id is the first 20 bytes of SHA-256(topic || 0x00 || data). */
+int libp2pc_node_subscribe(libp2pc_node node, const char *topic, uint64_t *request_id);
+
+/* Leaves a topic. Completes with NOT_FOUND if not subscribed. */
+int libp2pc_node_unsubscribe(libp2pc_node node, const char *topic, uint64_t *request_id);
+
+/* Publishes data (len bytes, copied before return) on a subscribed topic.
+ * TOO_LARGE at once above max_message_size; completes with NOT_FOUND if not
+ * subscribed. */
+int libp2pc_node_publish(libp2pc_node node, const char *topic, const uint8_t *data,
+                         size_t len, uint64_t *request_id);
+
+/* ----------------------------------------------------------------------- */
+/* Poll mode                                                                */
+/* ----------------------------------------------------------------------- */
+
+/* Poll mode only (UNSUPPORTED otherwise): *fd receives a descriptor that is
+ * readable exactly while events are waiting. Do not read or close it; it
+ * stays open until libp2pc_node_destroy. Wait on it with poll/epoll/
+ * driver_select, then call libp2pc_node_poll. */
+int libp2pc_node_event_fd(libp2pc_node node, int *fd);
+
+/* Poll mode only: invokes cb(ev, user_data) on the calling thread for up to
+ * max waiting events, in order, and stores how many in *delivered (may be
+ * NULL). Never waits: returns 0 with *delivered == 0 when nothing is
+ * waiting. Only one thread may poll a node at a time (BAD_STATE otherwise,
+ * also when called from inside cb). After STOPPED has been delivered it
+ * returns LIBP2PC_ERR_STOPPED. */
+int libp2pc_node_poll(libp2pc_node node, libp2pc_event_cb cb, void *user_data,
+                      size_t max, size_t *delivered);
+
+/* ----------------------------------------------------------------------- */
+/* Counters                                                                 */
+/* ----------------------------------------------------------------------- */
+
+typedef struct libp2pc_counters {
+    uint32_t struct_size;         /* set to sizeof(libp2pc_counters) before the call */
+    uint32_t reserved0;
+    uint64_t events_delivered;    /* events handed to the host */
+    uint64_t dropped_gossip;      /* gossip events dropped (queue full, oldest first) */
+    uint64_t dropped_errors;      /* error events dropped (queue full) */
+    uint64_t stale_gossip;        /* gossip from a peer already reported disconnected: not delivered */
+    uint64_t peers_refused_limit; /* connections closed at max_peers */
+    uint64_t peers_refused_queue; /* connections closed for lack of event room */
+    uint64_t calls_refused_busy;  /* calls that returned QUEUE_FULL */
+    uint64_t messages_received;   /* gossip messages queued for the host */
+    uint64_t messages_published;  /* publish requests that succeeded */
+    uint64_t connected_peers;     /* peers currently connected (node's view) */
+    uint64_t recovered_panics;    /* Go panics caught inside the node */
+    uint32_t gossip_queue_len, gossip_queue_capacity, gossip_queue_high_water;
+    uint32_t control_queue_len, control_queue_capacity, control_queue_high_water;
+    uint32_t error_queue_len, error_queue_capacity, error_queue_high_water;
+    uint32_t reserved1;
+} libp2pc_counters;
+
+/* Fills *out (whose struct_size the caller sets) with the node's counters.
+ * Readable in every state until destroy. */
+int libp2pc_node_counters(libp2pc_node node, libp2pc_counters *out);
+
+/* ----------------------------------------------------------------------- */
+/* Diagnostics                                                              */
+/* ----------------------------------------------------------------------- */
+
+/* Raises a Go panic inside the library and returns what the panic guard
+ * made of it: LIBP2PC_ERR_INTERNAL with the panic's text in
+ * libp2pc_last_error(). For host test suites that check a library fault
+ * surfaces as an error and not as a crash. */
+int libp2pc_debug_panic(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBP2PC_H */

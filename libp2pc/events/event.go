@@ -1,0 +1,97 @@
+// Package events holds what a node tells its host: the Event record, the
+// bounded queue events wait in, and the counters that make every drop
+// visible.
+//
+// Everything a node produces goes through one Queue, in one total order
+// (Event.Seq). The queue has two classes of storage with different overflow
+// policies (see Queue): gossip messages may be dropped, oldest first; events
+// that must not be lost (request completions, peer connect/disconnect,
+// listening, stopped) are admitted only against a reservation taken before the
+// work that produces them starts, so they always fit.
+package events
+
+// Type says what an event reports. The numeric values are part of the C ABI
+// (LIBP2PC_EVENT_* in include/libp2pc.h).
+type Type uint32
+
+const (
+	// Listening: the node listens on Addrs and has identity PeerID.
+	Listening Type = 1
+	// PeerConnected: the first connection to PeerID opened. Direction is
+	// "inbound" or "outbound", Addr the remote address.
+	PeerConnected Type = 2
+	// PeerDisconnected: the last connection to PeerID closed. No event about
+	// PeerID follows it until a new PeerConnected.
+	PeerDisconnected Type = 3
+	// Message: a gossip message on Topic, forwarded to us by PeerID (our own
+	// peer id for messages we published), with message id MsgID.
+	Message Type = 4
+	// RequestDone: the async call that returned RequestID finished with
+	// Status (0 or a negative code) and, on failure, Text.
+	RequestDone Type = 5
+	// Error: something failed that no request was waiting for (Status, Text).
+	Error Type = 6
+	// Drops: events were dropped since the last Drops event; the counters in
+	// DropCounts are cumulative totals per class.
+	Drops Type = 7
+	// Stopped: the node stopped. It is the last event of the node.
+	Stopped Type = 8
+	// TopicPeerJoined: PeerID announced a subscription to Topic.
+	TopicPeerJoined Type = 9
+	// TopicPeerLeft: PeerID is no longer subscribed to Topic.
+	TopicPeerLeft Type = 10
+)
+
+var typeNames = map[Type]string{
+	Listening:        "listening",
+	PeerConnected:    "peer_connected",
+	PeerDisconnected: "peer_disconnected",
+	Message:          "message",
+	RequestDone:      "request_done",
+	Error:            "error",
+	Drops:            "drops",
+	Stopped:          "stopped",
+	TopicPeerJoined:  "topic_peer_joined",
+	TopicPeerLeft:    "topic_peer_left",
+}
+
+func (t Type) String() string {
+	if s, ok := typeNames[t]; ok {
+		return s
+	}
+	return "unknown"
+}
+
+// Types lists every event type (the ABI tests compare it with the header).
+func Types() []Type {
+	out := make([]Type, 0, len(typeNames))
+	for t := range typeNames {
+		out = append(out, t)
+	}
+	return out
+}
+
+// Event is one thing that happened on a node. Which fields are meaningful
+// depends on Type; the others are zero.
+type Event struct {
+	Type      Type
+	Seq       uint64 // assigned by the Queue: 1, 2, 3, ... per node
+	RequestID uint64 // RequestDone
+	Status    int32  // RequestDone, Error: 0 or a status.Code
+	PeerID    string // peer events, Message (forwarding peer), Listening (own id)
+	Direction string // PeerConnected: "inbound" or "outbound"
+	Addr      string // PeerConnected: remote multiaddr
+	Topic     string // Message, TopicPeer*
+	MsgID     []byte // Message
+	Data      []byte // Message payload
+	Text      string // RequestDone (failure), Error, Stopped: readable detail
+	Addrs     []string
+	// DropCounts is filled for Drops events when the event leaves the queue.
+	DropCounts DropCounts
+}
+
+// DropCounts are cumulative per-class drop totals.
+type DropCounts struct {
+	Gossip uint64 // gossip messages dropped, oldest first, because the gossip queue was full
+	Errors uint64 // unsolicited error events dropped because their budget was used up
+}
