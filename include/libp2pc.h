@@ -81,6 +81,12 @@
 extern "C" {
 #endif
 
+/* Each exported function below is wrapped in #ifndef LIBP2PC_NO_PROTOTYPES.
+ * Only the library's own build defines it: cgo declares the Go exports
+ * itself (without const), and the two declarations must not meet in one
+ * translation unit. `make header-check` keeps them in agreement. Hosts never
+ * define it. */
+
 /* ----------------------------------------------------------------------- */
 /* Versions                                                                 */
 /* ----------------------------------------------------------------------- */
@@ -181,25 +187,27 @@ typedef void (*libp2pc_event_cb)(const libp2pc_event *ev, void *user_data);
 
 /* The ABI version of the loaded library (same encoding as
  * LIBP2PC_ABI_VERSION). */
+#ifndef LIBP2PC_NO_PROTOTYPES
 uint32_t libp2pc_abi_version(void);
+#endif
 
 /* Checks that the host was built against a compatible ABI and readies the
  * library. Pass LIBP2PC_ABI_VERSION. Returns LIBP2PC_ERR_ABI_MISMATCH (with
  * a message naming both versions) if the major versions differ or the host's
  * minor is newer than the library's. Must succeed once before
  * libp2pc_node_new; calling it again is harmless. */
+#ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_init(uint32_t host_abi_version);
+#endif
 
-/* Message for the last failed libp2pc_* call on the calling thread, or ""
- * if there is none. Valid until the next libp2pc_* call on this thread;
- * never NULL. Implemented in C: it works even when everything else fails. */
-const char *libp2pc_last_error(void);
+/* libp2pc_last_error() (declared at the end of this file): message for the
+ * last failed libp2pc_* call on the calling thread, or "" if none failed
+ * yet. Never NULL; the text stays until the next failing call on the same
+ * thread overwrites it (copy it if you keep it longer). */
 
-/* Fixed name of an error code (static string, never NULL). */
-const char *libp2pc_strerror(int code);
-
-/* Fixed name of an event type ("message", "peer_connected", ...; static). */
-const char *libp2pc_event_type_name(uint32_t type);
+/* libp2pc_strerror(code): fixed name of an error code; static, never NULL.
+ * libp2pc_event_type_name(type): fixed name of an event type ("message",
+ * "peer_connected", ...); static, never NULL. (Both declared at the end.) */
 
 /* ----------------------------------------------------------------------- */
 /* Node configuration                                                       */
@@ -232,7 +240,9 @@ typedef struct libp2pc_config {
 } libp2pc_config;
 
 /* Fills cfg with defaults (struct_size set, everything else 0/NULL). */
+#ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_config_init(libp2pc_config *cfg);
+#endif
 
 /* ----------------------------------------------------------------------- */
 /* Node lifecycle                                                           */
@@ -245,29 +255,39 @@ typedef uint64_t libp2pc_node;
  * creates the identity key; opens no sockets. In callback mode the delivery
  * thread starts here. Errors: INVALID_ARGUMENT (bad config), IO (key file),
  * NOT_INITIALIZED. */
+#ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_new(const libp2pc_config *cfg, libp2pc_node *out);
+#endif
 
 /* Starts listening, asynchronously. *request_id completes after a LISTENING
  * event, or with an error (then STOPPED follows). Errors: BAD_STATE if the
  * node was already started. */
+#ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_start(libp2pc_node node, uint64_t *request_id);
+#endif
 
 /* Stops gracefully, asynchronously: new calls fail with BAD_STATE;
  * in-flight requests get stop_grace_ms to finish, then complete with
  * LIBP2PC_ERR_STOPPED; every connected peer gets its PEER_DISCONNECTED; the
  * request completes; STOPPED is the last event. Calling it twice returns
  * BAD_STATE. Always accepted once (its events are reserved at creation). */
+#ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_stop(libp2pc_node node, uint64_t *request_id);
+#endif
 
 /* Releases the handle. A started node that is not stopped is stopped first
  * (STOPPED still comes, and ends delivery). Never waits. Returns IN_CALLBACK
  * when called from the node's own callback, BAD_HANDLE the second time.
  * Poll mode: the event fd is closed here. */
+#ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_destroy(libp2pc_node node);
+#endif
 
 /* Writes the node's peer id (NUL-terminated, at most 128 bytes with the NUL)
  * into buf. Errors: INVALID_ARGUMENT if buf_len is too small. */
+#ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_peer_id(libp2pc_node node, char *buf, size_t buf_len);
+#endif
 
 /* ----------------------------------------------------------------------- */
 /* Peers                                                                    */
@@ -276,11 +296,15 @@ int libp2pc_node_peer_id(libp2pc_node node, char *buf, size_t buf_len);
 /* Connects to a multiaddr ending in /p2p/<peer id>. Completes after the
  * peer's PEER_CONNECTED, or with NETWORK / TIMEOUT. Dialing a connected peer
  * completes at once with LIBP2PC_OK. */
+#ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_dial(libp2pc_node node, const char *multiaddr, uint64_t *request_id);
+#endif
 
 /* Closes every connection to peer_id. Completes with NOT_FOUND if the peer
  * is not connected. */
+#ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_disconnect(libp2pc_node node, const char *peer_id, uint64_t *request_id);
+#endif
 
 /* A connected peer, as libp2pc_node_peers reports it. */
 typedef struct libp2pc_peer {
@@ -293,10 +317,14 @@ typedef struct libp2pc_peer {
  * its PEER_CONNECTED event has been delivered and disappears once its
  * PEER_DISCONNECTED has. *out receives an array of *count entries (NULL when
  * 0), owned by the caller: free it with libp2pc_peers_free. */
+#ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_peers(libp2pc_node node, libp2pc_peer **out, size_t *count);
+#endif
 
 /* Frees a list from libp2pc_node_peers (NULL is allowed). */
+#ifndef LIBP2PC_NO_PROTOTYPES
 void libp2pc_peers_free(libp2pc_peer *peers);
+#endif
 
 /* ----------------------------------------------------------------------- */
 /* Gossip                                                                   */
@@ -306,16 +334,22 @@ void libp2pc_peers_free(libp2pc_peer *peers);
  * its members as TOPIC_PEER_* events. Completes with BAD_STATE if already
  * subscribed. Messages are unsigned and carry no author (StrictNoSign); the
  * message id is the first 20 bytes of SHA-256(topic || 0x00 || data). */
+#ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_subscribe(libp2pc_node node, const char *topic, uint64_t *request_id);
+#endif
 
 /* Leaves a topic. Completes with NOT_FOUND if not subscribed. */
+#ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_unsubscribe(libp2pc_node node, const char *topic, uint64_t *request_id);
+#endif
 
 /* Publishes data (len bytes, copied before return) on a subscribed topic.
  * TOO_LARGE at once above max_message_size; completes with NOT_FOUND if not
  * subscribed. */
+#ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_publish(libp2pc_node node, const char *topic, const uint8_t *data,
                          size_t len, uint64_t *request_id);
+#endif
 
 /* ----------------------------------------------------------------------- */
 /* Poll mode                                                                */
@@ -325,7 +359,9 @@ int libp2pc_node_publish(libp2pc_node node, const char *topic, const uint8_t *da
  * readable exactly while events are waiting. Do not read or close it; it
  * stays open until libp2pc_node_destroy. Wait on it with poll/epoll/
  * driver_select, then call libp2pc_node_poll. */
+#ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_event_fd(libp2pc_node node, int *fd);
+#endif
 
 /* Poll mode only: invokes cb(ev, user_data) on the calling thread for up to
  * max waiting events, in order, and stores how many in *delivered (may be
@@ -333,8 +369,10 @@ int libp2pc_node_event_fd(libp2pc_node node, int *fd);
  * waiting. Only one thread may poll a node at a time (BAD_STATE otherwise,
  * also when called from inside cb). After STOPPED has been delivered it
  * returns LIBP2PC_ERR_STOPPED. */
+#ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_poll(libp2pc_node node, libp2pc_event_cb cb, void *user_data,
                       size_t max, size_t *delivered);
+#endif
 
 /* ----------------------------------------------------------------------- */
 /* Counters                                                                 */
@@ -346,6 +384,8 @@ typedef struct libp2pc_counters {
     uint64_t events_delivered;    /* events handed to the host */
     uint64_t dropped_gossip;      /* gossip events dropped (queue full, oldest first) */
     uint64_t dropped_errors;      /* error events dropped (queue full) */
+    uint64_t dropped_subscription; /* messages gossipsub could not hand to our subscription */
+    uint64_t dropped_outbound_rpcs; /* RPCs gossipsub dropped: a peer's send queue was full */
     uint64_t stale_gossip;        /* gossip from a peer already reported disconnected: not delivered */
     uint64_t peers_refused_limit; /* connections closed at max_peers */
     uint64_t peers_refused_queue; /* connections closed for lack of event room */
@@ -353,6 +393,7 @@ typedef struct libp2pc_counters {
     uint64_t messages_received;   /* gossip messages queued for the host */
     uint64_t messages_published;  /* publish requests that succeeded */
     uint64_t connected_peers;     /* peers currently connected (node's view) */
+    uint64_t duplicate_connections; /* extra connections to an already connected peer */
     uint64_t recovered_panics;    /* Go panics caught inside the node */
     uint32_t gossip_queue_len, gossip_queue_capacity, gossip_queue_high_water;
     uint32_t control_queue_len, control_queue_capacity, control_queue_high_water;
@@ -362,7 +403,9 @@ typedef struct libp2pc_counters {
 
 /* Fills *out (whose struct_size the caller sets) with the node's counters.
  * Readable in every state until destroy. */
+#ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_counters(libp2pc_node node, libp2pc_counters *out);
+#endif
 
 /* ----------------------------------------------------------------------- */
 /* Diagnostics                                                              */
@@ -372,7 +415,14 @@ int libp2pc_node_counters(libp2pc_node node, libp2pc_counters *out);
  * made of it: LIBP2PC_ERR_INTERNAL with the panic's text in
  * libp2pc_last_error(). For host test suites that check a library fault
  * surfaces as an error and not as a crash. */
+#ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_debug_panic(void);
+#endif
+
+/* Implemented in C (no Go involved), so declared for every build. */
+const char *libp2pc_last_error(void);
+const char *libp2pc_strerror(int code);
+const char *libp2pc_event_type_name(uint32_t type);
 
 #ifdef __cplusplus
 }

@@ -166,14 +166,19 @@ func (l *loop) onDisconnected(c network.Conn) {
 	}
 	delete(l.peers, p)
 	if ps.admitted {
-		l.disconnected(p, "connection closed")
+		l.disconnected(p, ps, "connection closed")
 	}
 }
 
-func (l *loop) disconnected(p peer.ID, why string) {
+// disconnected emits PeerDisconnected, then completes the Disconnect
+// requests waiting for it.
+func (l *loop) disconnected(p peer.ID, ps *peerState, why string) {
 	l.admitted--
 	l.n.view.connectedInLoop.Store(int64(l.admitted))
 	l.emitReserved(events.Event{Type: events.PeerDisconnected, PeerID: p.String(), Text: why})
+	for _, req := range ps.disconnectReqs {
+		l.complete(req, nil)
+	}
 }
 
 // isAdmitted says whether events about p may be delivered now.
@@ -245,18 +250,22 @@ func (l *loop) finish() {
 			drained = true
 		}
 	}
-	var rest []string
+	var rest []peer.ID
 	for p, ps := range l.peers {
 		if ps.admitted {
-			rest = append(rest, p.String())
+			rest = append(rest, p)
 		}
 	}
-	sort.Strings(rest)
+	sort.Slice(rest, func(i, j int) bool { return rest[i] < rest[j] })
 	for _, p := range rest {
-		id, _ := peer.Decode(p)
-		l.disconnected(id, "node stopped")
+		l.disconnected(p, l.peers[p], "node stopped")
 	}
 	l.peers = map[peer.ID]*peerState{}
+	for _, ts := range l.topics {
+		if ts.closePublish != nil {
+			ts.closePublish()
+		}
+	}
 	for _, req := range l.stopReqs {
 		l.complete(req, nil)
 	}

@@ -18,6 +18,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -348,7 +349,17 @@ type peerState struct {
 	admitted  bool
 	direction string
 	addr      string
+	// disconnectReqs complete right after this peer's PeerDisconnected.
+	disconnectReqs []uint64
+	// pubsubReady: gossipsub has added the peer (it can send to it).
+	// pendingJoins holds the peer's topic joins seen before that.
+	pubsubReady  bool
+	pendingJoins []string
 }
+
+// errCompleteLater tells goOp that the request completes later, from
+// another loop step (see Disconnect).
+var errCompleteLater = errors.New("completes later")
 
 // topicState is the loop's record of one subscribed topic.
 type topicState struct {
@@ -358,6 +369,17 @@ type topicState struct {
 	sub     *pubsub.Subscription
 	events  *pubsub.TopicEventHandler
 	cancel  context.CancelFunc
+	// publishes feeds the topic's one publish worker, so publishes leave in
+	// the order the host made them. Its capacity is the control queue's:
+	// every queued publish holds a control reservation, so it never fills.
+	publishes    chan publishJob
+	closePublish func()        // closes publishes once
+	publishDone  chan struct{} // closed when the worker has exited
+}
+
+type publishJob struct {
+	req  uint64
+	data []byte
 }
 
 // loop is the state owned by the node's event loop goroutine. Nothing
@@ -374,6 +396,9 @@ type loop struct {
 	finished bool
 	stopReqs []uint64
 	readers  sync.WaitGroup // subscription reader goroutines
+	// pubsubPeers are peers gossipsub has added, possibly before the loop
+	// admitted them (the two notifications race).
+	pubsubPeers map[peer.ID]bool
 }
 
 func (l *loop) run() {
@@ -439,7 +464,9 @@ func (l *loop) goOp(req uint64, work func(ctx context.Context) error, after func
 			if after != nil {
 				err = after(l, err)
 			}
-			l.complete(req, err)
+			if err != errCompleteLater {
+				l.complete(req, err)
+			}
 		})
 	}()
 }

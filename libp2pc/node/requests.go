@@ -51,8 +51,8 @@ func (n *Node) Dial(addr string) (uint64, error) {
 	})
 }
 
-// Disconnect closes every connection to the peer. Completes with NotFound
-// if the peer is not connected.
+// Disconnect closes every connection to the peer. Completes after the
+// peer's PeerDisconnected event, or with NotFound if it is not connected.
 func (n *Node) Disconnect(peerID string) (uint64, error) {
 	p, err := peer.Decode(peerID)
 	if err != nil {
@@ -69,7 +69,15 @@ func (n *Node) Disconnect(peerID string) (uint64, error) {
 				return status.Errorf(status.Network, "disconnect %s: %v", p, err)
 			}
 			return nil
-		}, nil)
+		}, func(l *loop, err error) error {
+			// Complete after the peer's PeerDisconnected, like Dial
+			// completes after PeerConnected.
+			if ps := l.peers[p]; err == nil && ps != nil && ps.admitted {
+				ps.disconnectReqs = append(ps.disconnectReqs, req)
+				return errCompleteLater
+			}
+			return err
+		})
 	})
 }
 
@@ -93,9 +101,9 @@ func (n *Node) Subscribe(topic string) (uint64, error) {
 				return status.Errorf(status.Internal, "join %q: %v", topic, err)
 			}
 			// The subscription's buffer sits in front of the node's loop,
-			// which never blocks; size it like the gossip queue so a burst
-			// is not dropped here (drops would be counted as SubscriptionDrops).
-			sub, err := t.Subscribe(pubsub.WithBufferSize(n.cfg.Queue.Gossip))
+			// which never blocks, so it only has to absorb bursts; drops here
+			// are counted as SubscriptionDrops.
+			sub, err := t.Subscribe(pubsub.WithBufferSize(max(n.cfg.Queue.Gossip, 1024)))
 			if err != nil {
 				t.Close()
 				return status.Errorf(status.Internal, "subscribe %q: %v", topic, err)
@@ -119,9 +127,11 @@ func (n *Node) Subscribe(topic string) (uint64, error) {
 			ts.cancel = func() { once.Do(func() { cancel(); ts.sub.Cancel(); ts.events.Cancel() }) }
 			if l.stopping { // the stopper already collected the topics
 				ts.cancel()
+				delete(l.topics, topic)
 				return status.Errorf(status.Stopped, "subscribe %q: node stopping", topic)
 			}
 			l.readTopic(ctx, topic, ts)
+			l.startPublisher(topic, ts)
 			return nil
 		})
 	})
@@ -168,17 +178,54 @@ func (l *loop) readTopic(ctx context.Context, topic string, ts *topicState) {
 			}
 			p := pe.Peer
 			n.toLoop(func(l *loop) {
-				if !l.isAdmitted(p) && typ == events.TopicPeerJoined {
-					n.counters.stale.Add(1)
-					return
+				if !l.isAdmitted(p) {
+					if typ == events.TopicPeerJoined {
+						n.counters.stale.Add(1)
+					}
+					return // a leave is implied by the peer's disconnect
 				}
-				if typ == events.TopicPeerLeft && !l.isAdmitted(p) {
-					return // implied by the peer's disconnect
+				if typ == events.TopicPeerJoined {
+					l.topicPeerJoined(p, topic)
+					return
 				}
 				n.queue.PushGossip(events.Event{Type: typ, Topic: topic, PeerID: p.String()})
 			})
 		}
 	}()
+}
+
+// topicPeerJoined emits TopicPeerJoined once gossipsub can send to the
+// peer. go-libp2p-pubsub may learn a peer's subscriptions before it has set
+// up its own outbound queue to that peer, and a publish in between silently
+// skips the peer; holding the event until then makes it mean "a publish now
+// reaches this peer".
+func (l *loop) topicPeerJoined(p peer.ID, topic string) {
+	ps := l.peers[p]
+	if !l.pubsubPeers[p] {
+		ps.pendingJoins = append(ps.pendingJoins, topic)
+		return
+	}
+	l.n.queue.PushGossip(events.Event{Type: events.TopicPeerJoined, Topic: topic, PeerID: p.String()})
+}
+
+// pubsubPeer records gossipsub adding or removing p and releases the
+// peer's held topic joins.
+func (l *loop) pubsubPeer(p peer.ID, added bool) {
+	if l.pubsubPeers == nil {
+		l.pubsubPeers = map[peer.ID]bool{}
+	}
+	if !added {
+		delete(l.pubsubPeers, p)
+		return
+	}
+	l.pubsubPeers[p] = true
+	if ps := l.peers[p]; ps != nil && ps.admitted {
+		joins := ps.pendingJoins
+		ps.pendingJoins = nil
+		for _, t := range joins {
+			l.topicPeerJoined(p, t)
+		}
+	}
 }
 
 // Unsubscribe leaves a topic. Completes with NotFound if not subscribed.
@@ -194,7 +241,9 @@ func (n *Node) Unsubscribe(topic string) (uint64, error) {
 			return
 		}
 		ts.leaving = true
+		ts.closePublish()
 		l.goOp(req, func(context.Context) error {
+			<-ts.publishDone // queued publishes go out first
 			ts.cancel()
 			if err := ts.topic.Close(); err != nil {
 				return status.Errorf(status.Internal, "leave %q: %v", topic, err)
@@ -208,7 +257,8 @@ func (n *Node) Unsubscribe(topic string) (uint64, error) {
 }
 
 // Publish sends data on a subscribed topic. data is copied before Publish
-// returns. Completes with NotFound if the node is not subscribed.
+// returns. Publishes leave in the order they were made (one worker per
+// topic). Completes with NotFound if the node is not subscribed.
 func (n *Node) Publish(topic string, data []byte) (uint64, error) {
 	if len(data) > n.cfg.MaxMessageSize {
 		return 0, status.Errorf(status.TooLarge, "publish: %d bytes exceed the %d-byte limit", len(data), n.cfg.MaxMessageSize)
@@ -220,13 +270,39 @@ func (n *Node) Publish(topic string, data []byte) (uint64, error) {
 			l.complete(req, status.Errorf(status.NotFound, "publish: not subscribed to %q", topic))
 			return
 		}
-		t := ts.topic
-		l.goOp(req, func(ctx context.Context) error {
-			if err := t.Publish(ctx, owned); err != nil {
-				return status.Errorf(status.Network, "publish on %q: %v", topic, err)
-			}
-			n.counters.published.Add(1)
-			return nil
-		}, nil)
+		if !l.n.beginOp() {
+			l.complete(req, status.Errorf(status.Stopped, "publish: node is stopping"))
+			return
+		}
+		ts.publishes <- publishJob{req: req, data: owned} // never full: see topicState
 	})
+}
+
+// startPublisher runs the topic's publish worker: jobs in FIFO order, each
+// completed on the loop. It exits when the job channel is closed.
+func (l *loop) startPublisher(topic string, ts *topicState) {
+	n := l.n
+	ts.publishes = make(chan publishJob, n.cfg.Queue.Control)
+	ts.publishDone = make(chan struct{})
+	var once sync.Once
+	ts.closePublish = func() { once.Do(func() { close(ts.publishes) }) }
+	t := ts.topic
+	go func() {
+		defer close(ts.publishDone)
+		for job := range ts.publishes {
+			err := t.Publish(n.opsCtx, job.data)
+			if err != nil {
+				if n.opsCtx.Err() != nil {
+					err = status.Errorf(status.Stopped, "publish on %q: node stopping", topic)
+				} else {
+					err = status.Errorf(status.Network, "publish on %q: %v", topic, err)
+				}
+			} else {
+				n.counters.published.Add(1)
+			}
+			req := job.req
+			n.toLoop(func(l *loop) { l.complete(req, err) })
+			n.ops.Done()
+		}
+	}()
 }

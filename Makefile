@@ -1,0 +1,110 @@
+# libp2pc — build, test, demo and benchmarks.
+#
+#   make            the library (shared + static), header, pkg-config and
+#                   CMake package files, and the C examples
+#   make test       everything a change must pass (see README.md)
+#   make demo       a small local network of libp2pc-node processes
+#   make bench      benchmarks (results go to BENCHMARKS.md by hand)
+#
+# Variables: GO, PRESET (minimal|mainnet, for the consensus packages), BUILD.
+
+GO      ?= go
+BUILD   ?= build
+PRESET  ?= minimal
+CMAKE   ?= cmake
+CTEST   ?= ctest
+VERSION := 0.1.0
+ROOT    := $(abspath .)
+
+LIB_DIR := $(BUILD)/lib
+SO      := $(LIB_DIR)/libp2pc.so
+ARCHIVE := $(LIB_DIR)/libp2pc.a
+GO_SRC  := $(shell find libp2pc -name '*.go' -not -name '*_test.go') $(wildcard libp2pc/abi/*.c) go.mod go.sum
+# The library records its soname so hosts link against "libp2pc.so".
+LDFLAGS := -ldflags "-extldflags -Wl,-soname,libp2pc.so"
+
+.PHONY: all lib examples test test-go test-c test-c-asan test-c-valgrind header-check \
+        demo bench bench-events deps fmt-check clean
+
+all: lib examples
+
+lib: $(SO) $(ARCHIVE) $(BUILD)/include/libp2pc.h $(LIB_DIR)/pkgconfig/libp2pc.pc \
+     $(LIB_DIR)/cmake/libp2pc/libp2pc-config.cmake
+
+# cgo writes its own header next to the library; it goes to $(BUILD)/cgo so
+# nobody includes it by mistake (include/libp2pc.h is the public one).
+$(SO): $(GO_SRC) include/libp2pc.h
+	@mkdir -p $(LIB_DIR) $(BUILD)/cgo
+	$(GO) build -buildmode=c-shared $(LDFLAGS) -o $@ ./libp2pc/abi
+	mv $(LIB_DIR)/libp2pc.h $(BUILD)/cgo/libp2pc_cgo.h
+
+$(ARCHIVE): $(GO_SRC) include/libp2pc.h
+	@mkdir -p $(LIB_DIR) $(BUILD)/cgo
+	$(GO) build -buildmode=c-archive -o $@ ./libp2pc/abi
+	mv $(LIB_DIR)/libp2pc.h $(BUILD)/cgo/libp2pc_cgo_archive.h
+
+$(BUILD)/include/libp2pc.h: include/libp2pc.h
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(LIB_DIR)/pkgconfig/libp2pc.pc: packaging/libp2pc.pc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(ROOT)/$(BUILD)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+$(LIB_DIR)/cmake/libp2pc/libp2pc-config.cmake: packaging/libp2pc-config.cmake
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+examples: $(SO)
+	$(CMAKE) -S . -B $(BUILD)/cmake -DLIBP2PC_LIB_DIR=$(ROOT)/$(LIB_DIR) >/dev/null
+	$(CMAKE) --build $(BUILD)/cmake -j2
+	@mkdir -p $(BUILD)/bin
+	cp $(BUILD)/cmake/libp2pc-node $(BUILD)/bin/
+
+# ---------------------------------------------------------------- tests --
+
+test: test-go header-check test-c test-c-asan test-c-valgrind spec-test
+	@echo "make test: all suites passed"
+
+# Every Go package with the race detector (the consensus packages with the
+# minimal preset, matching the vectors shipped in ../shared/spec-tests).
+test-go: spec-test-unpack
+	SPEC_TESTS_DIR=$(ROOT)/$(BUILD)/spec-tests STF_TESTS_DIR=$(ROOT)/$(BUILD)/spec-tests-stf \
+		$(GO) test -race -count=1 -timeout 30m -tags $(PRESET) ./...
+
+header-check: $(SO)
+	$(GO) run ./libp2pc/internal/cmd/headercheck include/libp2pc.h $(BUILD)/cgo/libp2pc_cgo.h libp2pc/abi/abi.go
+
+test-c: examples
+	$(CTEST) --test-dir $(BUILD)/cmake --output-on-failure -E _valgrind
+
+test-c-asan: $(SO)
+	$(CMAKE) -S . -B $(BUILD)/cmake-asan -DLIBP2PC_LIB_DIR=$(ROOT)/$(LIB_DIR) -DLIBP2PC_SANITIZE=address >/dev/null
+	$(CMAKE) --build $(BUILD)/cmake-asan -j2
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=suppressions=$(ROOT)/examples/tests/lsan.supp \
+		$(CTEST) --test-dir $(BUILD)/cmake-asan --output-on-failure -E two_process
+
+test-c-valgrind: $(SO)
+	$(CMAKE) -S . -B $(BUILD)/cmake-valgrind -DLIBP2PC_LIB_DIR=$(ROOT)/$(LIB_DIR) -DLIBP2PC_VALGRIND=ON >/dev/null
+	$(CMAKE) --build $(BUILD)/cmake-valgrind -j2
+	$(CTEST) --test-dir $(BUILD)/cmake-valgrind --output-on-failure -R _valgrind
+
+fmt-check:
+	@out=$$(gofmt -l libp2pc); [ -z "$$out" ] || { echo "gofmt needed:"; echo "$$out"; exit 1; }
+
+# ------------------------------------------------------------ demo/bench --
+
+demo: examples
+	bash scripts/demo.sh $(BUILD)/bin/libp2pc-node
+
+bench: bench-events bench-consensus
+
+# Installs what the build and tests need on Debian (used by .ci/run).
+deps:
+	bash scripts/install-deps.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include mk/consensus.mk
+-include mk/bench.mk
