@@ -1,0 +1,234 @@
+package config
+
+import (
+	"encoding/hex"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Version is a 4-byte fork version.
+type Version = [4]byte
+
+// Config holds the runtime (non-preset) configuration values of the spec's
+// configs/<name>.yaml. Values are parsed from their string form because the
+// YAML files write versions as 0x-prefixed hex, which YAML would read as ints.
+type Config struct {
+	PresetBase string
+
+	MinGenesisActiveValidatorCount uint64
+	MinGenesisTime                 uint64
+	GenesisForkVersion             Version
+	GenesisDelay                   uint64
+
+	SecondsPerSlot                   uint64
+	SecondsPerEth1Block              uint64
+	MinValidatorWithdrawabilityDelay uint64
+	ShardCommitteePeriod             uint64
+	Eth1FollowDistance               uint64
+
+	EjectionBalance        uint64
+	MinPerEpochChurnLimit  uint64
+	ChurnLimitQuotient     uint64
+	DepositChainID         uint64
+	DepositNetworkID       uint64
+	DepositContractAddress []byte
+
+	// Raw keeps every key of the file (including later forks' values, such
+	// as ALTAIR_FORK_VERSION), as written.
+	Raw map[string]string
+}
+
+// LoadConfigFile reads a spec config YAML file.
+func LoadConfigFile(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: read %s: %w", path, err)
+	}
+	cfg, err := ParseConfig(data)
+	if err != nil {
+		return nil, fmt.Errorf("config: %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// ParseConfig parses the content of a spec config YAML file. Every phase0
+// key must be present; unknown keys are kept in Raw.
+func ParseConfig(data []byte) (*Config, error) {
+	raw, err := parseFlatYAML(data)
+	if err != nil {
+		return nil, err
+	}
+	c := &Config{Raw: raw}
+	p := fieldParser{raw: raw}
+	c.PresetBase = p.str("PRESET_BASE")
+	c.MinGenesisActiveValidatorCount = p.uint("MIN_GENESIS_ACTIVE_VALIDATOR_COUNT")
+	c.MinGenesisTime = p.uint("MIN_GENESIS_TIME")
+	c.GenesisForkVersion = p.version("GENESIS_FORK_VERSION")
+	c.GenesisDelay = p.uint("GENESIS_DELAY")
+	c.SecondsPerSlot = p.uint("SECONDS_PER_SLOT")
+	c.SecondsPerEth1Block = p.uint("SECONDS_PER_ETH1_BLOCK")
+	c.MinValidatorWithdrawabilityDelay = p.uint("MIN_VALIDATOR_WITHDRAWABILITY_DELAY")
+	c.ShardCommitteePeriod = p.uint("SHARD_COMMITTEE_PERIOD")
+	c.Eth1FollowDistance = p.uint("ETH1_FOLLOW_DISTANCE")
+	c.EjectionBalance = p.uint("EJECTION_BALANCE")
+	c.MinPerEpochChurnLimit = p.uint("MIN_PER_EPOCH_CHURN_LIMIT")
+	c.ChurnLimitQuotient = p.uint("CHURN_LIMIT_QUOTIENT")
+	c.DepositChainID = p.uint("DEPOSIT_CHAIN_ID")
+	c.DepositNetworkID = p.uint("DEPOSIT_NETWORK_ID")
+	c.DepositContractAddress = p.bytes("DEPOSIT_CONTRACT_ADDRESS")
+	if p.err != nil {
+		return nil, p.err
+	}
+	return c, nil
+}
+
+// Version returns a fork version by its YAML key (e.g. "ALTAIR_FORK_VERSION").
+func (c *Config) Version(key string) (Version, error) {
+	p := fieldParser{raw: c.Raw}
+	v := p.version(key)
+	return v, p.err
+}
+
+// Uint returns any integer value by its YAML key (e.g. "ALTAIR_FORK_EPOCH").
+func (c *Config) Uint(key string) (uint64, error) {
+	p := fieldParser{raw: c.Raw}
+	v := p.uint(key)
+	return v, p.err
+}
+
+// LoadPresetFile reads a spec preset YAML file (presets/<name>/<fork>.yaml)
+// into a map of integer values.
+func LoadPresetFile(path string) (map[string]uint64, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("preset: read %s: %w", path, err)
+	}
+	raw, err := parseFlatYAML(data)
+	if err != nil {
+		return nil, fmt.Errorf("preset: %s: %w", path, err)
+	}
+	out := make(map[string]uint64, len(raw))
+	for k, v := range raw {
+		n, err := strconv.ParseUint(v, 0, 64)
+		if err != nil {
+			return nil, fmt.Errorf("preset: %s: key %s: %q is not an integer", path, k, v)
+		}
+		out[k] = n
+	}
+	return out, nil
+}
+
+// CheckPreset compares the compiled-in preset with the values of a preset
+// file and reports every mismatching key. Keys the file does not have are
+// returned in missing, not treated as errors: newer spec releases dropped
+// some phase0 keys (e.g. SAFE_SLOTS_TO_UPDATE_JUSTIFIED) from the file.
+func CheckPreset(fileValues map[string]uint64) (missing []string, err error) {
+	var problems []string
+	for k, want := range PresetValues() {
+		got, ok := fileValues[k]
+		switch {
+		case !ok:
+			missing = append(missing, k)
+		case got != want:
+			problems = append(problems, fmt.Sprintf("%s: file %d, compiled %d", k, got, want))
+		}
+	}
+	sort.Strings(missing)
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return missing, fmt.Errorf("preset %q does not match: %s", PresetName, strings.Join(problems, "; "))
+	}
+	return missing, nil
+}
+
+// parseFlatYAML reads the top-level scalar keys of a config or preset file.
+// Non-scalar values (e.g. BLOB_SCHEDULE) are skipped. A key repeated with
+// the same value is accepted (some clients' config dumps repeat preset
+// keys); a key repeated with a different value is an error.
+func parseFlatYAML(data []byte) (map[string]string, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("parse yaml: %w", err)
+	}
+	raw := map[string]string{}
+	if len(doc.Content) == 0 {
+		return raw, nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("parse yaml: top level is not a mapping")
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if v.Kind != yaml.ScalarNode {
+			continue
+		}
+		if prev, ok := raw[k.Value]; ok && prev != v.Value {
+			return nil, fmt.Errorf("key %s set twice, to %q (line %d) and %q", k.Value, prev, v.Line, v.Value)
+		}
+		raw[k.Value] = v.Value
+	}
+	return raw, nil
+}
+
+// fieldParser collects the first error so ParseConfig stays readable.
+type fieldParser struct {
+	raw map[string]string
+	err error
+}
+
+func (p *fieldParser) get(key string) (string, bool) {
+	if p.err != nil {
+		return "", false
+	}
+	v, ok := p.raw[key]
+	if !ok {
+		p.err = fmt.Errorf("missing key %s", key)
+	}
+	return v, ok
+}
+
+func (p *fieldParser) str(key string) string {
+	v, _ := p.get(key)
+	return v
+}
+
+func (p *fieldParser) uint(key string) uint64 {
+	v, ok := p.get(key)
+	if !ok {
+		return 0
+	}
+	n, err := strconv.ParseUint(v, 0, 64)
+	if err != nil {
+		p.err = fmt.Errorf("key %s: %q is not an unsigned integer", key, v)
+	}
+	return n
+}
+
+func (p *fieldParser) bytes(key string) []byte {
+	v, ok := p.get(key)
+	if !ok {
+		return nil
+	}
+	b, err := hex.DecodeString(strings.TrimPrefix(v, "0x"))
+	if err != nil || !strings.HasPrefix(v, "0x") {
+		p.err = fmt.Errorf("key %s: %q is not 0x-prefixed hex", key, v)
+		return nil
+	}
+	return b
+}
+
+func (p *fieldParser) version(key string) Version {
+	var out Version
+	b := p.bytes(key)
+	if p.err == nil && len(b) != 4 {
+		p.err = fmt.Errorf("key %s: version must be 4 bytes, got %d", key, len(b))
+	}
+	copy(out[:], b)
+	return out
+}

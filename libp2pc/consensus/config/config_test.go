@@ -1,0 +1,119 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+const sample = `
+PRESET_BASE: 'minimal'
+MIN_GENESIS_ACTIVE_VALIDATOR_COUNT: 64
+MIN_GENESIS_TIME: 1578009600
+GENESIS_FORK_VERSION: 0x00000001
+GENESIS_DELAY: 300
+ALTAIR_FORK_VERSION: 0x01000001
+ALTAIR_FORK_EPOCH: 18446744073709551615
+SECONDS_PER_SLOT: 6
+SECONDS_PER_ETH1_BLOCK: 14
+MIN_VALIDATOR_WITHDRAWABILITY_DELAY: 256
+SHARD_COMMITTEE_PERIOD: 64
+ETH1_FOLLOW_DISTANCE: 16
+EJECTION_BALANCE: 16000000000
+MIN_PER_EPOCH_CHURN_LIMIT: 4
+CHURN_LIMIT_QUOTIENT: 65536
+DEPOSIT_CHAIN_ID: 5
+DEPOSIT_NETWORK_ID: 5
+DEPOSIT_CONTRACT_ADDRESS: 0x1234567890123456789012345678901234567890
+BLOB_SCHEDULE:
+  - EPOCH: 1
+    MAX_BLOBS_PER_BLOCK: 9
+`
+
+func TestParseConfig(t *testing.T) {
+	c, err := ParseConfig([]byte(sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.GenesisForkVersion != (Version{0, 0, 0, 1}) {
+		t.Errorf("GENESIS_FORK_VERSION parsed as %x (hex versions must not be read as integers)", c.GenesisForkVersion)
+	}
+	if c.MinPerEpochChurnLimit != 4 || c.ChurnLimitQuotient != 65536 || c.ShardCommitteePeriod != 64 {
+		t.Errorf("churn/period values wrong: %+v", c)
+	}
+	if len(c.DepositContractAddress) != 20 {
+		t.Errorf("deposit contract address has %d bytes", len(c.DepositContractAddress))
+	}
+	if v, err := c.Version("ALTAIR_FORK_VERSION"); err != nil || v != (Version{1, 0, 0, 1}) {
+		t.Errorf("ALTAIR_FORK_VERSION = %x, %v", v, err)
+	}
+	if e, err := c.Uint("ALTAIR_FORK_EPOCH"); err != nil || e != FarFutureEpoch {
+		t.Errorf("ALTAIR_FORK_EPOCH = %d, %v", e, err)
+	}
+}
+
+func TestParseConfigErrorsNameTheKey(t *testing.T) {
+	_, err := ParseConfig([]byte(strings.Replace(sample, "EJECTION_BALANCE: 16000000000", "EJECTION_BALANCE: lots", 1)))
+	if err == nil || !strings.Contains(err.Error(), "EJECTION_BALANCE") {
+		t.Fatalf("want an error naming EJECTION_BALANCE, got %v", err)
+	}
+	_, err = ParseConfig([]byte(strings.Replace(sample, "GENESIS_DELAY: 300\n", "", 1)))
+	if err == nil || !strings.Contains(err.Error(), "GENESIS_DELAY") {
+		t.Fatalf("want an error naming the missing GENESIS_DELAY, got %v", err)
+	}
+}
+
+func TestCheckPresetReportsMismatch(t *testing.T) {
+	values := PresetValues()
+	if missing, err := CheckPreset(values); err != nil || len(missing) > 0 {
+		t.Fatalf("compiled preset does not match itself: %v (missing %v)", err, missing)
+	}
+	delete(values, "SAFE_SLOTS_TO_UPDATE_JUSTIFIED")
+	if missing, err := CheckPreset(values); err != nil || len(missing) != 1 {
+		t.Fatalf("a key absent from the file is reported, not an error: %v, %v", missing, err)
+	}
+	values["SLOTS_PER_EPOCH"]++
+	if _, err := CheckPreset(values); err == nil || !strings.Contains(err.Error(), "SLOTS_PER_EPOCH") {
+		t.Fatalf("want a mismatch on SLOTS_PER_EPOCH, got %v", err)
+	}
+}
+
+// The phase0 part of the size table must agree with the compiled preset.
+func TestSSZSizesMatchPresetConstants(t *testing.T) {
+	sizes := SSZSizes[PresetName]
+	for k, want := range PresetValues() {
+		if got, ok := sizes[k]; ok && got != want {
+			t.Errorf("SSZSizes[%s][%s] = %d, preset constant %d", PresetName, k, got, want)
+		}
+	}
+}
+
+func TestForks(t *testing.T) {
+	c, err := ParseConfig([]byte(sample + "BELLATRIX_FORK_VERSION: 0x02000001\nBELLATRIX_FORK_EPOCH: 5\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forks, err := c.Forks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(forks) != 3 || forks[0].Name != "GENESIS" || forks[1].Name != "ALTAIR" || forks[2].Name != "BELLATRIX" {
+		t.Fatalf("forks = %+v", forks)
+	}
+	if forks[2].Epoch != 5 || forks[2].Version != (Version{2, 0, 0, 1}) || forks[1].Epoch != FarFutureEpoch {
+		t.Fatalf("fork values wrong: %+v", forks)
+	}
+	c.Raw["CAPELLA_FORK_VERSION"] = "0x03000001" // epoch missing
+	if _, err := c.Forks(); err == nil || !strings.Contains(err.Error(), "CAPELLA_FORK_EPOCH") {
+		t.Fatalf("want an error naming CAPELLA_FORK_EPOCH, got %v", err)
+	}
+}
+
+func TestRepeatedKeys(t *testing.T) {
+	if _, err := ParseConfig([]byte(sample + "SECONDS_PER_SLOT: 6\n")); err != nil {
+		t.Fatalf("a key repeated with the same value must load: %v", err)
+	}
+	_, err := ParseConfig([]byte(sample + "SECONDS_PER_SLOT: 12\n"))
+	if err == nil || !strings.Contains(err.Error(), "SECONDS_PER_SLOT") {
+		t.Fatalf("want an error naming the conflicting SECONDS_PER_SLOT, got %v", err)
+	}
+}

@@ -1,0 +1,212 @@
+package transition
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/helpers"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
+)
+
+// ProcessEpoch is process_epoch, in place.
+func ProcessEpoch(cfg *config.Config, s *phase0.BeaconState) error {
+	steps := []struct {
+		name string
+		fn   func(*config.Config, *phase0.BeaconState) error
+	}{
+		{"process_justification_and_finalization", ProcessJustificationAndFinalization},
+		{"process_rewards_and_penalties", ProcessRewardsAndPenalties},
+		{"process_registry_updates", ProcessRegistryUpdates},
+		{"process_slashings", ProcessSlashings},
+		{"process_eth1_data_reset", ProcessEth1DataReset},
+		{"process_effective_balance_updates", ProcessEffectiveBalanceUpdates},
+		{"process_slashings_reset", ProcessSlashingsReset},
+		{"process_randao_mixes_reset", ProcessRandaoMixesReset},
+		{"process_historical_roots_update", ProcessHistoricalRootsUpdate},
+		{"process_participation_record_updates", ProcessParticipationRecordUpdates},
+	}
+	for _, st := range steps {
+		if err := st.fn(cfg, s); err != nil {
+			return fmt.Errorf("process_epoch: %s: %w", st.name, err)
+		}
+	}
+	return nil
+}
+
+// ProcessJustificationAndFinalization is process_justification_and_finalization.
+func ProcessJustificationAndFinalization(_ *config.Config, s *phase0.BeaconState) error {
+	if helpers.CurrentEpoch(s) <= config.GenesisEpoch+1 {
+		return nil
+	}
+	ep, err := newEpochParticipation(s)
+	if err != nil {
+		return err
+	}
+	previousEpoch, currentEpoch := helpers.PreviousEpoch(s), helpers.CurrentEpoch(s)
+	total := ep.totalActiveBalance
+	previousTarget := helpers.TotalBalance(s, ep.previousTarget.list())
+	currentTarget := helpers.TotalBalance(s, ep.currentTarget.list())
+
+	oldPrevious := *s.PreviousJustifiedCheckpoint
+	oldCurrent := *s.CurrentJustifiedCheckpoint
+	s.PreviousJustifiedCheckpoint = &oldCurrent
+	// justification_bits[1:] = justification_bits[:3]; bits[0] = 0
+	bits := (s.JustificationBits[0] << 1) & 0x0f
+	if previousTarget*3 >= total*2 {
+		root, err := helpers.BlockRoot(s, previousEpoch)
+		if err != nil {
+			return err
+		}
+		s.CurrentJustifiedCheckpoint = &phase0.Checkpoint{Epoch: previousEpoch, Root: root}
+		bits |= 1 << 1
+	}
+	if currentTarget*3 >= total*2 {
+		root, err := helpers.BlockRoot(s, currentEpoch)
+		if err != nil {
+			return err
+		}
+		s.CurrentJustifiedCheckpoint = &phase0.Checkpoint{Epoch: currentEpoch, Root: root}
+		bits |= 1 << 0
+	}
+	s.JustificationBits[0] = bits
+	all := func(from, to uint) bool { // bits[from:to] all set
+		for i := from; i < to; i++ {
+			if bits>>i&1 == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	// The 2nd/3rd/4th most recent epochs are justified, the 2nd using the 4th as source.
+	if all(1, 4) && oldPrevious.Epoch+3 == currentEpoch {
+		s.FinalizedCheckpoint = &oldPrevious
+	}
+	// The 2nd/3rd most recent epochs are justified, the 2nd using the 3rd as source.
+	if all(1, 3) && oldPrevious.Epoch+2 == currentEpoch {
+		s.FinalizedCheckpoint = &oldPrevious
+	}
+	// The 1st/2nd/3rd most recent epochs are justified, the 1st using the 3rd as source.
+	if all(0, 3) && oldCurrent.Epoch+2 == currentEpoch {
+		s.FinalizedCheckpoint = &oldCurrent
+	}
+	// The 1st/2nd most recent epochs are justified, the 1st using the 2nd as source.
+	if all(0, 2) && oldCurrent.Epoch+1 == currentEpoch {
+		s.FinalizedCheckpoint = &oldCurrent
+	}
+	return nil
+}
+
+// ProcessRegistryUpdates is process_registry_updates.
+func ProcessRegistryUpdates(cfg *config.Config, s *phase0.BeaconState) error {
+	epoch := helpers.CurrentEpoch(s)
+	for i, v := range s.Validators {
+		if helpers.IsEligibleForActivationQueue(v) {
+			v.ActivationEligibilityEpoch = epoch + 1
+		}
+		if helpers.IsActiveValidator(v, epoch) && v.EffectiveBalance <= cfg.EjectionBalance {
+			initiateValidatorExit(cfg, s, uint64(i))
+		}
+	}
+	var queue []uint64
+	for i, v := range s.Validators {
+		if helpers.IsEligibleForActivation(s, v) {
+			queue = append(queue, uint64(i))
+		}
+	}
+	sort.SliceStable(queue, func(a, b int) bool {
+		ea, eb := s.Validators[queue[a]].ActivationEligibilityEpoch, s.Validators[queue[b]].ActivationEligibilityEpoch
+		if ea != eb {
+			return ea < eb
+		}
+		return queue[a] < queue[b]
+	})
+	churn := helpers.ValidatorChurnLimit(cfg, s)
+	for i, index := range queue {
+		if uint64(i) >= churn {
+			break
+		}
+		s.Validators[index].ActivationEpoch = helpers.ComputeActivationExitEpoch(epoch)
+	}
+	return nil
+}
+
+// ProcessSlashings is process_slashings.
+func ProcessSlashings(_ *config.Config, s *phase0.BeaconState) error {
+	epoch := helpers.CurrentEpoch(s)
+	total := helpers.TotalActiveBalance(s)
+	var sum uint64
+	for _, x := range s.Slashings {
+		sum += x
+	}
+	adjusted := min(sum*config.ProportionalSlashingMultiplier, total)
+	for i, v := range s.Validators {
+		if v.Slashed && epoch+config.EpochsPerSlashingsVector/2 == v.WithdrawableEpoch {
+			const increment = config.EffectiveBalanceIncrement // factored out to avoid uint64 overflow
+			penaltyNumerator := v.EffectiveBalance / increment * adjusted
+			penalty := penaltyNumerator / total * increment
+			decreaseBalance(s, uint64(i), penalty)
+		}
+	}
+	return nil
+}
+
+// ProcessEth1DataReset is process_eth1_data_reset.
+func ProcessEth1DataReset(_ *config.Config, s *phase0.BeaconState) error {
+	if (helpers.CurrentEpoch(s)+1)%config.EpochsPerEth1VotingPeriod == 0 {
+		s.Eth1DataVotes = []*phase0.Eth1Data{}
+	}
+	return nil
+}
+
+// ProcessEffectiveBalanceUpdates is process_effective_balance_updates.
+func ProcessEffectiveBalanceUpdates(_ *config.Config, s *phase0.BeaconState) error {
+	const hysteresisIncrement = config.EffectiveBalanceIncrement / config.HysteresisQuotient
+	const downward = hysteresisIncrement * config.HysteresisDownwardMultiplier
+	const upward = hysteresisIncrement * config.HysteresisUpwardMultiplier
+	for i, v := range s.Validators {
+		balance := s.Balances[i]
+		if balance+downward < v.EffectiveBalance || v.EffectiveBalance+upward < balance {
+			v.EffectiveBalance = min(balance-balance%config.EffectiveBalanceIncrement, config.MaxEffectiveBalance)
+		}
+	}
+	return nil
+}
+
+// ProcessSlashingsReset is process_slashings_reset.
+func ProcessSlashingsReset(_ *config.Config, s *phase0.BeaconState) error {
+	s.Slashings[(helpers.CurrentEpoch(s)+1)%config.EpochsPerSlashingsVector] = 0
+	return nil
+}
+
+// ProcessRandaoMixesReset is process_randao_mixes_reset.
+func ProcessRandaoMixesReset(_ *config.Config, s *phase0.BeaconState) error {
+	epoch := helpers.CurrentEpoch(s)
+	s.RandaoMixes[(epoch+1)%config.EpochsPerHistoricalVector] = helpers.RandaoMix(s, epoch)
+	return nil
+}
+
+// ProcessHistoricalRootsUpdate is process_historical_roots_update.
+func ProcessHistoricalRootsUpdate(_ *config.Config, s *phase0.BeaconState) error {
+	next := helpers.CurrentEpoch(s) + 1
+	if next%(config.SlotsPerHistoricalRoot/config.SlotsPerEpoch) != 0 {
+		return nil
+	}
+	batch := &phase0.HistoricalBatch{BlockRoots: s.BlockRoots, StateRoots: s.StateRoots}
+	root, err := batch.HashTreeRoot()
+	if err != nil {
+		return fmt.Errorf("hash_tree_root(historical_batch): %w", err)
+	}
+	if uint64(len(s.HistoricalRoots)) >= config.HistoricalRootsLimit {
+		return fmt.Errorf("historical_roots is full")
+	}
+	s.HistoricalRoots = append(s.HistoricalRoots, root)
+	return nil
+}
+
+// ProcessParticipationRecordUpdates is process_participation_record_updates.
+func ProcessParticipationRecordUpdates(_ *config.Config, s *phase0.BeaconState) error {
+	s.PreviousEpochAttestations = s.CurrentEpochAttestations
+	s.CurrentEpochAttestations = []*phase0.PendingAttestation{}
+	return nil
+}

@@ -1,0 +1,107 @@
+package transition
+
+import (
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/helpers"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
+)
+
+// indexSet is a set of validator indices, as a bitmap over the registry.
+type indexSet []bool
+
+func (s indexSet) list() []uint64 {
+	var out []uint64
+	for i, in := range s {
+		if in {
+			out = append(out, uint64(i))
+		}
+	}
+	return out
+}
+
+// epochParticipation precomputes, once per epoch transition, what the
+// spec's get_matching_*_attestations / get_unslashed_attesting_indices
+// helpers derive from the pending attestations, so rewards and
+// justification do not recompute committees per validator.
+type epochParticipation struct {
+	totalActiveBalance uint64
+	// unslashed attesters of the previous epoch by matching kind
+	previousSource, previousTarget, previousHead indexSet
+	currentTarget                                indexSet
+	// for each previous-epoch source attester: the attestation with the
+	// smallest inclusion delay (first one on ties, like Python's min)
+	earliest map[uint64]*phase0.PendingAttestation
+}
+
+func newEpochParticipation(s *phase0.BeaconState) (*epochParticipation, error) {
+	n := len(s.Validators)
+	ep := &epochParticipation{
+		totalActiveBalance: helpers.TotalActiveBalance(s),
+		previousSource:     make(indexSet, n),
+		previousTarget:     make(indexSet, n),
+		previousHead:       make(indexSet, n),
+		currentTarget:      make(indexSet, n),
+		earliest:           map[uint64]*phase0.PendingAttestation{},
+	}
+	previous, current := helpers.PreviousEpoch(s), helpers.CurrentEpoch(s)
+
+	// Previous epoch: source, target, head.
+	prevCommittees := helpers.NewEpochCommittees(s, previous)
+	prevTargetRoot, prevTargetErr := helpers.BlockRoot(s, previous)
+	for _, a := range s.PreviousEpochAttestations {
+		indices, err := prevCommittees.AttestingIndices(a.Data, a.AggregationBits)
+		if err != nil {
+			return nil, err
+		}
+		isTarget := prevTargetErr == nil && a.Data.Target.Root == prevTargetRoot
+		isHead := false
+		if isTarget {
+			headRoot, err := helpers.BlockRootAtSlot(s, a.Data.Slot)
+			if err != nil {
+				return nil, err
+			}
+			isHead = a.Data.BeaconBlockRoot == headRoot
+		}
+		for _, i := range indices {
+			if e, ok := ep.earliest[i]; !ok || a.InclusionDelay < e.InclusionDelay {
+				ep.earliest[i] = a
+			}
+			if s.Validators[i].Slashed {
+				continue
+			}
+			ep.previousSource[i] = true
+			if isTarget {
+				ep.previousTarget[i] = true
+			}
+			if isHead {
+				ep.previousHead[i] = true
+			}
+		}
+	}
+	if prevTargetErr != nil && len(s.PreviousEpochAttestations) > 0 {
+		return nil, prevTargetErr
+	}
+
+	// Current epoch: target only (for justification).
+	if len(s.CurrentEpochAttestations) > 0 {
+		curCommittees := helpers.NewEpochCommittees(s, current)
+		curTargetRoot, err := helpers.BlockRoot(s, current)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range s.CurrentEpochAttestations {
+			if a.Data.Target.Root != curTargetRoot {
+				continue
+			}
+			indices, err := curCommittees.AttestingIndices(a.Data, a.AggregationBits)
+			if err != nil {
+				return nil, err
+			}
+			for _, i := range indices {
+				if !s.Validators[i].Slashed {
+					ep.currentTarget[i] = true
+				}
+			}
+		}
+	}
+	return ep, nil
+}
