@@ -1,0 +1,272 @@
+//! Integration tests: poll-mode nodes on 127.0.0.1 driven by one
+//! std.posix.poll loop over their event fds. std.testing.allocator checks
+//! that every event copy is freed.
+const std = @import("std");
+const p2p = @import("libp2pc");
+const testing = std.testing;
+const alloc = testing.allocator;
+
+const TOPIC = "/libp2pc/zig-test/gossip";
+const TIMEOUT_MS = 20_000;
+
+/// A node and every event it delivered, in order.
+const Watched = struct {
+    node: p2p.Node,
+    log: std.ArrayList(p2p.Event),
+    stopped: bool = false,
+
+    fn init(config: p2p.Config) !Watched {
+        return .{ .node = try p2p.Node.init(config), .log = std.ArrayList(p2p.Event).init(alloc) };
+    }
+
+    fn local() !Watched {
+        return init(.{ .listen_addrs = &.{"/ip4/127.0.0.1/tcp/0"} });
+    }
+
+    fn deinit(self: *Watched) void {
+        p2p.freeEvents(alloc, &self.log);
+        self.node.deinit();
+    }
+
+    fn peerId(self: *Watched, buf: *[128]u8) ![]const u8 {
+        return self.node.peerId(buf);
+    }
+};
+
+/// One turn of the event loop: waits until some node's fd is readable (or
+/// timeout) and polls the readable ones.
+fn pumpAll(nodes: []const *Watched, timeout_ms: i32) !void {
+    var fds: [8]std.posix.pollfd = undefined;
+    var idx: [8]usize = undefined;
+    var n: usize = 0;
+    for (nodes, 0..) |w, i| {
+        if (w.stopped) continue;
+        fds[n] = try w.node.pollFd();
+        idx[n] = i;
+        n += 1;
+    }
+    if (n == 0) return;
+    if (try std.posix.poll(fds[0..n], timeout_ms) == 0) return;
+    for (fds[0..n], idx[0..n]) |fd, i| {
+        if (fd.revents & std.posix.POLL.IN == 0) continue;
+        const w = nodes[i];
+        _ = w.node.poll(alloc, &w.log, 64) catch |err| switch (err) {
+            error.Stopped => w.stopped = true,
+            else => return err,
+        };
+    }
+}
+
+const Match = struct {
+    type: p2p.EventType,
+    request_id: ?u64 = null,
+    peer_id: ?[]const u8 = null,
+    topic: ?[]const u8 = null,
+};
+
+fn matches(e: p2p.Event, m: Match) bool {
+    if (e.type != m.type) return false;
+    if (m.request_id) |id| if (e.request_id != id) return false;
+    if (m.peer_id) |p| if (!std.mem.eql(u8, e.peer_id, p)) return false;
+    if (m.topic) |t| if (!std.mem.eql(u8, e.topic, t)) return false;
+    return true;
+}
+
+/// Pumps every node until `w` has delivered an event matching `m` (anywhere
+/// in its log). The returned Event's slices stay owned by w.log.
+fn waitWithin(all: []const *Watched, w: *Watched, m: Match, timeout_ms: i64) !p2p.Event {
+    const deadline = std.time.milliTimestamp() + timeout_ms;
+    while (true) {
+        for (w.log.items) |e| if (matches(e, m)) return e;
+        const left = deadline - std.time.milliTimestamp();
+        if (left <= 0) return error.TimedOut;
+        try pumpAll(all, @intCast(@min(left, 100)));
+    }
+}
+
+fn waitFor(all: []const *Watched, w: *Watched, m: Match) !p2p.Event {
+    return waitWithin(all, w, m, TIMEOUT_MS) catch |err| {
+        if (err == error.TimedOut) std.debug.print("timed out waiting for {any}; log has {d} events\n", .{ m, w.log.items.len });
+        return err;
+    };
+}
+
+/// Waits for the completion of request `id` and returns its status as an error union.
+fn done(all: []const *Watched, w: *Watched, id: p2p.RequestId) !void {
+    const e = try waitFor(all, w, .{ .type = .request_done, .request_id = id });
+    return e.result();
+}
+
+/// Waits for STOPPED; checks it is the last event, the seq has no gaps and
+/// poll now reports error.Stopped.
+fn expectStoppedLast(all: []const *Watched, w: *Watched) !void {
+    _ = try waitFor(all, w, .{ .type = .stopped });
+    try testing.expectEqual(p2p.EventType.stopped, w.log.items[w.log.items.len - 1].type);
+    for (w.log.items, 1..) |e, i| try testing.expectEqual(@as(u64, i), e.seq);
+    var more = std.ArrayList(p2p.Event).init(alloc);
+    defer p2p.freeEvents(alloc, &more);
+    try testing.expectError(error.Stopped, w.node.poll(alloc, &more, 8));
+}
+
+test "two poll-mode nodes gossip on 127.0.0.1" {
+    var a = try Watched.local();
+    defer a.deinit();
+    var b = try Watched.local();
+    defer b.deinit();
+    const all = [_]*Watched{ &a, &b };
+    var abuf: [128]u8 = undefined;
+    var bbuf: [128]u8 = undefined;
+    const a_id = try a.peerId(&abuf);
+    const b_id = try b.peerId(&bbuf);
+
+    try done(&all, &a, try a.node.start());
+    try done(&all, &b, try b.node.start());
+    const listening = try waitFor(&all, &b, .{ .type = .listening });
+    try testing.expectEqualStrings(b_id, listening.peer_id);
+    try testing.expect(listening.addrs.len >= 1);
+    const target = try std.fmt.allocPrintZ(alloc, "{s}/p2p/{s}", .{ listening.addrs[0], listening.peer_id });
+    defer alloc.free(target);
+
+    try done(&all, &a, try a.node.subscribe(TOPIC));
+    try done(&all, &b, try b.node.subscribe(TOPIC));
+    try done(&all, &a, try a.node.dial(target));
+
+    const ca = try waitFor(&all, &a, .{ .type = .peer_connected, .peer_id = b_id });
+    try testing.expectEqualStrings("outbound", ca.direction);
+    const cb = try waitFor(&all, &b, .{ .type = .peer_connected, .peer_id = a_id });
+    try testing.expectEqualStrings("inbound", cb.direction);
+    _ = try waitFor(&all, &a, .{ .type = .topic_peer_joined, .peer_id = b_id, .topic = TOPIC });
+    _ = try waitFor(&all, &b, .{ .type = .topic_peer_joined, .peer_id = a_id, .topic = TOPIC });
+
+    // The mesh may need a heartbeat: publish unique payloads (gossipsub
+    // drops duplicates) until b receives one.
+    var attempt: usize = 0;
+    const msg = while (attempt < 40) : (attempt += 1) {
+        const payload = try std.fmt.allocPrint(alloc, "zig a->b #{d}", .{attempt});
+        defer alloc.free(payload);
+        try done(&all, &a, try a.node.publish(TOPIC, payload));
+        if (waitWithin(&all, &b, .{ .type = .message, .topic = TOPIC }, 500)) |m| break m else |err| {
+            if (err != error.TimedOut) return err;
+        }
+    } else return error.NoMessageReceived;
+    try testing.expectEqualStrings(a_id, msg.peer_id);
+    try testing.expectEqual(@as(usize, 20), msg.msg_id.len);
+    try testing.expect(std.mem.startsWith(u8, msg.data, "zig a->b #"));
+
+    var peers = try a.node.peers(alloc);
+    defer peers.deinit(alloc);
+    try testing.expectEqual(@as(usize, 1), peers.items.len);
+    try testing.expectEqualStrings(b_id, peers.items[0].peer_id);
+    const counters_a = try a.node.counters();
+    const counters_b = try b.node.counters();
+    try testing.expect(counters_a.messages_published >= 1);
+    try testing.expect(counters_b.messages_received >= 1);
+    try testing.expectEqual(@as(u64, 1), counters_a.connected_peers);
+
+    try done(&all, &a, try a.node.stop());
+    try done(&all, &b, try b.node.stop());
+    try expectStoppedLast(&all, &a);
+    try expectStoppedLast(&all, &b);
+    _ = try waitFor(&all, &b, .{ .type = .peer_disconnected, .peer_id = a_id });
+}
+
+test "bad multiaddr is error.InvalidArgument with a message" {
+    var n = try Watched.local();
+    defer n.deinit();
+    const all = [_]*Watched{&n};
+    try done(&all, &n, try n.node.start());
+    try testing.expectError(error.InvalidArgument, n.node.dial("definitely not a multiaddr"));
+    try testing.expect(p2p.lastError().len > 0);
+    try testing.expectError(error.InvalidArgument, n.node.dial("/ip4/127.0.0.1/tcp/1"));
+}
+
+test "double stop is error.BadState; start twice too" {
+    var n = try Watched.local();
+    defer n.deinit();
+    const all = [_]*Watched{&n};
+    try done(&all, &n, try n.node.start());
+    try testing.expectError(error.BadState, n.node.start());
+    const id = try n.node.stop();
+    try testing.expectError(error.BadState, n.node.stop());
+    try done(&all, &n, id);
+    try expectStoppedLast(&all, &n);
+}
+
+test "calls after close are error.BadHandle" {
+    var n = try Watched.local();
+    defer n.deinit(); // destroy again: BadHandle, ignored by deinit
+    const all = [_]*Watched{&n};
+    try done(&all, &n, try n.node.start());
+    try n.node.close();
+    var buf: [128]u8 = undefined;
+    try testing.expectError(error.BadHandle, n.node.subscribe("t"));
+    try testing.expectError(error.BadHandle, n.node.publish("t", "x"));
+    try testing.expectError(error.BadHandle, n.node.stop());
+    try testing.expectError(error.BadHandle, n.node.peerId(&buf));
+    try testing.expectError(error.BadHandle, n.node.eventFd());
+    try testing.expectError(error.BadHandle, n.node.counters());
+    try testing.expectError(error.BadHandle, n.node.close());
+}
+
+test "publish errors: TooLarge at once, NotFound on completion" {
+    var n = try Watched.init(.{ .listen_addrs = &.{"/ip4/127.0.0.1/tcp/0"}, .max_message_size = 16 });
+    defer n.deinit();
+    const all = [_]*Watched{&n};
+    try done(&all, &n, try n.node.start());
+    try done(&all, &n, try n.node.subscribe("t"));
+    try testing.expectError(error.TooLarge, n.node.publish("t", &([_]u8{0} ** 17)));
+    try done(&all, &n, try n.node.publish("t", &([_]u8{0} ** 16)));
+    try testing.expectError(error.NotFound, done(&all, &n, try n.node.publish("not-subscribed", "x")));
+    try testing.expectError(error.BadState, done(&all, &n, try n.node.subscribe("t")));
+}
+
+fn countEvent(counter: *usize, ev: *const p2p.c.libp2pc_event) void {
+    _ = ev.seq;
+    counter.* += 1;
+}
+
+test "pollBorrowed hands out borrowed events without copying" {
+    var node = try p2p.Node.init(.{ .listen_addrs = &.{"/ip4/127.0.0.1/tcp/0"} });
+    defer node.deinit();
+    _ = try node.start();
+    var count: usize = 0;
+    const deadline = std.time.milliTimestamp() + TIMEOUT_MS;
+    while (count < 2 and std.time.milliTimestamp() < deadline) { // LISTENING + REQUEST_DONE
+        if (try node.waitReadable(100)) _ = try node.pollBorrowed(16, &count, countEvent);
+    }
+    try testing.expectEqual(@as(usize, 2), count);
+}
+
+test "a never-started node has no events; the library panic guard gives error.Internal" {
+    var node = try p2p.Node.init(.{});
+    defer node.deinit();
+    try testing.expect(!(try node.waitReadable(50)));
+    try testing.expectError(error.Internal, p2p.debugPanic());
+    try testing.expect(p2p.lastError().len > 0);
+}
+
+test "the README's event loop runs to STOPPED" {
+    const allocator = alloc;
+    var node = try p2p.Node.init(.{ .listen_addrs = &.{"/ip4/127.0.0.1/tcp/0"} });
+    defer node.deinit();
+    const started = try node.start();
+    var subscribed: ?p2p.RequestId = null;
+    var events = std.ArrayList(p2p.Event).init(allocator);
+    defer p2p.freeEvents(allocator, &events);
+    loop: while (try node.waitReadable(TIMEOUT_MS)) {
+        const first = events.items.len;
+        _ = try node.poll(allocator, &events, 64);
+        for (events.items[first..]) |ev| switch (ev.type) {
+            .request_done => if (ev.request_id == started) {
+                try ev.result();
+                subscribed = try node.subscribe("blocks");
+            } else if (subscribed != null and ev.request_id == subscribed.?) {
+                try ev.result();
+                _ = try node.stop();
+            },
+            .stopped => break :loop,
+            else => {},
+        };
+    } else return error.TimedOut;
+    try testing.expectEqual(p2p.EventType.stopped, events.items[events.items.len - 1].type);
+}
