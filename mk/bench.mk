@@ -1,0 +1,45 @@
+# Event-delivery benchmark (issue 2). Included by the main Makefile, which
+# sets GO and BUILD; usable on its own too:
+#   make -f mk/bench.mk bench-events [BENCH_ARGS="--small 200000 --reps 1"]
+#
+# Builds a bench variant of the library (-tags libp2pc_bench: adds the
+# libp2pc_bench_* exports of libp2pc/abi/bench_export.go; the production
+# build/lib/libp2pc.so never has them) and the C programs of examples/bench,
+# all under $(BUILD)/bench, then runs them: a markdown table goes to stdout
+# and to $(BUILD)/bench/events.md, per-run progress to stderr.
+
+GO ?= go
+BUILD ?= build
+CC ?= cc
+
+BENCH_ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
+BENCH_DIR := $(BUILD)/bench
+BENCH_LIB := $(BENCH_DIR)/libp2pc_bench.so
+BENCH_CFLAGS ?= -O2 -Wall -Wextra -Werror -std=c11 -pthread
+# Extra event_bench options, e.g. --small 200000 --large 5000 --reps 1
+BENCH_ARGS ?=
+
+.PHONY: bench-events bench-events-build
+
+bench-events-build: $(BENCH_DIR)/event_bench $(BENCH_DIR)/pipe_reader
+
+# Go decides whether the library is up to date (its build cache makes a
+# no-change rebuild a relink of a few seconds), so this always runs.
+.PHONY: $(BENCH_LIB)
+$(BENCH_LIB):
+	@mkdir -p $(BENCH_DIR)
+	$(GO) build -tags libp2pc_bench -buildmode=c-shared -o $@ ./libp2pc/abi
+
+$(BENCH_DIR)/event_bench: $(BENCH_ROOT)/examples/bench/event_bench.c $(BENCH_ROOT)/examples/bench/bench.h \
+		$(BENCH_ROOT)/include/libp2pc.h $(BENCH_LIB)
+	$(CC) $(BENCH_CFLAGS) -I$(BENCH_ROOT)/include -o $@ $< \
+		-L$(BENCH_DIR) -l:libp2pc_bench.so -Wl,-rpath,'$$ORIGIN'
+
+$(BENCH_DIR)/pipe_reader: $(BENCH_ROOT)/examples/bench/pipe_reader.c $(BENCH_ROOT)/examples/bench/bench.h
+	@mkdir -p $(BENCH_DIR)
+	$(CC) $(BENCH_CFLAGS) -o $@ $<
+
+bench-events: bench-events-build
+	$(BENCH_DIR)/event_bench --reader $(BENCH_DIR)/pipe_reader --out $(BENCH_DIR)/events.md \
+		--cmd "make bench-events$(if $(BENCH_ARGS), BENCH_ARGS='$(BENCH_ARGS)')" \
+		--go "$$($(GO) version | cut -d' ' -f3)" $(BENCH_ARGS)
