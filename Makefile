@@ -23,8 +23,9 @@ GO_SRC  := $(shell find libp2pc -name '*.go' -not -name '*_test.go') $(wildcard 
 # The library records its soname so hosts link against "libp2pc.so".
 LDFLAGS := -ldflags "-extldflags -Wl,-soname,libp2pc.so"
 
-.PHONY: all lib examples test test-go test-c test-c-asan test-c-valgrind header-check \
-        demo bench bench-events deps fmt-check clean
+
+.PHONY: all lib examples test test-bindings test-go test-c test-c-asan test-c-valgrind header-check \
+        demo bench bench-events bench-membership deps fmt-check clean
 
 all: lib examples
 
@@ -63,8 +64,16 @@ examples: $(SO)
 
 # ---------------------------------------------------------------- tests --
 
-test: test-go header-check test-c test-c-asan test-c-valgrind spec-test
+test: test-go header-check test-c test-c-asan test-c-valgrind spec-test test-bindings
 	@echo "make test: all suites passed"
+
+# Each binding's own suite, against the library built here.
+BINDINGS ?= rust zig
+test-bindings: $(SO)
+	@for b in $(BINDINGS); do \
+		echo "== bindings/$$b"; \
+		$(MAKE) -C bindings/$$b test LIBP2PC_LIB_DIR=$(ROOT)/$(LIB_DIR) LIBP2PC_INCLUDE_DIR=$(ROOT)/include || exit 1; \
+	done
 
 # Every Go package with the race detector (the consensus packages with the
 # minimal preset, matching the vectors shipped in ../shared/spec-tests).
@@ -97,7 +106,10 @@ fmt-check:
 demo: examples
 	bash scripts/demo.sh $(BUILD)/bin/libp2pc-node
 
-bench: bench-events bench-consensus
+bench: bench-events bench-consensus bench-membership
+
+bench-membership:
+	$(GO) test -run '^$$' -bench BenchmarkThroughput -benchtime 2s -count 3 ./libp2pc/membership/
 
 # Installs what the build and tests need on Debian (used by .ci/run).
 deps:

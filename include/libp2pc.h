@@ -64,6 +64,10 @@
  *
  * Lifecycle.  libp2pc_init -> libp2pc_node_new -> libp2pc_node_start -> ...
  *   -> libp2pc_node_stop -> (STOPPED event) -> libp2pc_node_destroy.
+ *   Requests (dial, subscribe, publish, ...) need a running node: between
+ *   libp2pc_node_start and start's REQUEST_DONE they return
+ *   LIBP2PC_ERR_BAD_STATE (LISTENING alone is not enough; wait for the
+ *   REQUEST_DONE of start). stop, destroy, peers and counters work always.
  *   A started node delivers exactly one STOPPED event, and it is its last.
  *   After libp2pc_node_destroy returns the handle is invalid: every call with
  *   it returns LIBP2PC_ERR_BAD_HANDLE. In callback mode, user_data must stay

@@ -2,11 +2,13 @@
  * libp2pc-node: a reference host program over the public C API only.
  *
  *   libp2pc-node [--listen MULTIADDR]... [--key FILE] [--peer MULTIADDR]...
- *                [--subscribe TOPIC]... [--publish TOPIC=FILE]... [--exit-after-s N]
+ *                [--subscribe TOPIC]... [--publish TOPIC=FILE]... [--publish-on-signal]
+ *                [--exit-after-s N]
  *
  * Prints one JSON object per line on stdout for every event ("event" and
  * "seq" fields). Each --publish file is published once, when the first peer
- * joins its topic (which must also be given with --subscribe). SIGINT,
+ * joins its topic (which must also be given with --subscribe), or, with
+ * --publish-on-signal, when the process receives SIGUSR1. SIGINT,
  * SIGTERM or --exit-after-s stop the node cleanly; the last line is the
  * "stopped" event with delivered and dropped counts. Errors go to stderr
  * with exit status 1.
@@ -37,6 +39,7 @@ static struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int stopped;
+    int publish_on_signal;
 } app = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 static void die(const char *what) {
@@ -47,7 +50,8 @@ static void die(const char *what) {
 static void usage(void) {
     fprintf(stderr,
             "usage: libp2pc-node [--listen MULTIADDR]... [--key FILE] [--peer MULTIADDR]...\n"
-            "                    [--subscribe TOPIC]... [--publish TOPIC=FILE]... [--exit-after-s N]\n");
+            "                    [--subscribe TOPIC]... [--publish TOPIC=FILE]... [--publish-on-signal]\n"
+            "                    [--exit-after-s N]\n");
     exit(1);
 }
 
@@ -68,10 +72,13 @@ static void json_field(FILE *f, const char *key, const char *val) {
     json_str(f, val);
 }
 
+/* Publishes the files for topic (all topics when NULL) not yet published.
+ * Called from the delivery thread and from main: app.mu serialises it. */
 static void publish_pending(const char *topic) {
+    pthread_mutex_lock(&app.mu);
     for (int i = 0; i < app.npubs; i++) {
         struct publish_item *p = &app.pubs[i];
-        if (p->done || strcmp(p->topic, topic) != 0) continue;
+        if (p->done || (topic && strcmp(p->topic, topic) != 0)) continue;
         uint64_t req;
         if (libp2pc_node_publish(app.node, p->topic, p->data, p->len, &req) != LIBP2PC_OK) {
             fprintf(stderr, "libp2pc-node: publish %s: %s\n", p->topic, libp2pc_last_error());
@@ -81,7 +88,9 @@ static void publish_pending(const char *topic) {
         printf("{\"event\":\"publishing\",\"topic\":");
         json_str(stdout, p->topic);
         printf(",\"size\":%zu,\"request_id\":%llu}\n", p->len, (unsigned long long)req);
+        fflush(stdout);
     }
+    pthread_mutex_unlock(&app.mu);
 }
 
 /* Runs on the node's delivery thread. */
@@ -144,7 +153,7 @@ static void on_event(const libp2pc_event *ev, void *user_data) {
     }
     fprintf(f, "}\n");
     fflush(f);
-    if (ev->type == LIBP2PC_EVENT_TOPIC_PEER_JOINED) publish_pending(ev->topic);
+    if (ev->type == LIBP2PC_EVENT_TOPIC_PEER_JOINED && !app.publish_on_signal) publish_pending(ev->topic);
     if (ev->type == LIBP2PC_EVENT_STOPPED) {
         pthread_mutex_lock(&app.mu);
         app.stopped = 1;
@@ -178,6 +187,10 @@ int main(int argc, char **argv) {
     long exit_after = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (strcmp(a, "--publish-on-signal") == 0) {
+            app.publish_on_signal = 1;
+            continue;
+        }
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) usage();
         if (strcmp(a, "--listen") == 0 && nlisten < MAX_ITEMS) listen[nlisten++] = v;
@@ -200,6 +213,7 @@ int main(int argc, char **argv) {
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
     if (libp2pc_init(LIBP2PC_ABI_VERSION) != LIBP2PC_OK) die("init");
@@ -237,7 +251,12 @@ int main(int argc, char **argv) {
         if (now.tv_sec >= deadline.tv_sec) break;
         struct timespec step = {1, 0};
         if (deadline.tv_sec - now.tv_sec < 1) step.tv_sec = 0, step.tv_nsec = 200000000;
-        if (sigtimedwait(&sigs, NULL, &step) > 0) break;
+        int sig = sigtimedwait(&sigs, NULL, &step);
+        if (sig == SIGUSR1) {
+            publish_pending(NULL);
+            continue;
+        }
+        if (sig > 0) break;
         pthread_mutex_lock(&app.mu);
         int stopped = app.stopped;
         pthread_mutex_unlock(&app.mu);

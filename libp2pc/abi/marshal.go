@@ -4,6 +4,8 @@ package main
 #include <stdlib.h>
 #include <string.h>
 #include "libp2pc.h"
+
+void libp2pc__mark_defined(const void *p, size_t len);
 */
 import "C"
 
@@ -122,5 +124,6 @@ func (a *arena) marshal(e *events.Event) *C.libp2pc_event {
 	if a.off > a.size {
 		panic("libp2pc: event arena overrun") // the size estimate above is wrong
 	}
+	C.libp2pc__mark_defined(a.buf, C.size_t(a.off))
 	return ev
 }
