@@ -317,9 +317,10 @@ typedef struct libp2pc_peer {
     const char *addr;      /* remote multiaddr */
 } libp2pc_peer;
 
-/* Lists the connected peers as the host has seen them: a peer appears once
- * its PEER_CONNECTED event has been delivered and disappears once its
- * PEER_DISCONNECTED has. *out receives an array of *count entries (NULL when
+/* Lists the connected peers as the host sees them: a peer appears when its
+ * PEER_CONNECTED event is taken for delivery (at the latest as its callback
+ * runs) and disappears likewise with its PEER_DISCONNECTED; the list never
+ * runs ahead of the events queued for the host. *out receives an array of *count entries (NULL when
  * 0), owned by the caller: free it with libp2pc_peers_free. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_peers(libp2pc_node node, libp2pc_peer **out, size_t *count);

@@ -9,6 +9,12 @@ package main
 static inline void libp2pc__call(libp2pc_event_cb cb, const libp2pc_event *ev, void *user_data) {
     cb(ev, user_data);
 }
+
+// One crossing from Go into C per delivery batch: a cgo call costs far more
+// than the host's callback usually does.
+static inline void libp2pc__call_batch(libp2pc_event_cb cb, libp2pc_event **evs, size_t n, void *user_data) {
+    for (size_t i = 0; i < n; i++) cb(evs[i], user_data);
+}
 */
 import "C"
 
@@ -112,10 +118,16 @@ func libp2pc_node_new(cfg *C.libp2pc_config, out *C.libp2pc_node) (rc C.int) {
 	var deliveryArena *arena
 	if e.cb != nil {
 		// The sink runs only on the node's delivery thread, so one arena
-		// serves every event; it is freed once that thread has finished.
+		// serves every batch; it is freed once that thread has finished.
+		// Event data stays valid until the callback for that event returns
+		// (in fact until the whole batch has been delivered).
 		deliveryArena = &arena{}
-		gcfg.Sink = func(ev *events.Event) {
-			C.libp2pc__call(e.cb, deliveryArena.marshal(ev), e.userData)
+		gcfg.BatchSink = func(evs []events.Event) {
+			for len(evs) > 0 {
+				ptrs, n := deliveryArena.marshalBatch(evs)
+				C.libp2pc__call_batch(e.cb, ptrs, C.size_t(n), e.userData)
+				evs = evs[n:]
+			}
 		}
 	}
 	n, err := node.New(gcfg)

@@ -87,16 +87,55 @@ func (a *arena) bytes(b []byte) *C.uint8_t {
 	return (*C.uint8_t)(p)
 }
 
-// marshal builds e as a C libp2pc_event in the arena.
-func (a *arena) marshal(e *events.Event) *C.libp2pc_event {
-	need := unsafe.Sizeof(C.libp2pc_event{}) + uintptr(len(e.Addrs)+1)*ptrSize +
+// need is an upper bound of the arena bytes marshalling e takes.
+func need(e *events.Event) uintptr {
+	n := unsafe.Sizeof(C.libp2pc_event{}) + uintptr(len(e.Addrs)+1)*ptrSize +
 		uintptr(len(e.PeerID)+len(e.Direction)+len(e.Addr)+len(e.Topic)+len(e.Text)+len(e.MsgID)+len(e.Data)) +
 		8*(ptrSize+1) // NULs and alignment of each field
 	for _, s := range e.Addrs {
-		need += uintptr(len(s)) + 1 + ptrSize
+		n += uintptr(len(s)) + 1 + ptrSize
 	}
-	a.reserve(need)
+	return n
+}
+
+// marshal builds e as a C libp2pc_event at the start of the arena.
+func (a *arena) marshal(e *events.Event) *C.libp2pc_event {
+	a.reserve(need(e))
 	a.off = 0
+	ev := a.build(e)
+	C.libp2pc__mark_defined(a.buf, C.size_t(a.off))
+	return ev
+}
+
+// batchBytes bounds one delivery batch's arena (at least one event is
+// always taken, however large).
+const batchBytes = 1 << 20
+
+// marshalBatch builds a prefix of evs (as many as fit in batchBytes, at
+// least one) into the arena, preceded by an array of pointers to them, and
+// returns that array and its length.
+func (a *arena) marshalBatch(evs []events.Event) (**C.libp2pc_event, int) {
+	total, n := uintptr(0), 0
+	for n < len(evs) {
+		sz := need(&evs[n]) + ptrSize
+		if n > 0 && total+sz > batchBytes {
+			break
+		}
+		total += sz
+		n++
+	}
+	a.reserve(total + ptrSize)
+	a.off = 0
+	ptrs := unsafe.Slice((**C.libp2pc_event)(a.take(uintptr(n)*ptrSize)), n)
+	for i := 0; i < n; i++ {
+		ptrs[i] = a.build(&evs[i])
+	}
+	C.libp2pc__mark_defined(a.buf, C.size_t(a.off))
+	return &ptrs[0], n
+}
+
+// build marshals e at the arena's current offset.
+func (a *arena) build(e *events.Event) *C.libp2pc_event {
 	ev := (*C.libp2pc_event)(a.take(unsafe.Sizeof(C.libp2pc_event{})))
 	*ev = C.libp2pc_event{
 		_type:          C.uint32_t(e.Type),
@@ -122,8 +161,7 @@ func (a *arena) marshal(e *events.Event) *C.libp2pc_event {
 		ev.addrs_len = C.size_t(len(e.Addrs))
 	}
 	if a.off > a.size {
-		panic("libp2pc: event arena overrun") // the size estimate above is wrong
+		panic("libp2pc: event arena overrun") // the size estimate in need is wrong
 	}
-	C.libp2pc__mark_defined(a.buf, C.size_t(a.off))
 	return ev
 }

@@ -40,6 +40,11 @@ type Config struct {
 	// the node is in poll mode: the host drains events itself with Poll,
 	// waiting on EventFD.
 	Sink func(*events.Event)
+	// BatchSink, when set instead of Sink, receives the events of each
+	// drained batch (up to 256) in one call, on the same delivery thread.
+	// The C ABI uses it to cross into C once per batch rather than once per
+	// event. The slice is reused after the call returns.
+	BatchSink func([]events.Event)
 }
 
 // Defaults for Config's zero values.

@@ -38,10 +38,14 @@ func (n *Node) startDelivery() {
 		for {
 			var done bool
 			buf, done = n.drain(buf[:0], deliveryBatch, true)
-			for i := range buf {
-				n.deliverOne(n.cfg.Sink, &buf[i])
-				buf[i] = events.Event{}
+			if n.cfg.BatchSink != nil {
+				n.deliverBatch(buf)
+			} else {
+				for i := range buf {
+					n.deliverOne(n.cfg.Sink, &buf[i])
+				}
 			}
+			clear(buf) // release payloads
 			if done {
 				return
 			}
@@ -59,6 +63,16 @@ func (n *Node) deliverOne(sink func(*events.Event), e *events.Event) {
 	sink(e)
 }
 
+// deliverBatch calls the batch sink, containing a panic in it.
+func (n *Node) deliverBatch(buf []events.Event) {
+	defer func() {
+		if r := recover(); r != nil {
+			n.recovered("event sink", r)
+		}
+	}()
+	n.cfg.BatchSink(buf)
+}
+
 // DeliveryFinished is closed when the delivery thread has delivered the
 // Stopped event and exited (callback mode; nil in poll mode).
 func (n *Node) DeliveryFinished() <-chan struct{} { return n.delivery.finished }
@@ -69,7 +83,7 @@ func (n *Node) InOwnCallback() bool {
 	runtime.LockOSThread() // read the thread id of the thread we are on
 	defer runtime.UnlockOSThread()
 	tid := int64(syscall.Gettid())
-	if n.cfg.Sink != nil {
+	if n.delivery.finished != nil {
 		return n.delivery.threadID.Load() == tid
 	}
 	return n.delivery.pollTID.Load() == tid
@@ -79,7 +93,7 @@ func (n *Node) InOwnCallback() bool {
 // mode only) and returns how many it delivered; done is true once the
 // Stopped event has been delivered. Poll never waits.
 func (n *Node) Poll(sink func(*events.Event), max int) (delivered int, done bool, err error) {
-	if n.cfg.Sink != nil {
+	if n.delivery.finished != nil {
 		return 0, false, status.Errorf(status.Unsupported, "poll: node delivers through its callback")
 	}
 	if max <= 0 {

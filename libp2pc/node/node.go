@@ -133,7 +133,7 @@ func New(cfg Config) (*Node, error) {
 	n.opsCtx, n.cancelOps = context.WithCancel(context.Background())
 	n.queue.Reserve(reservedAtCreate)
 	n.view.peers = map[peer.ID]PeerInfo{}
-	if cfg.Sink != nil {
+	if cfg.Sink != nil || cfg.BatchSink != nil {
 		n.startDelivery()
 	} else {
 		if n.fd, err = newReadinessPipe(); err != nil {
