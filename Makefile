@@ -25,7 +25,7 @@ LDFLAGS := -ldflags "-extldflags -Wl,-soname,libp2pc.so"
 
 
 .PHONY: all lib examples test test-bindings test-go test-c test-c-asan test-c-valgrind header-check \
-        demo bench bench-events bench-membership deps fmt-check clean
+        demo bench bench-events bench-erlang bench-membership spec-test-mainnet-scale deps fmt-check clean
 
 all: lib examples
 
@@ -64,11 +64,11 @@ examples: $(SO)
 
 # ---------------------------------------------------------------- tests --
 
-test: test-go header-check test-c test-c-asan test-c-valgrind spec-test test-bindings
+test: test-go header-check test-c test-c-asan test-c-valgrind spec-test spec-test-mainnet-scale consensus-typescheck ssz-check test-bindings
 	@echo "make test: all suites passed"
 
 # Each binding's own suite, against the library built here.
-BINDINGS ?= rust zig
+BINDINGS ?= rust zig erlang elixir
 test-bindings: $(SO)
 	@for b in $(BINDINGS); do \
 		echo "== bindings/$$b"; \
@@ -98,6 +98,19 @@ test-c-valgrind: $(SO)
 	$(CMAKE) --build $(BUILD)/cmake-valgrind -j2
 	$(CTEST) --test-dir $(BUILD)/cmake-valgrind --output-on-failure -R _valgrind
 
+# The mainnet-preset build against the mainnet-scale inputs in
+# ../shared/bench (65,536 validators; phase0 sanity/blocks and sanity/slots
+# with post-states), staged into the layout the spec-test runner reads.
+MAINNET_BENCH_ARCHIVE ?= $(ROOT)/../shared/bench/stf-bench-mainnet.tar.zst
+MAINNET_TREE := $(BUILD)/mainnet-phase0-tree
+spec-test-mainnet-scale: spec-test-unpack
+	@if [ ! -d $(BUILD)/bench-mainnet/tests ]; then mkdir -p $(BUILD)/bench-mainnet && tar --zstd -C $(BUILD)/bench-mainnet -xf $(MAINNET_BENCH_ARCHIVE); fi
+	rm -rf $(MAINNET_TREE) && mkdir -p $(MAINNET_TREE)/tests/mainnet $(MAINNET_TREE)/configs $(MAINNET_TREE)/presets/mainnet
+	ln -s $(ROOT)/$(BUILD)/bench-mainnet/tests/mainnet/phase0 $(MAINNET_TREE)/tests/mainnet/phase0
+	cp $(BUILD)/bench-mainnet/configs/mainnet_phase0.yaml $(MAINNET_TREE)/configs/mainnet.yaml
+	cp $(BUILD)/spec-tests/presets/mainnet/phase0.yaml $(MAINNET_TREE)/presets/mainnet/
+	$(MAKE) spec-test PRESET=mainnet SPEC_TESTS_DIR=$(ROOT)/$(MAINNET_TREE)
+
 fmt-check:
 	@out=$$(gofmt -l libp2pc); [ -z "$$out" ] || { echo "gofmt needed:"; echo "$$out"; exit 1; }
 
@@ -106,7 +119,11 @@ fmt-check:
 demo: examples
 	bash scripts/demo.sh $(BUILD)/bin/libp2pc-node
 
-bench: bench-events bench-consensus bench-membership
+bench: bench-events bench-consensus bench-membership bench-erlang
+
+# Erlang port driver vs out-of-process port program, event throughput.
+bench-erlang: $(SO)
+	$(MAKE) -C bindings/erlang bench LIBP2PC_LIB_DIR=$(ROOT)/$(LIB_DIR) LIBP2PC_INCLUDE_DIR=$(ROOT)/include
 
 bench-membership:
 	$(GO) test -run '^$$' -bench BenchmarkThroughput -benchtime 2s -count 3 ./libp2pc/membership/
