@@ -48,7 +48,8 @@
  *
  * Bounded queues.  Events wait in a per-node queue with three bounded classes
  *   (sizes in libp2pc_config):
- *     - gossip (MESSAGE, TOPIC_PEER_*): when full, the OLDEST is dropped;
+ *     - gossip (MESSAGE, TOPIC_PEER_*, MEMBER_MESSAGE): when full, the
+ *       OLDEST is dropped;
  *     - control (REQUEST_DONE, PEER_CONNECTED/DISCONNECTED, LISTENING,
  *       STOPPED): never dropped. Room is reserved before the work starts: a
  *       call that cannot reserve its completion fails at once with
@@ -154,7 +155,12 @@ typedef enum libp2pc_event_type {
     /* peer_id subscribed to topic (learned through gossipsub). */
     LIBP2PC_EVENT_TOPIC_PEER_JOINED = 9,
     /* peer_id unsubscribed from topic. */
-    LIBP2PC_EVENT_TOPIC_PEER_LEFT = 10
+    LIBP2PC_EVENT_TOPIC_PEER_LEFT = 10,
+    /* Membership transport message (see "Membership transport").
+     * peer_id: the sender's member id; data/data_len: payload. Gossip class
+     * of the queue (oldest dropped when full); in order per sender. Not tied
+     * to PEER_CONNECTED/DISCONNECTED (the tcp transport has no libp2p peer). */
+    LIBP2PC_EVENT_MEMBER_MESSAGE = 11
 } libp2pc_event_type;
 
 /* One event. Fields a type does not use are 0 / NULL. Every pointer is
@@ -165,13 +171,13 @@ typedef struct libp2pc_event {
     int32_t status;          /* REQUEST_DONE, ERROR */
     uint64_t seq;            /* per-node total order, from 1 */
     uint64_t request_id;     /* REQUEST_DONE */
-    const char *peer_id;     /* LISTENING (own), PEER_*, MESSAGE, TOPIC_PEER_* */
+    const char *peer_id;     /* LISTENING (own), PEER_*, MESSAGE, TOPIC_PEER_*, MEMBER_MESSAGE (sender) */
     const char *direction;   /* PEER_CONNECTED */
     const char *addr;        /* PEER_CONNECTED */
     const char *topic;       /* MESSAGE, TOPIC_PEER_* */
     const uint8_t *msg_id;   /* MESSAGE */
     size_t msg_id_len;
-    const uint8_t *data;     /* MESSAGE */
+    const uint8_t *data;     /* MESSAGE, MEMBER_MESSAGE */
     size_t data_len;
     const char *text;        /* REQUEST_DONE (failure), ERROR, PEER_DISCONNECTED, STOPPED */
     const char *const *addrs; /* LISTENING */
@@ -410,6 +416,157 @@ typedef struct libp2pc_counters {
  * Readable in every state until destroy. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_counters(libp2pc_node node, libp2pc_counters *out);
+#endif
+
+/* ----------------------------------------------------------------------- */
+/* Membership transport                                                     */
+/* ----------------------------------------------------------------------- */
+
+/* Direct messages between the members of a known membership (for example the
+ * replicas of a BFT protocol): send to one member or broadcast to all, at
+ * most once, in order per sender, with gaps (a full per-member send queue
+ * drops its OLDEST message, counted; a broken connection loses what it
+ * carried, counted). Received messages arrive as LIBP2PC_EVENT_MEMBER_MESSAGE
+ * (peer_id: sender's member id, data/data_len: payload), through the gossip
+ * class of the event queue. Every call here returns at once: nothing waits
+ * for the network (connections are made and remade in the background with
+ * backoff), so these calls return 0 or an error, never a request id.
+ *
+ * Two transports, chosen at start:
+ *   "libp2p": streams (protocol /libp2pc/membership/1) on the node's own
+ *     libp2p host; member ids are peer ids, authenticated by libp2p. A
+ *     member's addr is a multiaddr, optionally ending in /p2p/<its id>
+ *     (e.g. the addr libp2pc_node_membership_addr returns), or "" when the
+ *     host can already reach it.
+ *   "tcp": raw TCP, NOT AUTHENTICATED (a connecting node just claims its
+ *     id): trusted networks and tests only. Member ids are any 1..255-byte
+ *     strings; a member's addr is "host:port".
+ *
+ * Messages from a node that is not (yet) a member are kept (the newest 64 per
+ * sender, for at most 16 senders; older ones dropped and counted) and
+ * delivered, in order and before its later messages, when
+ * libp2pc_node_membership_set makes it a member. Payloads up to the node's
+ * max_message_size (TOO_LARGE above). The module closes when the node stops
+ * (before its host); after that these calls return LIBP2PC_ERR_STOPPED, and
+ * the counters calls the final totals. MEMBER_MESSAGE events stop with
+ * libp2pc_node_stop. */
+
+/* Starts the node's membership transport. The node must be running (after
+ * start's REQUEST_DONE); BAD_STATE otherwise and when already started.
+ * transport: "libp2p" or "tcp" (INVALID_ARGUMENT otherwise).
+ * tcp_listen_addr: "127.0.0.1:0" style (NULL: "127.0.0.1:0"; NETWORK if it
+ * cannot listen); tcp_node_id: this node's member id (1..255 bytes; NULL: its
+ * peer id). Both must be NULL for "libp2p". The local member id (the peer id
+ * for "libp2p", the given or derived id for "tcp"), NUL-terminated, is
+ * written to local_id_out (INVALID_ARGUMENT if local_id_len cannot hold it;
+ * 256 bytes always suffice; the transport is started anyway). The membership
+ * starts empty. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_membership_start(libp2pc_node node, const char *transport,
+                                  const char *tcp_listen_addr, const char *tcp_node_id,
+                                  char *local_id_out, size_t local_id_len);
+#endif
+
+/* Writes into buf (NUL-terminated) the address other members list for this
+ * node: "host:port" (tcp, the real port when 0 was asked) or the node's first
+ * listen multiaddr with /p2p/<peer id> appended (libp2p; "" for a node
+ * without listen addresses). BAD_STATE before membership_start;
+ * INVALID_ARGUMENT if buf_len is too small (512 bytes always suffice). */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_membership_addr(libp2pc_node node, char *buf, size_t buf_len);
+#endif
+
+/* One membership entry: the member id and how to reach it (see above). */
+typedef struct libp2pc_member {
+    const char *id;
+    const char *addr;
+} libp2pc_member;
+
+/* Replaces the membership with members[0..n) (copied; n == 0 empties it).
+ * The local node may be listed (it is skipped). New members get a send queue
+ * and are connected in the background; removed members lose theirs (queued
+ * messages discarded, counted) and their incoming stream; a member whose
+ * addr changed keeps its queue and reconnects. All or nothing:
+ * INVALID_ARGUMENT for a NULL id or addr, a malformed entry or a duplicate
+ * id, and then nothing changes. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_membership_set(libp2pc_node node, const libp2pc_member *members, size_t n);
+#endif
+
+/* Queues data (len bytes, copied) for member id. 0 means queued, not
+ * delivered. NOT_FOUND if id is not a member; INVALID_ARGUMENT for the
+ * local node's own id; TOO_LARGE above max_message_size. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_member_send(libp2pc_node node, const char *id, const uint8_t *data, size_t len);
+#endif
+
+/* Queues data (copied) for every member but this node (none: 0). */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_member_broadcast(libp2pc_node node, const uint8_t *data, size_t len);
+#endif
+
+typedef struct libp2pc_membership_counters {
+    uint32_t struct_size;          /* set to sizeof(libp2pc_membership_counters) before the call */
+    uint32_t reserved0;
+    /* Outgoing, all members ever: each payload queued (once per member) ends
+     * in exactly one of sent, dropped, write_failed, discarded, or is still
+     * queued or being written. */
+    uint64_t enqueued;             /* messages queued by send/broadcast */
+    uint64_t sent;                 /* completely written to a connection */
+    uint64_t sent_bytes;           /* payload bytes of sent */
+    uint64_t dropped;              /* dropped from a full send queue (oldest first) */
+    uint64_t write_failed;         /* lost with a failed write */
+    uint64_t discarded;            /* still queued when the member was removed or the module closed */
+    uint64_t reconnects;           /* connections re-established after the first, per member */
+    uint64_t dial_failures;        /* failed connection attempts */
+    uint64_t send_too_large;       /* send/broadcast calls refused with TOO_LARGE */
+    /* Incoming. */
+    uint64_t received;             /* messages from members handed to the node */
+    uint64_t received_bytes;       /* payload bytes of received */
+    uint64_t oversized_frames;     /* streams closed: a frame above max_message_size */
+    uint64_t bad_streams;          /* streams closed: bad/late preamble, stale, or too many pending */
+    uint64_t tentative_received;   /* messages buffered from non-members */
+    uint64_t tentative_evictions;  /* non-member buffers evicted (more than 16 senders) */
+    uint64_t tentative_dropped;    /* buffered non-member messages lost */
+    uint64_t tentative_flushed;    /* buffered messages delivered when their sender became a member */
+    uint64_t events_queued;        /* MEMBER_MESSAGE events queued for the host (the queue may
+                                      still drop them: dropped_gossip in libp2pc_counters) */
+    uint64_t events_not_queued;    /* messages arriving after stop began: not queued */
+    /* Gauges. */
+    uint32_t members;              /* size of the membership (with this node if listed) */
+    uint32_t connected;            /* members with an established outgoing connection */
+    uint32_t receivers;            /* members with a live incoming stream */
+    uint32_t tentative;            /* non-members with a live incoming stream */
+} libp2pc_membership_counters;
+
+/* Fills *out (whose struct_size the caller sets) with the membership
+ * totals. BAD_STATE before membership_start; after stop: the final values. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_membership_counters(libp2pc_node node, libp2pc_membership_counters *out);
+#endif
+
+typedef struct libp2pc_member_counters {
+    uint32_t struct_size;          /* set to sizeof(libp2pc_member_counters) before the call */
+    uint32_t connected;            /* 1: an outgoing connection is established */
+    uint64_t enqueued;
+    uint64_t sent;
+    uint64_t sent_bytes;
+    uint64_t dropped;              /* dropped from its full send queue (oldest first) */
+    uint64_t write_failed;
+    uint64_t reconnects;
+    uint64_t dial_failures;
+    uint64_t received;             /* messages from it handed to the node */
+    uint64_t received_bytes;
+    uint64_t queue_len;            /* messages waiting in its send queue */
+    uint64_t queue_bytes;          /* their framed bytes */
+    uint64_t in_flight;            /* messages being written */
+} libp2pc_member_counters;
+
+/* Fills *out with the counters of current member id (counted since it
+ * became a member). NOT_FOUND if id is not a current member other than this
+ * node; STOPPED after stop. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_member_counters(libp2pc_node node, const char *id, libp2pc_member_counters *out);
 #endif
 
 /* ----------------------------------------------------------------------- */

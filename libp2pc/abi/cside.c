@@ -59,6 +59,7 @@ const char *libp2pc_event_type_name(uint32_t type) {
     case LIBP2PC_EVENT_STOPPED: return "stopped";
     case LIBP2PC_EVENT_TOPIC_PEER_JOINED: return "topic_peer_joined";
     case LIBP2PC_EVENT_TOPIC_PEER_LEFT: return "topic_peer_left";
+    case LIBP2PC_EVENT_MEMBER_MESSAGE: return "member_message";
     default: return "unknown";
     }
 }

@@ -40,6 +40,9 @@ const (
 	TopicPeerJoined Type = 9
 	// TopicPeerLeft: PeerID is no longer subscribed to Topic.
 	TopicPeerLeft Type = 10
+	// MemberMessage: a message of the membership transport from member
+	// PeerID (the sender's member id), payload Data. Gossip class.
+	MemberMessage Type = 11
 )
 
 var typeNames = map[Type]string{
@@ -53,6 +56,7 @@ var typeNames = map[Type]string{
 	Stopped:          "stopped",
 	TopicPeerJoined:  "topic_peer_joined",
 	TopicPeerLeft:    "topic_peer_left",
+	MemberMessage:    "member_message",
 }
 
 func (t Type) String() string {

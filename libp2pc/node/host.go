@@ -222,6 +222,7 @@ func (l *loop) beginStop() {
 		if psCancel != nil {
 			psCancel() // ends gossipsub's own goroutines
 		}
+		l.n.stopMembership() // before the host it may run on
 		if h != nil {
 			closed := make(chan struct{})
 			go func() { h.Close(); close(closed) }()

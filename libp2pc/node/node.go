@@ -90,10 +90,11 @@ type Node struct {
 	opsCtx    context.Context
 	cancelOps context.CancelFunc
 
-	hostRef  atomic.Pointer[host.Host] // set while running, for Go users (Host)
-	view     peerView
-	delivery deliveryState
-	fd       *readinessPipe
+	hostRef    atomic.Pointer[host.Host]   // set while running, for Go users (Host)
+	membership atomic.Pointer[memberState] // set by StartMembership
+	view       peerView
+	delivery   deliveryState
+	fd         *readinessPipe
 
 	counters struct {
 		received, published, stale, refusedLimit, refusedQueue, busy, panics, dup atomic.Uint64
