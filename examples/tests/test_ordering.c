@@ -79,7 +79,7 @@ int main(void) {
     CHECK_OK(libp2pc_node_dial(a2, quic_b, &req));
     rec_wait_ok(&ra2, req, "dial over quic");
     libp2pc_counters c = {.struct_size = sizeof c};
-    double deadline = now_s() + 30;
+    double deadline = now_s() + 30 * time_scale();
     do {
         CHECK_OK(libp2pc_node_counters(b, &c));
         CHECK(now_s() < deadline, "b never saw the second connection");
@@ -114,7 +114,7 @@ int main(void) {
         CHECK_OK(libp2pc_node_dial(cn, tcp_b, &req));
         rec_wait_ok(&rc, req, "dial c->b");
         /* publish until b has received one message of this round */
-        deadline = now_s() + 30;
+        deadline = now_s() + 30 * time_scale();
         for (int i = 0; count_peer(&rb, LIBP2PC_EVENT_MESSAGE, id_c) == before; i++) {
             char msg[64];
             int len = snprintf(msg, sizeof msg, "round %d probe %d", round, i);
@@ -132,7 +132,7 @@ int main(void) {
         rec_wait_ok(&rb, req, "disconnect");
         CHECK(count_peer(&rb, LIBP2PC_EVENT_PEER_DISCONNECTED, id_c) == disc + 1, "one disconnect per round");
         /* c must see the disconnect too before the next dial */
-        deadline = now_s() + 30;
+        deadline = now_s() + 30 * time_scale();
         while (rec_count_type(&rc, LIBP2PC_EVENT_PEER_DISCONNECTED) < (size_t)round + 1) {
             usleep(10 * 1000);
             CHECK(now_s() < deadline, "c never saw the disconnect");

@@ -44,11 +44,11 @@ int main(void) {
     CHECK(!readable(fd, 0), "fd readable before any event");
     uint64_t req, start_req, sub_req, dial_req;
     CHECK_OK(libp2pc_node_start(b, &start_req));
-    CHECK(readable(fd, 30000), "fd not readable after start");
+    CHECK(readable(fd, (int)(30000 * time_scale())), "fd not readable after start");
 
     /* B subscribes and dials A; nobody drains B's queue from here on. */
     int rc;
-    while ((rc = libp2pc_node_subscribe(b, "flood", &sub_req)) == LIBP2PC_ERR_BAD_STATE) usleep(1000);
+    while ((rc = libp2pc_node_subscribe(b, "flood", &sub_req)) == LIBP2PC_ERR_BAD_STATE) usleep(20 * 1000); /* start still running */
     CHECK(rc == 0, "subscribe: %s", libp2pc_last_error());
     char addr_a[512];
     dial_addr(&ra, "/tcp/", addr_a, sizeof addr_a);
@@ -65,7 +65,7 @@ int main(void) {
     }
     rec_wait_ok(&ra, req, "last publish");
     libp2pc_counters c = {.struct_size = sizeof c};
-    double deadline = now_s() + 30;
+    double deadline = now_s() + 30 * time_scale();
     do {
         CHECK_OK(libp2pc_node_counters(b, &c));
         CHECK(now_s() < deadline, "b received only %llu messages", (unsigned long long)c.messages_received);
@@ -98,7 +98,7 @@ int main(void) {
     rec_init(&rb);
     int stopped = 0;
     while (!stopped) {
-        CHECK(readable(fd, 30000), "fd not readable while events remain");
+        CHECK(readable(fd, (int)(30000 * time_scale())), "fd not readable while events remain");
         size_t got = 0;
         CHECK_OK(libp2pc_node_poll(b, rec_cb, &rb, 5, &got));
         CHECK(got > 0, "readable fd but nothing to poll");

@@ -44,6 +44,13 @@
 
 #define CHECK_OK(call) CHECK_RC(call, LIBP2PC_OK)
 
+/* LIBP2PC_TEST_TIME_SCALE (e.g. 10 under valgrind) stretches every wait and
+ * the watchdog alike: slower, never different. */
+static inline double time_scale(void) {
+    const char *scale = getenv("LIBP2PC_TEST_TIME_SCALE");
+    return (scale != NULL && atoi(scale) > 1) ? (double)atoi(scale) : 1.0;
+}
+
 /* Watchdog: if the test has not finished after `seconds`, it is deadlocked
  * (or hopelessly stuck): say so and exit non-zero. */
 static inline void watchdog_fire(int sig) {
@@ -55,8 +62,7 @@ static inline void watchdog_fire(int sig) {
 }
 
 static inline void watchdog_start(unsigned seconds) {
-    const char *scale = getenv("LIBP2PC_TEST_TIME_SCALE"); /* e.g. 10 under valgrind */
-    if (scale != NULL && atoi(scale) > 1) seconds *= (unsigned)atoi(scale);
+    seconds = (unsigned)(seconds * time_scale());
     signal(SIGALRM, watchdog_fire);
     alarm(seconds);
 }
@@ -185,7 +191,7 @@ typedef int (*rec_pred)(const rec_event *e, const void *arg);
 
 /* Waits until an event matches; returns its index, or -1 after timeout_s. */
 static inline long rec_wait(recorder *r, rec_pred pred, const void *arg, double timeout_s) {
-    double deadline = now_s() + timeout_s;
+    double deadline = now_s() + timeout_s * time_scale();
     size_t from = 0;
     pthread_mutex_lock(&r->mu);
     for (;;) {
