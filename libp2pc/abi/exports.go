@@ -22,8 +22,6 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/libp2p/go-libp2p/core/crypto"
-
 	"github.com/libp2pc/libp2pc/libp2pc/events"
 	"github.com/libp2pc/libp2pc/libp2pc/identity"
 	"github.com/libp2pc/libp2pc/libp2pc/node"
@@ -91,7 +89,6 @@ func goConfig(cfg *C.libp2pc_config) (node.Config, error) {
 	out.DialTimeout = time.Duration(cfg.dial_timeout_ms) * time.Millisecond
 	out.StopGrace = time.Duration(cfg.stop_grace_ms) * time.Millisecond
 	if cfg.identity_key_path != nil {
-		var key crypto.PrivKey
 		key, err := identity.LoadOrCreate(C.GoString(cfg.identity_key_path))
 		if err != nil {
 			return out, err

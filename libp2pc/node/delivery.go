@@ -1,11 +1,9 @@
 package node
 
 import (
-	"fmt"
 	"runtime"
 	"sync/atomic"
 	"syscall"
-	"time"
 
 	"github.com/libp2pc/libp2pc/libp2pc/events"
 	"github.com/libp2pc/libp2pc/libp2pc/status"
@@ -145,7 +143,3 @@ func (n *Node) closeFD() {
 		n.fd.close()
 	}
 }
-
-func panicText(r any) string { return fmt.Sprint(r) }
-
-func timeAfter(d time.Duration) <-chan time.Time { return time.After(d) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/libp2p/go-libp2p"
 	mplex "github.com/libp2p/go-libp2p-mplex"
@@ -89,16 +90,15 @@ func (l *loop) startHost() error {
 }
 
 func (l *loop) listenAddrs() []string {
-	var out []string
-	for _, a := range l.host.Network().ListenAddresses() {
-		out = append(out, a.String())
+	// Interface addresses (unspecified listen addresses resolved); the
+	// configured ones only if the interfaces cannot be read.
+	addrs, err := l.host.Network().InterfaceListenAddresses()
+	if err != nil {
+		addrs = l.host.Network().ListenAddresses()
 	}
-	// Interface addresses resolved from unspecified listen addresses.
-	if addrs, err := l.host.Network().InterfaceListenAddresses(); err == nil {
-		out = out[:0]
-		for _, a := range addrs {
-			out = append(out, a.String())
-		}
+	out := make([]string, 0, len(addrs))
+	for _, a := range addrs {
+		out = append(out, a.String())
 	}
 	sort.Strings(out)
 	return out
@@ -211,7 +211,7 @@ func (l *loop) beginStop() {
 		go func() { l.n.ops.Wait(); close(drained) }()
 		select {
 		case <-drained:
-		case <-timeAfter(grace):
+		case <-time.After(grace):
 			l.n.cancelOps()
 			<-drained
 		}
@@ -228,7 +228,7 @@ func (l *loop) beginStop() {
 			go func() { h.Close(); close(closed) }()
 			select {
 			case <-closed:
-			case <-timeAfter(closeTimeout):
+			case <-time.After(closeTimeout):
 				l.n.queue.PushError(events.Event{Type: events.Error, Status: int32(status.Timeout),
 					Text: "libp2p host did not close in time; stopping anyway"})
 			}

@@ -19,6 +19,7 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -133,7 +134,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	n.opsCtx, n.cancelOps = context.WithCancel(context.Background())
 	n.queue.Reserve(reservedAtCreate)
-	n.view.peers = map[peer.ID]PeerInfo{}
+	n.view.peers = map[string]PeerInfo{}
 	if cfg.Sink != nil || cfg.BatchSink != nil {
 		n.startDelivery()
 	} else {
@@ -204,7 +205,7 @@ func (n *Node) Start() (uint64, error) {
 
 // run builds the host and then runs the loop until the node stops.
 func (n *Node) run(startReq uint64) {
-	l := &loop{n: n, peers: map[peer.ID]*peerState{}, topics: map[string]*topicState{}}
+	l := &loop{n: n, peers: map[peer.ID]*peerState{}, topics: map[string]*topicState{}, pubsubPeers: map[peer.ID]bool{}}
 	err := l.startHost()
 	if err != nil {
 		n.queue.Unreserve(1) // no Listening event
@@ -341,7 +342,7 @@ func (n *Node) drain(dst []events.Event, max int, wait bool) ([]events.Event, bo
 func (n *Node) recovered(where string, r any) {
 	n.counters.panics.Add(1)
 	n.queue.PushError(events.Event{Type: events.Error, Status: int32(status.Internal),
-		Text: "internal error in " + where + ": " + panicText(r)})
+		Text: "internal error in " + where + ": " + fmt.Sprint(r)})
 }
 
 // peerState is the loop's record of one peer.
@@ -456,7 +457,7 @@ func (l *loop) goOp(req uint64, work func(ctx context.Context) error, after func
 		func() {
 			defer func() {
 				if r := recover(); r != nil {
-					err = status.Errorf(status.Internal, "internal error: %s", panicText(r))
+					err = status.Errorf(status.Internal, "internal error: %s", fmt.Sprint(r))
 				}
 			}()
 			err = work(l.n.opsCtx)

@@ -661,8 +661,6 @@ func TestPollModeRefusesReentryAndReportsInCallback(t *testing.T) {
 	n.Destroy()
 }
 
-var _ = peer.ID("")
-
 func identityKey(t *testing.T) (crypto.PrivKey, peer.ID) {
 	k, err := identity.Generate()
 	if err != nil {

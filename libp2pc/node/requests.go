@@ -211,9 +211,6 @@ func (l *loop) topicPeerJoined(p peer.ID, topic string) {
 // pubsubPeer records gossipsub adding or removing p and releases the
 // peer's held topic joins.
 func (l *loop) pubsubPeer(p peer.ID, added bool) {
-	if l.pubsubPeers == nil {
-		l.pubsubPeers = map[peer.ID]bool{}
-	}
 	if !added {
 		delete(l.pubsubPeers, p)
 		return

@@ -5,8 +5,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/libp2p/go-libp2p/core/peer"
-
 	"github.com/libp2pc/libp2pc/libp2pc/events"
 )
 
@@ -23,21 +21,19 @@ type PeerInfo struct {
 // event the host has not received, nor one whose disconnect it has.
 type peerView struct {
 	mu              sync.Mutex
-	peers           map[peer.ID]PeerInfo
+	peers           map[string]PeerInfo // by peer id
 	connectedInLoop atomic.Int64
 }
 
 func (v *peerView) observe(e *events.Event) {
 	switch e.Type {
 	case events.PeerConnected:
-		id, _ := peer.Decode(e.PeerID)
 		v.mu.Lock()
-		v.peers[id] = PeerInfo{ID: e.PeerID, Direction: e.Direction, Addr: e.Addr}
+		v.peers[e.PeerID] = PeerInfo{ID: e.PeerID, Direction: e.Direction, Addr: e.Addr}
 		v.mu.Unlock()
 	case events.PeerDisconnected:
-		id, _ := peer.Decode(e.PeerID)
 		v.mu.Lock()
-		delete(v.peers, id)
+		delete(v.peers, e.PeerID)
 		v.mu.Unlock()
 	}
 }
