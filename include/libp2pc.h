@@ -101,7 +101,7 @@ extern "C" {
  * LIBP2PC_ABI_VERSION to libp2pc_init, which refuses a different MAJOR and a
  * host MINOR newer than the library's. */
 #define LIBP2PC_ABI_VERSION_MAJOR 1
-#define LIBP2PC_ABI_VERSION_MINOR 0
+#define LIBP2PC_ABI_VERSION_MINOR 1
 #define LIBP2PC_ABI_VERSION \
     ((uint32_t)((LIBP2PC_ABI_VERSION_MAJOR << 16) | LIBP2PC_ABI_VERSION_MINOR))
 
@@ -160,7 +160,28 @@ typedef enum libp2pc_event_type {
      * peer_id: the sender's member id; data/data_len: payload. Gossip class
      * of the queue (oldest dropped when full); in order per sender. Not tied
      * to PEER_CONNECTED/DISCONNECTED (the tcp transport has no libp2p peer). */
-    LIBP2PC_EVENT_MEMBER_MESSAGE = 11
+    LIBP2PC_EVENT_MEMBER_MESSAGE = 11,
+    /* (eth2) A gossip message the host validates, two-phase (see "Eth2
+     * gossip"). request_id: the validation id to answer with
+     * libp2pc_node_report_validation; peer_id: propagation source; topic;
+     * msg_id; data/data_len: the decompressed SSZ. Gossip class: if it is
+     * dropped, its deadline turns it into IGNORE. */
+    LIBP2PC_EVENT_GOSSIP_VALIDATE = 12,
+    /* (req/resp) One response chunk of an outgoing request. request_id: what
+     * libp2pc_node_request returned; protocol; code: result code 0-3;
+     * context/context_len: context bytes (fork digest) if the protocol has
+     * them; data/data_len: SSZ payload (code 0) or error message (1-3). The
+     * request ends with LIBP2PC_EVENT_REQUEST_DONE. */
+    LIBP2PC_EVENT_RESPONSE_CHUNK = 13,
+    /* (req/resp) peer_id sent a request on protocol, which the host serves.
+     * request_id: the id to respond with; data/data_len: SSZ request body. */
+    LIBP2PC_EVENT_INCOMING_REQUEST = 14,
+    /* (req/resp) The status handshake with peer_id finished. data: the
+     * peer's Status (SSZ); protocol: status protocol used; status: 0, or a
+     * negative code with text when it failed. */
+    LIBP2PC_EVENT_PEER_STATUS = 15,
+    /* (req/resp) peer_id said goodbye; code: its reason. */
+    LIBP2PC_EVENT_PEER_GOODBYE = 16
 } libp2pc_event_type;
 
 /* One event. Fields a type does not use are 0 / NULL. Every pointer is
@@ -184,6 +205,11 @@ typedef struct libp2pc_event {
     size_t addrs_len;
     uint64_t dropped_gossip; /* DROPS */
     uint64_t dropped_errors; /* DROPS */
+    /* Since ABI 1.1: */
+    const char *protocol;    /* RESPONSE_CHUNK, INCOMING_REQUEST, PEER_STATUS */
+    uint64_t code;           /* RESPONSE_CHUNK: result code; PEER_GOODBYE: reason */
+    const uint8_t *context;  /* RESPONSE_CHUNK: context bytes, if any */
+    size_t context_len;
 } libp2pc_event;
 
 /* The event callback. ev and everything it points to are borrowed until the
@@ -568,6 +594,18 @@ typedef struct libp2pc_member_counters {
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_member_counters(libp2pc_node node, const char *id, libp2pc_member_counters *out);
 #endif
+
+/* ----------------------------------------------------------------------- */
+/* Eth2 gossip                                                              */
+/* ----------------------------------------------------------------------- */
+
+/* @@ETH2-GOSSIP@@ (section filled by the eth2 gossip work) */
+
+/* ----------------------------------------------------------------------- */
+/* Eth2 req/resp                                                            */
+/* ----------------------------------------------------------------------- */
+
+/* @@ETH2-REQRESP@@ (section filled by the req/resp work) */
 
 /* ----------------------------------------------------------------------- */
 /* Diagnostics                                                              */

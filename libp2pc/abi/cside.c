@@ -60,6 +60,11 @@ const char *libp2pc_event_type_name(uint32_t type) {
     case LIBP2PC_EVENT_TOPIC_PEER_JOINED: return "topic_peer_joined";
     case LIBP2PC_EVENT_TOPIC_PEER_LEFT: return "topic_peer_left";
     case LIBP2PC_EVENT_MEMBER_MESSAGE: return "member_message";
+    case LIBP2PC_EVENT_GOSSIP_VALIDATE: return "gossip_validate";
+    case LIBP2PC_EVENT_RESPONSE_CHUNK: return "response_chunk";
+    case LIBP2PC_EVENT_INCOMING_REQUEST: return "incoming_request";
+    case LIBP2PC_EVENT_PEER_STATUS: return "peer_status";
+    case LIBP2PC_EVENT_PEER_GOODBYE: return "peer_goodbye";
     default: return "unknown";
     }
 }

@@ -90,8 +90,9 @@ func (a *arena) bytes(b []byte) *C.uint8_t {
 // need is an upper bound of the arena bytes marshalling e takes.
 func need(e *events.Event) uintptr {
 	n := unsafe.Sizeof(C.libp2pc_event{}) + uintptr(len(e.Addrs)+1)*ptrSize +
-		uintptr(len(e.PeerID)+len(e.Direction)+len(e.Addr)+len(e.Topic)+len(e.Text)+len(e.MsgID)+len(e.Data)) +
-		8*(ptrSize+1) // NULs and alignment of each field
+		uintptr(len(e.PeerID)+len(e.Direction)+len(e.Addr)+len(e.Topic)+len(e.Text)+len(e.MsgID)+len(e.Data)+
+			len(e.Protocol)+len(e.Context)) +
+		10*(ptrSize+1) // NULs and alignment of each field
 	for _, s := range e.Addrs {
 		n += uintptr(len(s)) + 1 + ptrSize
 	}
@@ -152,6 +153,9 @@ func (a *arena) build(e *events.Event) *C.libp2pc_event {
 	ev.text = a.strOrNil(e.Text)
 	ev.msg_id, ev.msg_id_len = a.bytes(e.MsgID), C.size_t(len(e.MsgID))
 	ev.data, ev.data_len = a.bytes(e.Data), C.size_t(len(e.Data))
+	ev.protocol = a.strOrNil(e.Protocol)
+	ev.code = C.uint64_t(e.Code)
+	ev.context, ev.context_len = a.bytes(e.Context), C.size_t(len(e.Context))
 	if len(e.Addrs) > 0 {
 		arr := unsafe.Slice((**C.char)(a.take(uintptr(len(e.Addrs))*ptrSize)), len(e.Addrs))
 		for i, s := range e.Addrs {

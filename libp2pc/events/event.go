@@ -43,6 +43,26 @@ const (
 	// MemberMessage: a message of the membership transport from member
 	// PeerID (the sender's member id), payload Data. Gossip class.
 	MemberMessage Type = 11
+	// GossipValidate: a gossip message on an eth2 topic the host validates
+	// (two-phase). RequestID is the validation id to answer with
+	// Node.ReportValidation; PeerID the propagation source, Topic, MsgID,
+	// Data (the decompressed SSZ). Gossip class: a dropped one times out
+	// into IGNORE.
+	GossipValidate Type = 12
+	// ResponseChunk: one response chunk of the outgoing req/resp request
+	// RequestID: Protocol, Code (result code 0-3), Context (fork-digest
+	// context bytes, if the protocol has them), Data (SSZ payload, or the
+	// error message for codes 1-3). The request ends with RequestDone.
+	ResponseChunk Type = 13
+	// IncomingRequest: PeerID sent a request on Protocol the host serves.
+	// RequestID is the id to respond with; Data the SSZ request body.
+	IncomingRequest Type = 14
+	// PeerStatus: the status handshake with PeerID finished. Data is the
+	// peer's Status (SSZ), Protocol the status protocol used; Status is 0,
+	// or negative with Text when the handshake failed.
+	PeerStatus Type = 15
+	// PeerGoodbye: PeerID said goodbye with reason Code.
+	PeerGoodbye Type = 16
 )
 
 var typeNames = map[Type]string{
@@ -57,6 +77,11 @@ var typeNames = map[Type]string{
 	TopicPeerJoined:  "topic_peer_joined",
 	TopicPeerLeft:    "topic_peer_left",
 	MemberMessage:    "member_message",
+	GossipValidate:   "gossip_validate",
+	ResponseChunk:    "response_chunk",
+	IncomingRequest:  "incoming_request",
+	PeerStatus:       "peer_status",
+	PeerGoodbye:      "peer_goodbye",
 }
 
 func (t Type) String() string {
@@ -90,6 +115,9 @@ type Event struct {
 	Data      []byte // Message payload
 	Text      string // RequestDone (failure), Error, Stopped: readable detail
 	Addrs     []string
+	Protocol  string // ResponseChunk, IncomingRequest, PeerStatus: req/resp protocol id
+	Code      uint64 // ResponseChunk: result code; PeerGoodbye: reason
+	Context   []byte // ResponseChunk: context bytes (fork digest), if any
 	// DropCounts is filled for Drops events when the event leaves the queue.
 	DropCounts DropCounts
 }

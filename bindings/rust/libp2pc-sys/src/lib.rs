@@ -16,7 +16,7 @@ pub type size_t = usize;
 // ---------------------------------------------------------------- versions
 
 pub const LIBP2PC_ABI_VERSION_MAJOR: u32 = 1;
-pub const LIBP2PC_ABI_VERSION_MINOR: u32 = 0;
+pub const LIBP2PC_ABI_VERSION_MINOR: u32 = 1;
 pub const LIBP2PC_ABI_VERSION: u32 = (LIBP2PC_ABI_VERSION_MAJOR << 16) | LIBP2PC_ABI_VERSION_MINOR;
 
 // ------------------------------------------------------------- error codes
@@ -74,6 +74,11 @@ pub struct libp2pc_event {
     pub addrs_len: size_t,
     pub dropped_gossip: u64,
     pub dropped_errors: u64,
+    // Since ABI 1.1 (eth2 req/resp):
+    pub protocol: *const c_char,
+    pub code: u64,
+    pub context: *const u8,
+    pub context_len: size_t,
 }
 
 /// The event callback.

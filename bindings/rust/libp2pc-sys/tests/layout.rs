@@ -32,7 +32,8 @@ fn c_layout() -> Option<String> {
 
 const FIELDS: &[(&str, &[&str])] = &[
     ("libp2pc_event", &["type", "status", "seq", "request_id", "peer_id", "direction", "addr", "topic", "msg_id",
-        "msg_id_len", "data", "data_len", "text", "addrs", "addrs_len", "dropped_gossip", "dropped_errors"]),
+        "msg_id_len", "data", "data_len", "text", "addrs", "addrs_len", "dropped_gossip", "dropped_errors",
+        "protocol", "code", "context", "context_len"]),
     ("libp2pc_config", &["struct_size", "listen_addrs", "listen_addrs_len", "identity_key_path", "max_peers",
         "gossip_queue_capacity", "control_queue_capacity", "error_queue_capacity", "max_message_size",
         "dial_timeout_ms", "stop_grace_ms", "on_event", "user_data"]),
@@ -62,7 +63,8 @@ macro_rules! rust_layout {
 fn structs_match_the_c_header() {
     let mut rust = Vec::new();
     rust_layout!(rust, libp2pc_event { type_ => "type", status, seq, request_id, peer_id, direction, addr, topic,
-        msg_id, msg_id_len, data, data_len, text, addrs, addrs_len, dropped_gossip, dropped_errors });
+        msg_id, msg_id_len, data, data_len, text, addrs, addrs_len, dropped_gossip, dropped_errors,
+        protocol, code, context, context_len });
     rust_layout!(rust, libp2pc_config { struct_size, listen_addrs, listen_addrs_len, identity_key_path, max_peers,
         gossip_queue_capacity, control_queue_capacity, error_queue_capacity, max_message_size, dial_timeout_ms,
         stop_grace_ms, on_event, user_data });
