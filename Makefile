@@ -64,7 +64,7 @@ examples: $(SO)
 
 # ---------------------------------------------------------------- tests --
 
-test: test-go header-check test-c test-c-asan test-c-valgrind spec-test spec-test-mainnet-scale consensus-typescheck ssz-check test-bindings
+test: test-go fuzz-short header-check test-c test-c-asan test-c-valgrind spec-test spec-test-mainnet-scale consensus-typescheck ssz-check test-bindings
 	@echo "make test: all suites passed"
 
 # Each binding's own suite, against the library built here.
@@ -119,7 +119,7 @@ fmt-check:
 demo: examples
 	bash scripts/demo.sh $(BUILD)/bin/libp2pc-node
 
-bench: bench-events bench-consensus bench-membership bench-erlang
+bench: bench-events bench-consensus bench-membership bench-erlang bench-wire
 
 # Erlang port driver vs out-of-process port program, event throughput.
 bench-erlang: $(SO)
@@ -137,3 +137,4 @@ clean:
 
 -include mk/consensus.mk
 -include mk/bench.mk
+-include mk/fuzz.mk

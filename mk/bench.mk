@@ -43,3 +43,10 @@ bench-events: bench-events-build
 	$(BENCH_DIR)/event_bench --reader $(BENCH_DIR)/pipe_reader --out $(BENCH_DIR)/events.md \
 		--cmd "make bench-events$(if $(BENCH_ARGS), BENCH_ARGS='$(BENCH_ARGS)')" \
 		--go "$$($(GO) version | cut -d' ' -f3)" $(BENCH_ARGS)
+
+# Wire protocol (issue 4): message-id + snappy decode of a 128 KiB
+# block-sized gossip payload, and req/resp blocks_by_range on loopback.
+WIRE_BENCH_PKGS ?= ./libp2pc/eth2/gossip/
+.PHONY: bench-wire
+bench-wire:
+	$(GO) test -run '^$$' -bench . -benchtime 2s -count 3 $(WIRE_BENCH_PKGS)
