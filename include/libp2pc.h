@@ -599,13 +599,422 @@ int libp2pc_node_member_counters(libp2pc_node node, const char *id, libp2pc_memb
 /* Eth2 gossip                                                              */
 /* ----------------------------------------------------------------------- */
 
-/* @@ETH2-GOSSIP@@ (section filled by the eth2 gossip work) */
+/* An eth2 node speaks the Ethereum consensus gossip of consensus-specs
+ * p2p-interface.md (phase0 through Fulu): gossipsub /meshsub/1.2.0 (with
+ * IDONTWANT) and /meshsub/1.1.0, D=8, D_low=6, D_high=12, D_lazy=6,
+ * heartbeat 700 ms, fanout_ttl 60 s, mcache_len 6, mcache_gossip 3,
+ * seen_ttl = 2 epochs (768 s on mainnet), StrictNoSign, RPC frames up to
+ * max_message_size(); the consensus message-id (phase0 form under the phase0
+ * fork digest, Altair form under every later one); peer scoring with the
+ * topic weights and thresholds production Go clients use (Prysm's), derived
+ * from the slot duration and the active validator count.
+ *
+ * Topics are named as in the spec ("beacon_block", "beacon_attestation_5",
+ * "data_column_sidecar_17", ...). The node is in a name's topic
+ * /eth2/<fork digest>/<name>/ssz_snappy under the digest of the wall-clock
+ * epoch (slot clock: genesis_time + slot duration), joins the next fork's
+ * digest fork_lead_slots before the fork and leaves the old one
+ * fork_tail_slots after it, by itself (BPO forks of Fulu included). Peers'
+ * subscriptions to topics that are not eth2 topics of this chain are
+ * ignored.
+ *
+ * Every message received on an eth2 topic is checked first: compressed size
+ * within max_compressed_len(MAX_PAYLOAD_SIZE), a valid snappy block,
+ * decompressed size within MAX_PAYLOAD_SIZE (checked from the header before
+ * anything is allocated); failing that it is REJECTed and counted. Then the
+ * topic's validation mode decides:
+ *   HOST: two-phase. The node queues LIBP2PC_EVENT_GOSSIP_VALIDATE
+ *     (request_id: validation id; peer_id: propagation source; topic; msg_id;
+ *     data: the decompressed SSZ) and holds the message until the host calls
+ *     libp2pc_node_report_validation with that id, from any thread, also
+ *     inside the callback. No answer within validation_timeout_ms: IGNORE,
+ *     never REJECT (the peer is not penalised). At most
+ *     max_pending_validations wait at a time; a message beyond that is
+ *     IGNOREd at once and counted (pending_full). A waiting validation holds
+ *     only its own message: other messages and topics keep flowing. The
+ *     GOSSIP_VALIDATE event is in the gossip class of the queue: if it is
+ *     dropped (oldest first) the deadline answers.
+ *   GO: a validator written in Go and registered in the library (the block
+ *     pipeline's); NOT_FOUND at subscribe if none is registered.
+ *   NONE: the checks above only. The node then forwards what nobody
+ *     validated: tests and trusted networks only.
+ * ACCEPTed messages are forwarded and delivered as LIBP2PC_EVENT_MESSAGE
+ * whose data is the DECOMPRESSED SSZ (not the wire bytes) and topic the full
+ * topic string; REJECTed ones are dropped and their sender penalised;
+ * IGNOREd ones dropped. Every message received on a subscribed eth2 topic
+ * ends in exactly one of accepted, rejected, ignored, timed_out of its
+ * topic family (libp2pc_node_eth2_counters). Messages on topics the node is
+ * not in are dropped by gossipsub and counted (unknown_topic,
+ * not_subscribed).
+ *
+ * Lifecycle: libp2pc_node_new -> libp2pc_node_eth2_configure ->
+ * libp2pc_node_start -> eth2 subscribe / publish / report ... Plain
+ * libp2pc_node_subscribe keeps working for non-eth2 topics; on an eth2 node
+ * it refuses "/eth2/..." topics (INVALID_ARGUMENT) and
+ * libp2pc_node_unsubscribe refuses topics of an eth2 subscription
+ * (BAD_STATE). Without eth2_configure every call below returns BAD_STATE. */
+
+/* Validation modes (libp2pc_node_eth2_subscribe). */
+#define LIBP2PC_ETH2_VALIDATE_HOST 1 /* two-phase, GOSSIP_VALIDATE events */
+#define LIBP2PC_ETH2_VALIDATE_GO   2 /* the Go validator registered in the library */
+#define LIBP2PC_ETH2_VALIDATE_NONE 3 /* size and snappy checks only */
+
+/* Validation results (libp2pc_node_report_validation). */
+#define LIBP2PC_VALIDATION_ACCEPT 1 /* valid: forward and deliver */
+#define LIBP2PC_VALIDATION_REJECT 2 /* invalid: drop, penalise the sender */
+#define LIBP2PC_VALIDATION_IGNORE 3 /* drop without penalty */
+
+typedef struct libp2pc_eth2_config {
+    /* sizeof(libp2pc_eth2_config); set by libp2pc_eth2_config_init. */
+    uint32_t struct_size;
+    uint32_t reserved0;
+    /* Genesis time, Unix seconds: slot 0 starts then. */
+    uint64_t genesis_time;
+    /* genesis_validators_root: with the fork versions it gives the digests. */
+    uint8_t genesis_validators_root[32];
+    /* The consensus config (a consensus-specs configs/<network>.yaml: fork
+     * versions and epochs, BLOB_SCHEDULE, SLOT_DURATION_MS or
+     * SECONDS_PER_SLOT, subnet counts, PRESET_BASE), either as text
+     * (config_yaml, config_yaml_len bytes) or as a file path (config_path);
+     * exactly one of the two. Copied / read during the call. */
+    const char *config_yaml;
+    size_t config_yaml_len;
+    const char *config_path;
+    /* 0 selects the default shown. */
+    uint64_t slots_per_epoch;         /* SLOTS_PER_EPOCH of PRESET_BASE: 32 (minimal: 8) */
+    uint64_t active_validators;       /* expected message rates for scoring: 1000000 (minimal: 64) */
+    uint32_t validation_timeout_ms;   /* 4000: host validation deadline (then IGNORE) */
+    uint32_t max_pending_validations; /* 1024: host validations waiting at once */
+    uint32_t fork_lead_slots;         /* 2 epochs: join the next fork's topics this early */
+    uint32_t fork_tail_slots;         /* 2 epochs: leave the previous fork's topics this late */
+} libp2pc_eth2_config;
+
+/* Zeroes *cfg and sets its struct_size. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_eth2_config_init(libp2pc_eth2_config *cfg);
+#endif
+
+/* Makes node an eth2 gossip node. Only between libp2pc_node_new and
+ * libp2pc_node_start (BAD_STATE otherwise, and when called twice).
+ * INVALID_ARGUMENT for an unusable config (the message names the key), IO
+ * when config_path cannot be read. Returns at once; nothing is sent yet. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_eth2_configure(libp2pc_node node, const libp2pc_eth2_config *cfg);
+#endif
+
+/* Subscribes to an eth2 topic name (e.g. "beacon_block",
+ * "beacon_attestation_5"), validated per validation_mode
+ * (LIBP2PC_ETH2_VALIDATE_*), for as long as the node runs, across forks.
+ * INVALID_ARGUMENT at once for a name no fork up to Fulu defines (or a
+ * subnet out of range) or a bad mode; NOT_FOUND for GO without a Go
+ * validator. Completes when the topic under the current digest is joined
+ * (BAD_STATE if the name is already subscribed); a name the current fork
+ * lacks (e.g. "sync_committee_0" before Altair) completes at once and is
+ * joined when a fork that has it comes within fork_lead_slots. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_eth2_subscribe(libp2pc_node node, const char *topic_name, int validation_mode,
+                                uint64_t *request_id);
+#endif
+
+/* Ends an eth2 subscription: its topics under every digest are left.
+ * Completes when they are; NOT_FOUND if the name is not subscribed. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_eth2_unsubscribe(libp2pc_node node, const char *topic_name, uint64_t *request_id);
+#endif
+
+/* Publishes the SSZ bytes ssz (len bytes, copied and snappy-compressed
+ * before return) on topic: a topic name, under the current fork digest, or
+ * a full "/eth2/<digest>/<name>/ssz_snappy" topic of this chain (e.g. to
+ * publish under the next digest right at a fork). TOO_LARGE at once above
+ * MAX_PAYLOAD_SIZE (10 MiB); INVALID_ARGUMENT for an unknown topic or a
+ * name the current fork lacks. The node must be in the topic
+ * (libp2pc_node_eth2_subscribe): completes with NOT_FOUND otherwise. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_eth2_publish(libp2pc_node node, const char *topic, const uint8_t *ssz, size_t len,
+                              uint64_t *request_id);
+#endif
+
+/* Answers the GOSSIP_VALIDATE event whose request_id is validation_id with
+ * result (LIBP2PC_VALIDATION_*). Any thread, any time, including inside the
+ * callback; never waits. NOT_FOUND when the id is not pending (answered
+ * already, past its deadline, or never issued; counted in late_reports):
+ * the message was already decided, nothing changes. INVALID_ARGUMENT for
+ * another result value. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_report_validation(libp2pc_node node, uint64_t validation_id, int result);
+#endif
+
+/* Topic families, indices into libp2pc_eth2_counters.topics. */
+#define LIBP2PC_ETH2_TOPIC_BEACON_BLOCK                 0
+#define LIBP2PC_ETH2_TOPIC_BEACON_AGGREGATE_AND_PROOF   1
+#define LIBP2PC_ETH2_TOPIC_BEACON_ATTESTATION           2 /* all subnets */
+#define LIBP2PC_ETH2_TOPIC_VOLUNTARY_EXIT               3
+#define LIBP2PC_ETH2_TOPIC_PROPOSER_SLASHING            4
+#define LIBP2PC_ETH2_TOPIC_ATTESTER_SLASHING            5
+#define LIBP2PC_ETH2_TOPIC_SYNC_CONTRIBUTION_AND_PROOF  6
+#define LIBP2PC_ETH2_TOPIC_SYNC_COMMITTEE               7 /* all subnets */
+#define LIBP2PC_ETH2_TOPIC_BLS_TO_EXECUTION_CHANGE      8
+#define LIBP2PC_ETH2_TOPIC_BLOB_SIDECAR                 9 /* all subnets */
+#define LIBP2PC_ETH2_TOPIC_DATA_COLUMN_SIDECAR          10 /* all subnets */
+#define LIBP2PC_ETH2_TOPIC_KINDS                        16 /* array size (room to grow) */
+
+typedef struct libp2pc_eth2_topic_counters {
+    uint64_t accepted;
+    uint64_t rejected;  /* by the validator, or failing the size / snappy checks */
+    uint64_t ignored;   /* by the validator, or by the node (pending_full, peer_gone, stop) */
+    uint64_t timed_out; /* host validations unanswered at the deadline: ignored, not rejected */
+} libp2pc_eth2_topic_counters;
+
+typedef struct libp2pc_eth2_counters {
+    uint32_t struct_size;          /* set to sizeof(libp2pc_eth2_counters) before the call */
+    uint32_t pending_validations;  /* host validations awaiting an answer now */
+    uint64_t invalid_snappy;       /* rejected: not a valid snappy block */
+    uint64_t compressed_too_large; /* rejected: data over max_compressed_len(MAX_PAYLOAD_SIZE) */
+    uint64_t decoded_too_large;    /* rejected: decompressed size over MAX_PAYLOAD_SIZE */
+    uint64_t pending_full;         /* ignored: max_pending_validations reached */
+    uint64_t peer_gone;            /* ignored: source disconnected before the host was asked */
+    uint64_t unknown_topic;        /* dropped: not an eth2 topic of this chain */
+    uint64_t not_subscribed;       /* dropped: an eth2 topic the node is not in */
+    uint64_t late_reports;         /* report_validation calls for ids no longer pending */
+    uint64_t pubsub_rejected;      /* gossipsub's view: messages rejected (senders penalised) */
+    uint64_t pubsub_ignored;       /* ... ignored */
+    uint64_t pubsub_throttled;     /* ... dropped for lack of validation capacity */
+    libp2pc_eth2_topic_counters topics[LIBP2PC_ETH2_TOPIC_KINDS];
+} libp2pc_eth2_counters;
+
+/* Fills *out (whose struct_size the caller sets) with the eth2 gossip
+ * counters (zeros before eth2_configure). Any state until destroy. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_eth2_counters(libp2pc_node node, libp2pc_eth2_counters *out);
+#endif
 
 /* ----------------------------------------------------------------------- */
 /* Eth2 req/resp                                                            */
 /* ----------------------------------------------------------------------- */
 
-/* @@ETH2-REQRESP@@ (section filled by the req/resp work) */
+/* The Ethereum consensus req/resp protocols (phase0..Fulu p2p-interface.md)
+ * over libp2p streams, ssz_snappy encoded:
+ *   /eth2/beacon_chain/req/status/1 and /2, goodbye/1, ping/1, metadata/2
+ *   and /3 (answered by the library itself from the values set below), and
+ *   beacon_blocks_by_range/2, beacon_blocks_by_root/2,
+ *   blob_sidecars_by_range/1, blob_sidecars_by_root/1,
+ *   data_column_sidecars_by_range/1, data_column_sidecars_by_root/1
+ *   (served by the host once libp2pc_node_serve selects it; not negotiated
+ *   before). Protocol arguments are full protocol IDs, e.g.
+ *   "/eth2/beacon_chain/req/beacon_blocks_by_range/2/ssz_snappy".
+ *
+ * Bodies are SSZ bytes: the library compresses, frames and checks sizes;
+ * it does not decode blocks or sidecars.
+ *
+ * Status handshake.  When this node dials a peer (outbound PEER_CONNECTED),
+ *   it sends its status (status/2 if the peer speaks it, else status/1) and
+ *   reports the answer as LIBP2PC_EVENT_PEER_STATUS (data: the peer's Status
+ *   SSZ, 84 or 92 bytes; protocol: the status protocol used; status 0, or a
+ *   negative code and text: e.g. BAD_STATE when no local status was set,
+ *   TIMEOUT, NETWORK). A status request a peer sends is answered and also
+ *   reported as PEER_STATUS (data: the Status it sent). The library does not
+ *   disconnect on a fork-digest mismatch: the host decides.
+ *
+ * Outgoing requests (libp2pc_node_request).  Asynchronous: the call returns
+ *   a request id; each response chunk arrives as
+ *   LIBP2PC_EVENT_RESPONSE_CHUNK (request_id, protocol, code: result code,
+ *   context/context_len: the 4-byte fork digest for protocols with context
+ *   bytes, data: SSZ payload for code 0 or the ErrorMessage for codes 1..255);
+ *   then exactly one LIBP2PC_EVENT_REQUEST_DONE ends the request, after all
+ *   its chunks: status 0 when the response stream ended normally (also after
+ *   an error chunk, which is always the last chunk), code = the number of
+ *   RESPONSE_CHUNK events delivered for it; or a negative status with text:
+ *   TIMEOUT (no first byte within the TTFB timeout, no next chunk within the
+ *   RESP timeout, or the request's own timeout_ms passed), NETWORK (stream
+ *   failed, malformed response), STOPPED (node stopping).
+ *   At most 2 requests per peer and protocol are on the wire at once
+ *   (MAX_CONCURRENT_REQUESTS); further ones wait in order (at most 64 per
+ *   peer and protocol; QUEUE_FULL beyond), and timeout_ms counts from the
+ *   call, waiting included. The library stops reading after the most chunks
+ *   the request allows (e.g. count for blocks_by_range).
+ *
+ * Queue policy.  None of these events is ever dropped: REQUEST_DONE is
+ *   reserved when the call is accepted (QUEUE_FULL at once otherwise);
+ *   RESPONSE_CHUNK, INCOMING_REQUEST, PEER_STATUS and PEER_GOODBYE are
+ *   control-class events too. Response chunks waiting for the host are
+ *   bounded (a quarter of control_queue_capacity events, 64 MiB): when the
+ *   bound is reached, the request stops reading its stream until the host
+ *   drains events (the peer is slowed by flow control; the request's
+ *   timeouts still run). An INCOMING_REQUEST that cannot be queued is
+ *   answered to the peer at once with ServerError "server busy" and counted
+ *   (incoming_refused); a PEER_STATUS / PEER_GOODBYE that cannot be queued,
+ *   or whose peer already disconnected, is counted (status_events_dropped,
+ *   goodbye_events_dropped). PEER_STATUS, PEER_GOODBYE and INCOMING_REQUEST
+ *   of a peer come between its PEER_CONNECTED and PEER_DISCONNECTED.
+ *
+ * Incoming requests.  For a protocol served by the host, each request
+ *   arrives as LIBP2PC_EVENT_INCOMING_REQUEST (request_id: the incoming id,
+ *   its own number space; peer_id; protocol; data: the SSZ request, already
+ *   checked for its SSZ shape). Answer it from any thread with
+ *   libp2pc_node_respond_chunk (any number, up to what the request allows),
+ *   then libp2pc_node_respond_end, or libp2pc_node_respond_error. The host
+ *   has serve_timeout_ms (default 10000) to send the first chunk and then
+ *   each further one: when it passes, the library sends ServerError
+ *   "response deadline passed", closes the stream and forgets the id. After
+ *   the end, an error, the deadline, or a failed stream (the peer reset it),
+ *   calls with the id return LIBP2PC_ERR_NOT_FOUND: stop answering then.
+ *
+ * Rate limits.  Incoming requests are limited per peer with leaky buckets,
+ *   Prysm's defaults (beacon-chain/sync/rate_limiter.go): every stream 10/s
+ *   (burst 20); status, ping, metadata 1/s each (burst 5); goodbye 1/s
+ *   (burst 1); blocks by range + by root 64 blocks per 30 s (burst 128);
+ *   blob sidecars 384 per 30 s (burst 1152); data column sidecars 4096 per
+ *   30 s (burst 16384). A request costs the items it asks for (blocks_by_range:
+ *   min(count, 128)). Over the limit the peer gets InvalidRequest
+ *   "rate limited" (as Prysm answers; consensus-specs now suggests
+ *   withholding the response instead). More than 4 concurrent streams of a
+ *   peer on one protocol get InvalidRequest "too many concurrent requests".
+ */
+
+/* Who serves a data protocol (libp2pc_node_serve). */
+#define LIBP2PC_SERVE_NONE    0 /* not served: the protocol is not negotiated */
+#define LIBP2PC_SERVE_BY_HOST 1 /* INCOMING_REQUEST events, answered by the host */
+
+/* The node's Status (status/1 sends all but earliest_available_slot). */
+typedef struct libp2pc_eth2_status {
+    uint32_t struct_size;              /* sizeof(libp2pc_eth2_status) */
+    uint8_t fork_digest[4];
+    uint8_t finalized_root[32];
+    uint64_t finalized_epoch;
+    uint8_t head_root[32];
+    uint64_t head_slot;
+    uint64_t earliest_available_slot;  /* status/2 (Fulu) */
+} libp2pc_eth2_status;
+
+/* The node's MetaData (metadata/2 sends all but custody_group_count). */
+typedef struct libp2pc_eth2_metadata {
+    uint32_t struct_size;              /* sizeof(libp2pc_eth2_metadata) */
+    uint8_t syncnets;                  /* Bitvector[4]: low 4 bits only */
+    uint8_t reserved[3];
+    uint64_t seq_number;               /* also the answer to ping */
+    uint8_t attnets[8];                /* Bitvector[64], SSZ bit order */
+    uint64_t custody_group_count;      /* metadata/3 (Fulu) */
+} libp2pc_eth2_metadata;
+
+/* Sets the req/resp timeouts, in milliseconds (0: the default). Only before
+ * libp2pc_node_start (BAD_STATE after). ttfb_ms: an outgoing request's time
+ * to its first response byte (5000, the former TTFB_TIMEOUT); resp_ms: to
+ * each further chunk, and to read an incoming request (10000, the former
+ * RESP_TIMEOUT); serve_timeout_ms: the host's time to answer an
+ * INCOMING_REQUEST, and between its chunks (10000). */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_set_reqresp_timeouts(libp2pc_node node, uint32_t ttfb_ms, uint32_t resp_ms,
+                                      uint32_t serve_timeout_ms);
+#endif
+
+/* Sets the Status the node sends when it dials and answers with (copied).
+ * Call it before connecting to peers (without it the handshake reports
+ * BAD_STATE and status requests get ServerError), and again whenever the
+ * head or finalized checkpoint moves. Any state before stop; STOPPED after.
+ * INVALID_ARGUMENT for NULL or a struct_size smaller than this header's. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_set_status(libp2pc_node node, const libp2pc_eth2_status *status);
+#endif
+
+/* Sets the MetaData the node answers metadata/2 and /3 with, and whose
+ * seq_number answers ping (copied; zero until set). Any state before stop.
+ * INVALID_ARGUMENT for NULL, a small struct_size, or syncnets above 0x0f. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_set_metadata(libp2pc_node node, const libp2pc_eth2_metadata *md);
+#endif
+
+/* Selects who serves a data protocol: LIBP2PC_SERVE_BY_HOST registers it
+ * (INCOMING_REQUEST events), LIBP2PC_SERVE_NONE unregisters it. Any state
+ * before stop (applied at start). INVALID_ARGUMENT for an unknown protocol,
+ * status/goodbye/ping/metadata (the library serves those), or another mode.
+ * (Go programs can also plug a Go responder: node.Node.Serve.) */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_serve(libp2pc_node node, const char *protocol, uint32_t mode);
+#endif
+
+/* Sends req (len bytes of SSZ, copied; NULL/0 for metadata, which has no
+ * body) on protocol to the connected peer peer_id and returns at once with
+ * *request_id; see "Outgoing requests" above for the events. timeout_ms: a
+ * deadline for the whole request, waiting for a slot included (0: only the
+ * TTFB and RESP timeouts). Errors at once: INVALID_ARGUMENT (NULL, unknown
+ * protocol, a body of the wrong SSZ shape), NOT_FOUND (peer not connected,
+ * or this node), QUEUE_FULL (no room for REQUEST_DONE, or 64 requests
+ * already waiting for that peer and protocol), BAD_STATE (not running). */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_request(libp2pc_node node, const char *peer_id, const char *protocol,
+                         const uint8_t *req, size_t len, uint32_t timeout_ms,
+                         uint64_t *request_id);
+#endif
+
+/* Queues one Success chunk (data copied) of the response to incoming
+ * request incoming_id; the library writes it in the background. context:
+ * exactly 4 bytes (the fork digest of the payload's fork) for protocols with
+ * context bytes (all served data protocols), else NULL/0. Never waits.
+ * Errors: NOT_FOUND (unknown id, already ended, deadline passed, stream
+ * failed), INVALID_ARGUMENT (context of the wrong length, data above 10 MiB,
+ * more chunks than the request allows), QUEUE_FULL (32 MiB of this
+ * response are still waiting for the peer to read: retry later). */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_respond_chunk(libp2pc_node node, uint64_t incoming_id, const uint8_t *context,
+                               size_t context_len, const uint8_t *data, size_t len);
+#endif
+
+/* Ends the response to incoming_id after its queued chunks (zero chunks is
+ * an empty response). The id is gone afterwards. NOT_FOUND as above. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_respond_end(libp2pc_node node, uint64_t incoming_id);
+#endif
+
+/* Ends the response to incoming_id, after its queued chunks, with an error
+ * chunk: code 1 InvalidRequest, 2 ServerError, 3 ResourceUnavailable, or
+ * 128..255 (INVALID_ARGUMENT for 0); msg (may be NULL) is copied and cut to
+ * 256 bytes. The id is gone afterwards. NOT_FOUND as above. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_respond_error(libp2pc_node node, uint64_t incoming_id, uint8_t code, const char *msg);
+#endif
+
+/* Sends goodbye(reason) to peer_id (1 client shut down, 2 irrelevant
+ * network, 3 fault/error, 128+ custom), then closes its connections.
+ * Completes (REQUEST_DONE) once sent and closed; NOT_FOUND if the peer is
+ * not connected. A goodbye received arrives as LIBP2PC_EVENT_PEER_GOODBYE
+ * (peer_id, code: reason) before that peer's PEER_DISCONNECTED. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_goodbye(libp2pc_node node, const char *peer_id, uint64_t reason, uint64_t *request_id);
+#endif
+
+typedef struct libp2pc_reqresp_counters {
+    uint32_t struct_size;            /* set to sizeof(libp2pc_reqresp_counters) before the call */
+    uint32_t reserved0;
+    uint64_t requests_sent;          /* outgoing streams opened (requests and status handshakes) */
+    uint64_t requests_failed;        /* requests done with an error */
+    uint64_t requests_timed_out;     /* ... of which timed out */
+    uint64_t chunks_received;
+    uint64_t chunk_events_queued;    /* RESPONSE_CHUNK events queued */
+    uint64_t chunk_waits;            /* times a request paused reading: chunk room full */
+    uint64_t incoming_requests;      /* incoming requests read and well-formed */
+    uint64_t incoming_invalid;       /* answered InvalidRequest: malformed */
+    uint64_t incoming_rate_limited;  /* answered InvalidRequest "rate limited" */
+    uint64_t incoming_concurrency;   /* answered: too many concurrent streams */
+    uint64_t incoming_refused;       /* INCOMING_REQUEST not queued: ServerError "server busy" */
+    uint64_t incoming_stale;         /* ... of which the peer was not (or no longer) connected */
+    uint64_t incoming_timed_out;     /* the host did not answer in time */
+    uint64_t incoming_not_served;    /* ResourceUnavailable: protocol no longer served */
+    uint64_t incoming_stream_errors; /* incoming streams that failed (reset, write error) */
+    uint64_t chunks_served;          /* Success chunks written to peers */
+    uint64_t status_served;
+    uint64_t pings_served;
+    uint64_t metadata_served;
+    uint64_t goodbyes_received;
+    uint64_t status_events_dropped;  /* PEER_STATUS not queued (no room, or peer gone) */
+    uint64_t goodbye_events_dropped; /* PEER_GOODBYE not queued (no room, or peer gone) */
+} libp2pc_reqresp_counters;
+
+/* Fills *out (whose struct_size the caller sets) with the req/resp
+ * counters. Readable in every state until destroy (after stop: the final
+ * values). */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_reqresp_counters(libp2pc_node node, libp2pc_reqresp_counters *out);
+#endif
 
 /* ----------------------------------------------------------------------- */
 /* Diagnostics                                                              */

@@ -60,8 +60,9 @@ func (l *loop) startHost() error {
 		},
 	})
 	msgID := cfg.MessageID
+	e2 := l.n.eth2
 	psCtx, psCancel := context.WithCancel(context.Background())
-	ps, err := pubsub.NewGossipSub(psCtx, h,
+	psOpts := []pubsub.Option{
 		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
 		pubsub.WithNoAuthor(),
 		pubsub.WithMaxMessageSize(cfg.MaxMessageSize),
@@ -76,9 +77,18 @@ func (l *loop) startHost() error {
 		pubsub.WithValidateQueueSize(600),
 		pubsub.WithRawTracer(dropTracer{l.n}),
 		pubsub.WithMessageIdFn(func(m *pb.Message) string {
+			if e2 != nil { // the consensus message-id on /eth2/ topics
+				if id, ok := e2.messageID(m.GetTopic(), m.GetData()); ok {
+					return string(id)
+				}
+			}
 			return string(msgID(m.GetTopic(), m.GetData()))
 		}),
-	)
+	}
+	if e2 != nil {
+		psOpts = append(psOpts, l.n.eth2PubsubOptions()...) // later options win
+	}
+	ps, err := pubsub.NewGossipSub(psCtx, h, psOpts...)
 	if err != nil {
 		psCancel()
 		h.Close()
@@ -141,6 +151,7 @@ func (l *loop) onConnected(c network.Conn) {
 	ps.addr = c.RemoteMultiaddr().String()
 	l.emitReserved(events.Event{Type: events.PeerConnected, PeerID: p.String(),
 		Direction: ps.direction, Addr: ps.addr})
+	l.reqrespConnected(p, ps.direction)
 }
 
 // refuse closes every connection to p without telling the host about it.
@@ -222,6 +233,7 @@ func (l *loop) beginStop() {
 		if psCancel != nil {
 			psCancel() // ends gossipsub's own goroutines
 		}
+		l.n.stopReqResp()    // before the host it runs on
 		l.n.stopMembership() // before the host it may run on
 		if h != nil {
 			closed := make(chan struct{})

@@ -93,6 +93,8 @@ type Node struct {
 
 	hostRef    atomic.Pointer[host.Host]   // set while running, for Go users (Host)
 	membership atomic.Pointer[memberState] // set by StartMembership
+	rr         reqrespState                // eth2 req/resp (reqresp.go)
+	eth2       *eth2State                  // set by ConfigureEth2 before Start; nil otherwise
 	view       peerView
 	delivery   deliveryState
 	fd         *readinessPipe
@@ -213,10 +215,12 @@ func (n *Node) run(startReq uint64) {
 		l.beginStop()
 	} else {
 		n.hostRef.Store(&l.host)
+		n.startReqResp(l.host)
 		// A Stop that raced with Start has already moved the state on; its
 		// request waits in stopIn and the loop handles it next.
 		n.setState(StateRunning, StateStarting)
 		l.emitReserved(events.Event{Type: events.Listening, PeerID: n.self.String(), Addrs: l.listenAddrs()})
+		l.eth2Start()
 		l.complete(startReq, nil)
 	}
 	l.run()
@@ -335,6 +339,7 @@ func (n *Node) drain(dst []events.Event, max int, wait bool) ([]events.Event, bo
 	}
 	for i := range dst {
 		n.view.observe(&dst[i])
+		n.reqrespDrained(&dst[i])
 	}
 	return dst, done
 }
@@ -401,6 +406,7 @@ type loop struct {
 	// pubsubPeers are peers gossipsub has added, possibly before the loop
 	// admitted them (the two notifications race).
 	pubsubPeers map[peer.ID]bool
+	e2          *eth2Loop // eth2 subscriptions (eth2gossip.go); nil without eth2
 }
 
 func (l *loop) run() {
@@ -441,14 +447,17 @@ func (l *loop) complete(req uint64, err error) {
 
 // goOp runs work in its own goroutine as request req, then, back on the
 // loop, lets after (if set) update the loop's state and decide the final
-// result, and completes the request with it.
+// result, and completes the request with it. req 0 is an internal
+// operation: nothing is completed.
 func (l *loop) goOp(req uint64, work func(ctx context.Context) error, after func(*loop, error) error) {
 	if !l.n.beginOp() {
 		var err error = status.Errorf(status.Stopped, "node is stopping")
 		if after != nil {
 			err = after(l, err)
 		}
-		l.complete(req, err)
+		if req != 0 {
+			l.complete(req, err)
+		}
 		return
 	}
 	go func() {
@@ -466,7 +475,7 @@ func (l *loop) goOp(req uint64, work func(ctx context.Context) error, after func
 			if after != nil {
 				err = after(l, err)
 			}
-			if err != errCompleteLater {
+			if err != errCompleteLater && req != 0 {
 				l.complete(req, err)
 			}
 		})

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
@@ -82,58 +83,113 @@ func (n *Node) Disconnect(peerID string) (uint64, error) {
 }
 
 // Subscribe joins a gossip topic: messages on it arrive as Message events,
-// and peers joining and leaving it as TopicPeer* events.
+// and peers joining and leaving it as TopicPeer* events. On an eth2 node,
+// eth2 topics go through Eth2Subscribe instead (InvalidArgument here).
 func (n *Node) Subscribe(topic string) (uint64, error) {
 	if topic == "" {
 		return 0, status.Errorf(status.InvalidArgument, "subscribe: empty topic")
+	}
+	var hooks *topicHooks
+	if e := n.eth2; e != nil {
+		if strings.HasPrefix(topic, "/eth2/") {
+			return 0, status.Errorf(status.InvalidArgument, "subscribe: %q is an eth2 topic: use the eth2 subscribe call (it validates and decompresses)", topic)
+		}
+		// The eth2 subscription filter admits the plain topics we are in.
+		hooks = &topicHooks{
+			beforeJoin: func(*pubsub.PubSub) error { e.plain.Store(topic, true); return nil },
+			afterLeave: func(*pubsub.PubSub) { e.plain.Delete(topic) },
+		}
 	}
 	return n.request("subscribe", func(l *loop, req uint64) {
 		if l.topics[topic] != nil {
 			l.complete(req, status.Errorf(status.BadState, "subscribe: already subscribed to %q", topic))
 			return
 		}
-		ts := &topicState{}
-		l.topics[topic] = ts
-		ps := l.ps
-		l.goOp(req, func(context.Context) error {
-			t, err := ps.Join(topic)
-			if err != nil {
+		l.subscribeTopic(req, topic, hooks, nil)
+	})
+}
+
+// topicHooks let the eth2 layer attach a validator and score parameters to
+// a topic it joins (and detach them when it leaves). Each may be nil.
+type topicHooks struct {
+	beforeJoin func(ps *pubsub.PubSub) error // before Join; failing aborts
+	afterJoin  func(t *pubsub.Topic) error   // after Join; failing aborts
+	afterLeave func(ps *pubsub.PubSub)       // after the topic closed, or a failed join
+}
+
+// subscribeTopic joins and subscribes topic as request req (0: an internal
+// operation, no completion event). after, if set, runs on the loop with the
+// result.
+func (l *loop) subscribeTopic(req uint64, topic string, hooks *topicHooks, after func(l *loop, err error)) {
+	n := l.n
+	ts := &topicState{}
+	l.topics[topic] = ts
+	ps := l.ps
+	if hooks == nil {
+		hooks = &topicHooks{}
+	}
+	l.goOp(req, func(context.Context) error {
+		if hooks.beforeJoin != nil {
+			if err := hooks.beforeJoin(ps); err != nil {
 				return status.Errorf(status.Internal, "join %q: %v", topic, err)
 			}
-			// The subscription's buffer sits in front of the node's loop,
-			// which never blocks, so it only has to absorb bursts; drops here
-			// are counted as SubscriptionDrops.
-			sub, err := t.Subscribe(pubsub.WithBufferSize(max(n.cfg.Queue.Gossip, 1024)))
-			if err != nil {
+		}
+		undo := func() {
+			if hooks.afterLeave != nil {
+				hooks.afterLeave(ps)
+			}
+		}
+		t, err := ps.Join(topic)
+		if err != nil {
+			undo()
+			return status.Errorf(status.Internal, "join %q: %v", topic, err)
+		}
+		if hooks.afterJoin != nil {
+			if err := hooks.afterJoin(t); err != nil {
 				t.Close()
-				return status.Errorf(status.Internal, "subscribe %q: %v", topic, err)
+				undo()
+				return status.Errorf(status.Internal, "join %q: %v", topic, err)
 			}
-			evh, err := t.EventHandler()
-			if err != nil {
-				sub.Cancel()
-				t.Close()
-				return status.Errorf(status.Internal, "topic events %q: %v", topic, err)
-			}
-			ts.topic, ts.sub, ts.events = t, sub, evh
-			return nil
-		}, func(l *loop, err error) error {
-			if err != nil {
-				delete(l.topics, topic)
-				return err
-			}
+		}
+		// The subscription's buffer sits in front of the node's loop,
+		// which never blocks, so it only has to absorb bursts; drops here
+		// are counted as SubscriptionDrops.
+		sub, err := t.Subscribe(pubsub.WithBufferSize(max(n.cfg.Queue.Gossip, 1024)))
+		if err != nil {
+			t.Close()
+			undo()
+			return status.Errorf(status.Internal, "subscribe %q: %v", topic, err)
+		}
+		evh, err := t.EventHandler()
+		if err != nil {
+			sub.Cancel()
+			t.Close()
+			undo()
+			return status.Errorf(status.Internal, "topic events %q: %v", topic, err)
+		}
+		ts.topic, ts.sub, ts.events = t, sub, evh
+		return nil
+	}, func(l *loop, err error) error {
+		if err == nil {
 			ts.joined = true
 			ctx, cancel := context.WithCancel(context.Background())
 			var once sync.Once
 			ts.cancel = func() { once.Do(func() { cancel(); ts.sub.Cancel(); ts.events.Cancel() }) }
 			if l.stopping { // the stopper already collected the topics
 				ts.cancel()
-				delete(l.topics, topic)
-				return status.Errorf(status.Stopped, "subscribe %q: node stopping", topic)
+				err = status.Errorf(status.Stopped, "subscribe %q: node stopping", topic)
+			} else {
+				l.readTopic(ctx, topic, ts)
+				l.startPublisher(topic, ts)
 			}
-			l.readTopic(ctx, topic, ts)
-			l.startPublisher(topic, ts)
-			return nil
-		})
+		}
+		if err != nil {
+			delete(l.topics, topic)
+		}
+		if after != nil {
+			after(l, err)
+		}
+		return err
 	})
 }
 
@@ -154,6 +210,9 @@ func (l *loop) readTopic(ctx context.Context, topic string, ts *topicState) {
 				continue // our own publication echoed back: not an event
 			}
 			from, id, data := m.ReceivedFrom, []byte(m.ID), m.Data
+			if ssz, ok := m.ValidatorData.([]byte); ok {
+				data = ssz // eth2 topics: the validator's decompressed SSZ
+			}
 			n.toLoop(func(l *loop) {
 				if !l.isAdmitted(from) {
 					n.counters.stale.Add(1)
@@ -227,29 +286,50 @@ func (l *loop) pubsubPeer(p peer.ID, added bool) {
 
 // Unsubscribe leaves a topic. Completes with NotFound if not subscribed.
 func (n *Node) Unsubscribe(topic string) (uint64, error) {
+	var hooks *topicHooks
+	if e := n.eth2; e != nil {
+		hooks = &topicHooks{afterLeave: func(*pubsub.PubSub) { e.plain.Delete(topic) }}
+	}
 	return n.request("unsubscribe", func(l *loop, req uint64) {
 		ts := l.topics[topic]
 		switch {
 		case ts == nil:
 			l.complete(req, status.Errorf(status.NotFound, "unsubscribe: not subscribed to %q", topic))
 			return
+		case l.eth2Managed(topic):
+			l.complete(req, status.Errorf(status.BadState, "unsubscribe: %q belongs to an eth2 subscription: use the eth2 unsubscribe call", topic))
+			return
 		case !ts.joined || ts.leaving:
 			l.complete(req, status.Errorf(status.BadState, "unsubscribe: %q has a subscribe or unsubscribe in progress", topic))
 			return
 		}
-		ts.leaving = true
-		ts.closePublish()
-		l.goOp(req, func(context.Context) error {
-			<-ts.publishDone // queued publishes go out first
-			ts.cancel()
-			if err := ts.topic.Close(); err != nil {
-				return status.Errorf(status.Internal, "leave %q: %v", topic, err)
-			}
-			return nil
-		}, func(l *loop, err error) error {
-			delete(l.topics, topic)
-			return err
-		})
+		l.unsubscribeTopic(req, topic, hooks, nil)
+	})
+}
+
+// unsubscribeTopic leaves a joined topic as request req (0: internal, no
+// completion event); after, if set, runs on the loop with the result.
+func (l *loop) unsubscribeTopic(req uint64, topic string, hooks *topicHooks, after func(l *loop, err error)) {
+	ts := l.topics[topic]
+	ts.leaving = true
+	ts.closePublish()
+	ps := l.ps
+	l.goOp(req, func(context.Context) error {
+		<-ts.publishDone // queued publishes go out first
+		ts.cancel()
+		if err := ts.topic.Close(); err != nil {
+			return status.Errorf(status.Internal, "leave %q: %v", topic, err)
+		}
+		if hooks != nil && hooks.afterLeave != nil {
+			hooks.afterLeave(ps)
+		}
+		return nil
+	}, func(l *loop, err error) error {
+		delete(l.topics, topic)
+		if after != nil {
+			after(l, err)
+		}
+		return err
 	})
 }
 
@@ -261,18 +341,21 @@ func (n *Node) Publish(topic string, data []byte) (uint64, error) {
 		return 0, status.Errorf(status.TooLarge, "publish: %d bytes exceed the %d-byte limit", len(data), n.cfg.MaxMessageSize)
 	}
 	owned := append([]byte(nil), data...)
-	return n.request("publish", func(l *loop, req uint64) {
-		ts := l.topics[topic]
-		if ts == nil || !ts.joined || ts.leaving {
-			l.complete(req, status.Errorf(status.NotFound, "publish: not subscribed to %q", topic))
-			return
-		}
-		if !l.n.beginOp() {
-			l.complete(req, status.Errorf(status.Stopped, "publish: node is stopping"))
-			return
-		}
-		ts.publishes <- publishJob{req: req, data: owned} // never full: see topicState
-	})
+	return n.request("publish", func(l *loop, req uint64) { l.enqueuePublish(req, topic, owned) })
+}
+
+// enqueuePublish hands data (owned) to topic's publish worker as request req.
+func (l *loop) enqueuePublish(req uint64, topic string, data []byte) {
+	ts := l.topics[topic]
+	if ts == nil || !ts.joined || ts.leaving {
+		l.complete(req, status.Errorf(status.NotFound, "publish: not subscribed to %q", topic))
+		return
+	}
+	if !l.n.beginOp() {
+		l.complete(req, status.Errorf(status.Stopped, "publish: node is stopping"))
+		return
+	}
+	ts.publishes <- publishJob{req: req, data: data} // never full: see topicState
 }
 
 // startPublisher runs the topic's publish worker: jobs in FIFO order, each
