@@ -46,7 +46,7 @@ bench-events: bench-events-build
 
 # Wire protocol (issue 4): message-id + snappy decode of a 128 KiB
 # block-sized gossip payload, and req/resp blocks_by_range on loopback.
-WIRE_BENCH_PKGS ?= ./libp2pc/eth2/gossip/
+WIRE_BENCH_PKGS ?= ./libp2pc/eth2/gossip/ ./libp2pc/eth2/reqrespnet/
 .PHONY: bench-wire
 bench-wire:
 	$(GO) test -run '^$$' -bench . -benchtime 2s -count 3 $(WIRE_BENCH_PKGS)
