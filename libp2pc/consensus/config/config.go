@@ -38,9 +38,40 @@ type Config struct {
 	DepositNetworkID       uint64
 	DepositContractAddress []byte
 
+	// Altair values. Configs older than altair (such as the v1.1.0-alpha.8
+	// phase0 one) may lack them; they then hold the spec's values, which
+	// are the same in every published config (DefaultInactivityScoreBias, DefaultInactivityScoreRecoveryRate).
+	InactivityScoreBias         uint64
+	InactivityScoreRecoveryRate uint64
+
 	// Raw keeps every key of the file (including later forks' values, such
 	// as ALTAIR_FORK_VERSION), as written.
 	Raw map[string]string
+}
+
+// Spec values of the altair config keys, used when a config lacks them
+// (phase0-era configs, or a Config built in Go without them).
+const (
+	DefaultInactivityScoreBias         = 4
+	DefaultInactivityScoreRecoveryRate = 16
+)
+
+// InactivityBias returns INACTIVITY_SCORE_BIAS, or its spec value when the
+// Config was built without it (zero).
+func (c *Config) InactivityBias() uint64 {
+	if c.InactivityScoreBias == 0 {
+		return DefaultInactivityScoreBias
+	}
+	return c.InactivityScoreBias
+}
+
+// InactivityRecoveryRate returns INACTIVITY_SCORE_RECOVERY_RATE, or its spec
+// value when the Config was built without it (zero).
+func (c *Config) InactivityRecoveryRate() uint64 {
+	if c.InactivityScoreRecoveryRate == 0 {
+		return DefaultInactivityScoreRecoveryRate
+	}
+	return c.InactivityScoreRecoveryRate
 }
 
 // LoadConfigFile reads a spec config YAML file.
@@ -81,6 +112,8 @@ func ParseConfig(data []byte) (*Config, error) {
 	c.DepositChainID = p.uint("DEPOSIT_CHAIN_ID")
 	c.DepositNetworkID = p.uint("DEPOSIT_NETWORK_ID")
 	c.DepositContractAddress = p.bytes("DEPOSIT_CONTRACT_ADDRESS")
+	c.InactivityScoreBias = p.optUint("INACTIVITY_SCORE_BIAS", DefaultInactivityScoreBias)
+	c.InactivityScoreRecoveryRate = p.optUint("INACTIVITY_SCORE_RECOVERY_RATE", DefaultInactivityScoreRecoveryRate)
 	if p.err != nil {
 		return nil, p.err
 	}
@@ -208,6 +241,14 @@ func (p *fieldParser) uint(key string) uint64 {
 		p.err = fmt.Errorf("key %s: %q is not an unsigned integer", key, v)
 	}
 	return n
+}
+
+// optUint is uint for a key a config may lack (a later fork's value).
+func (p *fieldParser) optUint(key string, def uint64) uint64 {
+	if _, ok := p.raw[key]; !ok {
+		return def
+	}
+	return p.uint(key)
 }
 
 func (p *fieldParser) bytes(key string) []byte {

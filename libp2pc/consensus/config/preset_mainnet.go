@@ -20,3 +20,9 @@ const (
 	MinSlashingPenaltyQuotient     = 128
 	ProportionalSlashingMultiplier = 1
 )
+
+// Altair preset values that differ between the presets.
+const (
+	SyncCommitteeSize            = 512
+	EpochsPerSyncCommitteePeriod = 256
+)

@@ -20,3 +20,9 @@ const (
 	MinSlashingPenaltyQuotient     = 64
 	ProportionalSlashingMultiplier = 2
 )
+
+// Altair preset values that differ between the presets.
+const (
+	SyncCommitteeSize            = 32
+	EpochsPerSyncCommitteePeriod = 8
+)

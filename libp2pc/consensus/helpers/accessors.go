@@ -36,10 +36,10 @@ func ComputeStartSlotAtEpoch(epoch uint64) uint64 { return epoch * config.SlotsP
 func ComputeActivationExitEpoch(epoch uint64) uint64 { return epoch + 1 + config.MaxSeedLookahead }
 
 // CurrentEpoch is get_current_epoch.
-func CurrentEpoch(s *phase0.BeaconState) uint64 { return ComputeEpochAtSlot(s.Slot) }
+func CurrentEpoch(s State) uint64 { return ComputeEpochAtSlot(s.GetSlot()) }
 
 // PreviousEpoch is get_previous_epoch.
-func PreviousEpoch(s *phase0.BeaconState) uint64 {
+func PreviousEpoch(s State) uint64 {
 	e := CurrentEpoch(s)
 	if e == config.GenesisEpoch {
 		return config.GenesisEpoch
@@ -63,8 +63,8 @@ func IsEligibleForActivationQueue(v *phase0.Validator) bool {
 }
 
 // IsEligibleForActivation is is_eligible_for_activation.
-func IsEligibleForActivation(s *phase0.BeaconState, v *phase0.Validator) bool {
-	return v.ActivationEligibilityEpoch <= s.FinalizedCheckpoint.Epoch && v.ActivationEpoch == config.FarFutureEpoch
+func IsEligibleForActivation(s State, v *phase0.Validator) bool {
+	return v.ActivationEligibilityEpoch <= s.GetFinalizedCheckpoint().Epoch && v.ActivationEpoch == config.FarFutureEpoch
 }
 
 // IsSlashableAttestationData is is_slashable_attestation_data (double vote
@@ -81,9 +81,9 @@ func attestationDataEqual(a, b *phase0.AttestationData) bool {
 }
 
 // ActiveValidatorIndices is get_active_validator_indices.
-func ActiveValidatorIndices(s *phase0.BeaconState, epoch uint64) []uint64 {
-	out := make([]uint64, 0, len(s.Validators))
-	for i, v := range s.Validators {
+func ActiveValidatorIndices(s State, epoch uint64) []uint64 {
+	out := make([]uint64, 0, len(s.GetValidators()))
+	for i, v := range s.GetValidators() {
 		if IsActiveValidator(v, epoch) {
 			out = append(out, uint64(i))
 		}
@@ -92,31 +92,31 @@ func ActiveValidatorIndices(s *phase0.BeaconState, epoch uint64) []uint64 {
 }
 
 // BlockRootAtSlot is get_block_root_at_slot.
-func BlockRootAtSlot(s *phase0.BeaconState, slot uint64) ([32]byte, error) {
-	if !(slot < s.Slot && s.Slot <= slot+config.SlotsPerHistoricalRoot) {
-		return [32]byte{}, fmt.Errorf("get_block_root_at_slot: slot %d not in the history of state slot %d", slot, s.Slot)
+func BlockRootAtSlot(s State, slot uint64) ([32]byte, error) {
+	if !(slot < s.GetSlot() && s.GetSlot() <= slot+config.SlotsPerHistoricalRoot) {
+		return [32]byte{}, fmt.Errorf("get_block_root_at_slot: slot %d not in the history of state slot %d", slot, s.GetSlot())
 	}
-	return s.BlockRoots[slot%config.SlotsPerHistoricalRoot], nil
+	return s.GetBlockRoots()[slot%config.SlotsPerHistoricalRoot], nil
 }
 
 // BlockRoot is get_block_root (the root at the start slot of epoch).
-func BlockRoot(s *phase0.BeaconState, epoch uint64) ([32]byte, error) {
+func BlockRoot(s State, epoch uint64) ([32]byte, error) {
 	return BlockRootAtSlot(s, ComputeStartSlotAtEpoch(epoch))
 }
 
 // RandaoMix is get_randao_mix.
-func RandaoMix(s *phase0.BeaconState, epoch uint64) [32]byte {
-	return s.RandaoMixes[epoch%config.EpochsPerHistoricalVector]
+func RandaoMix(s State, epoch uint64) [32]byte {
+	return s.GetRandaoMixes()[epoch%config.EpochsPerHistoricalVector]
 }
 
 // Seed is get_seed.
-func Seed(s *phase0.BeaconState, epoch uint64, domain [4]byte) [32]byte {
+func Seed(s State, epoch uint64, domain [4]byte) [32]byte {
 	mix := RandaoMix(s, epoch+config.EpochsPerHistoricalVector-config.MinSeedLookahead-1)
 	return Hash(domain[:], uint64Bytes(epoch), mix[:])
 }
 
 // CommitteeCountPerSlot is get_committee_count_per_slot.
-func CommitteeCountPerSlot(s *phase0.BeaconState, epoch uint64) uint64 {
+func CommitteeCountPerSlot(s State, epoch uint64) uint64 {
 	return committeeCount(uint64(len(ActiveValidatorIndices(s, epoch))))
 }
 
@@ -125,7 +125,7 @@ func committeeCount(active uint64) uint64 {
 }
 
 // BeaconCommittee is get_beacon_committee.
-func BeaconCommittee(s *phase0.BeaconState, slot, index uint64) ([]uint64, error) {
+func BeaconCommittee(s State, slot, index uint64) ([]uint64, error) {
 	epoch := ComputeEpochAtSlot(slot)
 	active := ActiveValidatorIndices(s, epoch)
 	perSlot := committeeCount(uint64(len(active)))
@@ -139,7 +139,7 @@ func BeaconCommittee(s *phase0.BeaconState, slot, index uint64) ([]uint64, error
 // ComputeProposerIndex is compute_proposer_index: sample candidates from the
 // shuffled indices, accepting one with probability proportional to its
 // effective balance.
-func ComputeProposerIndex(s *phase0.BeaconState, indices []uint64, seed [32]byte) (uint64, error) {
+func ComputeProposerIndex(s State, indices []uint64, seed [32]byte) (uint64, error) {
 	if len(indices) == 0 {
 		return 0, fmt.Errorf("compute_proposer_index: no active validators")
 	}
@@ -152,43 +152,43 @@ func ComputeProposerIndex(s *phase0.BeaconState, indices []uint64, seed [32]byte
 		}
 		candidate := indices[shuffled]
 		randomByte := Hash(seed[:], uint64Bytes(i/32))[i%32]
-		if s.Validators[candidate].EffectiveBalance*maxRandomByte >= config.MaxEffectiveBalance*uint64(randomByte) {
+		if s.GetValidators()[candidate].EffectiveBalance*maxRandomByte >= config.MaxEffectiveBalance*uint64(randomByte) {
 			return candidate, nil
 		}
 	}
 }
 
 // BeaconProposerIndex is get_beacon_proposer_index.
-func BeaconProposerIndex(s *phase0.BeaconState) (uint64, error) {
+func BeaconProposerIndex(s State) (uint64, error) {
 	epoch := CurrentEpoch(s)
 	seed := Seed(s, epoch, config.DomainBeaconProposer)
-	seed = Hash(seed[:], uint64Bytes(s.Slot))
+	seed = Hash(seed[:], uint64Bytes(s.GetSlot()))
 	return ComputeProposerIndex(s, ActiveValidatorIndices(s, epoch), seed)
 }
 
 // TotalBalance is get_total_balance (at least EFFECTIVE_BALANCE_INCREMENT).
-func TotalBalance(s *phase0.BeaconState, indices []uint64) uint64 {
+func TotalBalance(s State, indices []uint64) uint64 {
 	var sum uint64
 	for _, i := range indices {
-		sum += s.Validators[i].EffectiveBalance
+		sum += s.GetValidators()[i].EffectiveBalance
 	}
 	return max(config.EffectiveBalanceIncrement, sum)
 }
 
 // TotalActiveBalance is get_total_active_balance.
-func TotalActiveBalance(s *phase0.BeaconState) uint64 {
+func TotalActiveBalance(s State) uint64 {
 	return TotalBalance(s, ActiveValidatorIndices(s, CurrentEpoch(s)))
 }
 
 // ValidatorChurnLimit is get_validator_churn_limit.
-func ValidatorChurnLimit(cfg *config.Config, s *phase0.BeaconState) uint64 {
+func ValidatorChurnLimit(cfg *config.Config, s State) uint64 {
 	active := uint64(len(ActiveValidatorIndices(s, CurrentEpoch(s))))
 	return max(cfg.MinPerEpochChurnLimit, active/cfg.ChurnLimitQuotient)
 }
 
 // AttestingIndices is get_attesting_indices: the committee members whose
 // aggregation bit is set. bits is an SSZ bitlist (with its length bit).
-func AttestingIndices(s *phase0.BeaconState, data *phase0.AttestationData, bits []byte) ([]uint64, error) {
+func AttestingIndices(s State, data *phase0.AttestationData, bits []byte) ([]uint64, error) {
 	committee, err := BeaconCommittee(s, data.Slot, data.Index)
 	if err != nil {
 		return nil, err
@@ -228,11 +228,24 @@ func BitlistLen(bits []byte) (uint64, error) {
 }
 
 // IndexedAttestation is get_indexed_attestation (indices sorted).
-func IndexedAttestation(s *phase0.BeaconState, a *phase0.Attestation) (*phase0.IndexedAttestation, error) {
+func IndexedAttestation(s State, a *phase0.Attestation) (*phase0.IndexedAttestation, error) {
 	idx, err := AttestingIndices(s, a.Data, a.AggregationBits)
 	if err != nil {
 		return nil, err
 	}
 	sortUint64(idx)
 	return &phase0.IndexedAttestation{AttestingIndices: idx, Data: a.Data, Signature: a.Signature}, nil
+}
+
+// State is the read-only view of a beacon state that the helpers need.
+// *phase0.BeaconState and the fork-generic *state.BeaconState implement it,
+// so the helpers serve every fork.
+type State interface {
+	GetSlot() uint64
+	GetFork() *phase0.Fork
+	GetGenesisValidatorsRoot() [32]byte
+	GetValidators() []*phase0.Validator
+	GetBlockRoots() [][32]byte
+	GetRandaoMixes() [][32]byte
+	GetFinalizedCheckpoint() *phase0.Checkpoint
 }

@@ -20,7 +20,7 @@ type EpochCommittees struct {
 }
 
 // NewEpochCommittees prepares the committees of epoch.
-func NewEpochCommittees(s *phase0.BeaconState, epoch uint64) *EpochCommittees {
+func NewEpochCommittees(s State, epoch uint64) *EpochCommittees {
 	active := ActiveValidatorIndices(s, epoch)
 	return &EpochCommittees{
 		Epoch:        epoch,

@@ -31,12 +31,12 @@ func ComputeDomain(domainType [4]byte, version [4]byte, genesisValidatorsRoot [3
 }
 
 // Domain is get_domain: the fork version in force at epoch.
-func Domain(s *phase0.BeaconState, domainType [4]byte, epoch uint64) ([32]byte, error) {
-	version := s.Fork.CurrentVersion
-	if epoch < s.Fork.Epoch {
-		version = s.Fork.PreviousVersion
+func Domain(s State, domainType [4]byte, epoch uint64) ([32]byte, error) {
+	version := s.GetFork().CurrentVersion
+	if epoch < s.GetFork().Epoch {
+		version = s.GetFork().PreviousVersion
 	}
-	return ComputeDomain(domainType, version, s.GenesisValidatorsRoot)
+	return ComputeDomain(domainType, version, s.GetGenesisValidatorsRoot())
 }
 
 // SigningRoot is compute_signing_root.

@@ -1,5 +1,6 @@
-// Package helpers implements the phase0 helper functions of the consensus
-// specs (specs/phase0/beacon-chain.md "Helper functions"): shuffling,
+// Package helpers implements the helper functions of the consensus
+// specs (specs/phase0 and altair beacon-chain.md "Helper functions"), for
+// every fork through the State interface: shuffling, sync committees,
 // committees, proposer selection, seeds, domains and signing roots, Merkle
 // branch checks, and the read-only state accessors. Functions that mutate
 // the state live in package transition.

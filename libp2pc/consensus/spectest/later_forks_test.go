@@ -23,8 +23,8 @@ import (
 // in them decodes with our types and re-encodes byte-identically, and that
 // the post-state of each valid sanity/blocks case hashes to the state_root
 // its last block commits to (a hash_tree_root check of whole states of
-// every fork on real data). The state transitions of those forks are not
-// implemented, so these cases are not run through a transition.
+// every fork on real data). The same cases also run through the
+// state transition, for the forks that have one: stf_test.go.
 
 // STFDir returns $STF_TESTS_DIR, or build/spec-tests-stf next to the phase0
 // tree's default location.

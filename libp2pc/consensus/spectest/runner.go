@@ -226,6 +226,19 @@ func Cases(handlerDir string) ([]Case, error) {
 	return out, nil
 }
 
+// SkipAll records every case of handlerDir as skipped for reason, by name,
+// without running anything (e.g. a fork whose transition is missing).
+func (s *Summary) SkipAll(t *testing.T, runner, handler, handlerDir, reason string) {
+	t.Helper()
+	cases, err := Cases(handlerDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		s.Record(runner, handler, c.Name, Skipped, reason)
+	}
+}
+
 // Run runs fn as a subtest for every case of handlerDir and records each
 // outcome under runner/handler. Cases with *.lfs-pointer files are skipped
 // (by name) without running fn. fn reports a failure with t.Error/t.Fatal.

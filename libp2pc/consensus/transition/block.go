@@ -2,31 +2,106 @@ package transition
 
 import (
 	"encoding/binary"
+	"fmt"
 	"strconv"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/bls"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/helpers"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
 )
+
+// Options control Transition.
+type Options struct {
+	// VerifySignatures checks every signature of the block (proposer,
+	// RANDAO, operations, sync aggregate) in one batch.
+	VerifySignatures bool
+	// ValidateStateRoot checks block.state_root against the post-state.
+	ValidateStateRoot bool
+	// Engine judges execution payloads (bellatrix and later). nil accepts
+	// every payload that passes the consensus checks optimistically
+	// (Result.Optimistic).
+	Engine ExecutionEngine
+}
+
+// Result is the outcome of a successful Transition.
+type Result struct {
+	State *state.BeaconState
+	// Optimistic is true when the block carries an execution payload that
+	// no execution engine confirmed as valid (no engine configured, or the
+	// engine answered "syncing"/"accepted"): the block is valid as far as
+	// consensus goes, its payload is not known to be.
+	Optimistic bool
+}
+
+// Transition is the spec's state_transition for any implemented fork,
+// applied to a copy of pre (never modified): process_slots up to the
+// block's slot (upgrading the state at fork epochs), the proposer
+// signature, process_block of the fork, and the state-root check. A block
+// that breaks a rule yields a *RuleError; a fork without rules an error
+// wrapping ErrForkNotImplemented.
+func Transition(cfg *config.Config, pre *state.BeaconState, signed *state.SignedBeaconBlock, opts Options) (*Result, error) {
+	if signed == nil || signed.Message == nil {
+		return nil, incomplete("state_transition", "signed block")
+	}
+	block := signed.Message
+	if err := checkBlockShape(block); err != nil {
+		return nil, err
+	}
+	s := pre.Copy()
+	if err := AdvanceSlots(cfg, s, block.Slot); err != nil {
+		return nil, err
+	}
+	if block.ForkName != s.ForkName {
+		return nil, invalid("state_transition", "a %s block cannot apply to a %s state (slot %d)", block.ForkName, s.ForkName, block.Slot)
+	}
+	ctx := newBlockContext(cfg, opts.VerifySignatures, opts.Engine)
+	if opts.VerifySignatures {
+		if err := ctx.addBlockSignature(s, signed); err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.processBlock(s, block); err != nil {
+		return nil, err
+	}
+	if err := ctx.verifySignatures(); err != nil {
+		return nil, err
+	}
+	if opts.ValidateStateRoot {
+		root, err := s.HashTreeRoot()
+		if err != nil {
+			return nil, fmt.Errorf("state_transition: hash_tree_root(state): %w", err)
+		}
+		if root != block.StateRoot {
+			return nil, invalid("state_transition", "block.state_root %x != hash_tree_root(state) %x", block.StateRoot, root)
+		}
+	}
+	return &Result{State: s, Optimistic: ctx.optimistic}, nil
+}
 
 // blockContext carries what stays fixed while one block is processed: the
 // config, the signatures queued for one batch verification (nil when
 // signatures are not checked), the committees of the epochs attestations may
-// target, and the proposer index. Within a block no validator's activity
-// changes for the current or previous epoch (exits and activations land at
-// least MAX_SEED_LOOKAHEAD epochs ahead) and the RANDAO mix the seeds use is
-// not the one process_randao writes, so these caches stay exact.
+// target, the proposer index and the base reward per increment. Within a
+// block no validator's activity or effective balance changes for the
+// current or previous epoch (exits and activations land at least
+// MAX_SEED_LOOKAHEAD epochs ahead, effective balances change only in epoch
+// processing) and the RANDAO mix the seeds use is not the one process_randao
+// writes, so these caches stay exact.
 type blockContext struct {
 	cfg        *config.Config
 	sigs       *bls.Batch
+	engine     ExecutionEngine
 	committees map[uint64]*helpers.EpochCommittees
 	proposer   *uint64
-	label      string // operation being processed, for signature errors
+	perIncr    *uint64 // get_base_reward_per_increment (altair+)
+	label      string  // operation being processed, for signature errors
+	optimistic bool    // an execution payload was accepted without an engine verdict
 }
 
-func newBlockContext(cfg *config.Config, verifySignatures bool) *blockContext {
-	c := &blockContext{cfg: cfg, committees: map[uint64]*helpers.EpochCommittees{}}
+func newBlockContext(cfg *config.Config, verifySignatures bool, engine ExecutionEngine) *blockContext {
+	c := &blockContext{cfg: cfg, engine: engine, committees: map[uint64]*helpers.EpochCommittees{}}
 	if verifySignatures {
 		c.sigs = new(bls.Batch)
 	}
@@ -58,7 +133,7 @@ func (c *blockContext) verifySignatures() error {
 	return nil
 }
 
-func (c *blockContext) epochCommittees(s *phase0.BeaconState, epoch uint64) *helpers.EpochCommittees {
+func (c *blockContext) epochCommittees(s *state.BeaconState, epoch uint64) *helpers.EpochCommittees {
 	ec, ok := c.committees[epoch]
 	if !ok {
 		ec = helpers.NewEpochCommittees(s, epoch)
@@ -67,7 +142,7 @@ func (c *blockContext) epochCommittees(s *phase0.BeaconState, epoch uint64) *hel
 	return ec
 }
 
-func (c *blockContext) proposerIndex(s *phase0.BeaconState) (uint64, error) {
+func (c *blockContext) proposerIndex(s *state.BeaconState) (uint64, error) {
 	if c.proposer == nil {
 		p, err := helpers.BeaconProposerIndex(s)
 		if err != nil {
@@ -78,43 +153,77 @@ func (c *blockContext) proposerIndex(s *phase0.BeaconState) (uint64, error) {
 	return *c.proposer, nil
 }
 
-// ProcessBlock is process_block, in place. With verifySignatures, every
-// signature of the block except the proposer's block signature (see
-// VerifyBlockSignature) is checked, in one batch at the end.
-func ProcessBlock(cfg *config.Config, s *phase0.BeaconState, block *phase0.BeaconBlock, verifySignatures bool) error {
-	ctx := newBlockContext(cfg, verifySignatures)
-	if err := ctx.processBlock(s, block); err != nil {
-		return err
+// baseRewardPerIncrement is get_base_reward_per_increment, cached.
+func (c *blockContext) baseRewardPerIncrement(s *state.BeaconState) uint64 {
+	if c.perIncr == nil {
+		v := baseRewardPerIncrement(helpers.TotalActiveBalance(s))
+		c.perIncr = &v
 	}
-	return ctx.verifySignatures()
+	return *c.perIncr
 }
 
-func (c *blockContext) processBlock(s *phase0.BeaconState, block *phase0.BeaconBlock) error {
+func (c *blockContext) addBlockSignature(s *state.BeaconState, signed *state.SignedBeaconBlock) error {
+	block := signed.Message
+	if block.ProposerIndex >= uint64(len(s.Validators)) {
+		return invalid("verify_block_signature", "proposer index %d out of range", block.ProposerIndex)
+	}
+	domain, err := helpers.Domain(s, config.DomainBeaconProposer, helpers.CurrentEpoch(s))
+	if err != nil {
+		return err
+	}
+	blockRoot, err := block.HashTreeRoot()
+	if err != nil {
+		return fmt.Errorf("verify_block_signature: hash_tree_root(block): %w", err)
+	}
+	root, err := helpers.SigningRootOfRoot(blockRoot, domain)
+	if err != nil {
+		return err
+	}
+	pk := s.Validators[block.ProposerIndex].Pubkey
+	c.sigs.Add(bls.SignatureSet{PublicKeys: [][]byte{pk[:]}, Message: root, Signature: signed.Signature[:], Description: "verify_block_signature: proposer signature"})
+	return nil
+}
+
+// processBlock runs the block steps of the state's fork.
+func (c *blockContext) processBlock(s *state.BeaconState, block *state.BeaconBlock) error {
 	if err := checkBlockShape(block); err != nil {
 		return err
 	}
-	if err := c.processBlockHeader(s, block); err != nil {
+	if block.ForkName != s.ForkName {
+		return invalid("process_block", "a %s block cannot apply to a %s state", block.ForkName, s.ForkName)
+	}
+	r, err := rulesFor(s.ForkName)
+	if err != nil {
 		return err
 	}
-	if err := c.processRandao(s, block.Body); err != nil {
-		return err
+	defer func() { c.label = "" }()
+	for _, step := range r.block {
+		if err := step(c, s, block); err != nil {
+			return err
+		}
 	}
-	processEth1Data(s, block.Body)
-	err := c.processOperations(s, block.Body)
-	c.label = ""
-	return err
+	return nil
 }
 
-// ProcessBlockHeader is process_block_header, in place.
-func ProcessBlockHeader(cfg *config.Config, s *phase0.BeaconState, block *phase0.BeaconBlock) error {
-	return newBlockContext(cfg, false).processBlockHeader(s, block)
+func stepBlockHeader(c *blockContext, s *state.BeaconState, b *state.BeaconBlock) error {
+	return c.processBlockHeader(s, b)
 }
 
-func (c *blockContext) processBlockHeader(s *phase0.BeaconState, block *phase0.BeaconBlock) error {
+func stepRandao(c *blockContext, s *state.BeaconState, b *state.BeaconBlock) error {
+	return c.processRandao(s, b.Body)
+}
+
+func stepEth1Data(_ *blockContext, s *state.BeaconState, b *state.BeaconBlock) error {
+	processEth1Data(s, b.Body)
+	return nil
+}
+
+func stepOperations(c *blockContext, s *state.BeaconState, b *state.BeaconBlock) error {
+	return c.processOperations(s, b.Body)
+}
+
+func (c *blockContext) processBlockHeader(s *state.BeaconState, block *state.BeaconBlock) error {
 	const fn = "process_block_header"
-	if err := checkBlockShape(block); err != nil {
-		return err
-	}
 	if block.Slot != s.Slot {
 		return invalid(fn, "block slot %d != state slot %d", block.Slot, s.Slot)
 	}
@@ -135,7 +244,7 @@ func (c *blockContext) processBlockHeader(s *phase0.BeaconState, block *phase0.B
 	if block.ParentRoot != parent {
 		return invalid(fn, "parent root %x != hash_tree_root(latest_block_header) %x", block.ParentRoot, parent)
 	}
-	bodyRoot, err := block.Body.HashTreeRoot()
+	bodyRoot, err := block.BodyRoot()
 	if err != nil {
 		return invalid(fn, "hash_tree_root(body): %v", err)
 	}
@@ -151,7 +260,7 @@ func (c *blockContext) processBlockHeader(s *phase0.BeaconState, block *phase0.B
 	return nil
 }
 
-func (c *blockContext) processRandao(s *phase0.BeaconState, body *phase0.BeaconBlockBody) error {
+func (c *blockContext) processRandao(s *state.BeaconState, body *state.BeaconBlockBody) error {
 	epoch := helpers.CurrentEpoch(s)
 	proposer, err := c.proposerIndex(s)
 	if err != nil {
@@ -180,7 +289,7 @@ func (c *blockContext) processRandao(s *phase0.BeaconState, body *phase0.BeaconB
 	return nil
 }
 
-func processEth1Data(s *phase0.BeaconState, body *phase0.BeaconBlockBody) {
+func processEth1Data(s *state.BeaconState, body *state.BeaconBlockBody) {
 	vote := *body.Eth1Data
 	s.Eth1DataVotes = append(s.Eth1DataVotes, &vote)
 	var count uint64
@@ -195,7 +304,10 @@ func processEth1Data(s *phase0.BeaconState, body *phase0.BeaconBlockBody) {
 	}
 }
 
-func (c *blockContext) processOperations(s *phase0.BeaconState, body *phase0.BeaconBlockBody) error {
+// processOperations is process_operations. HOOK (capella and later):
+// bls_to_execution_changes, then (electra) the execution requests, go here
+// behind `s.ForkName >= forks.X`, with electra's deposit-count rule.
+func (c *blockContext) processOperations(s *state.BeaconState, body *state.BeaconBlockBody) error {
 	const fn = "process_operations"
 	pending := s.Eth1Data.DepositCount - s.Eth1DepositIndex
 	if s.Eth1Data.DepositCount < s.Eth1DepositIndex {
@@ -234,6 +346,7 @@ func (c *blockContext) processOperations(s *phase0.BeaconState, body *phase0.Bea
 			return wrapOp(err, "voluntary exit", i)
 		}
 	}
+	c.label = ""
 	return nil
 }
 

@@ -1,12 +1,60 @@
-// Package transition implements the phase0 beacon-chain state transition of
-// consensus-specs specs/phase0/beacon-chain.md: process_slots,
-// process_epoch and process_block with all the operations.
+// Package transition implements the beacon-chain state transition of
+// consensus-specs, for phase0, altair and bellatrix
+// (specs/<fork>/beacon-chain.md and fork.md): process_slots,
+// process_epoch, process_block with every operation, and the fork
+// upgrades.
 //
-// StateTransition never modifies the state it is given: it works on a copy
-// and returns the post-state, or an error (a *RuleError for an invalid block)
-// naming the rule that failed. The Process* functions operate in place, as
-// the spec's functions do, and are exported for the spec-test runners and
-// for callers that manage copies themselves.
+// # Entry points
+//
+//   - Transition: state_transition for any implemented fork, on a copy of
+//     the pre-state (never modified); returns a Result (post-state, and
+//     whether an execution payload was accepted optimistically) or an
+//     error: a *RuleError naming the rule a block breaks, or an error
+//     wrapping ErrForkNotImplemented.
+//   - AdvanceSlots: process_slots in place, across forks: at the first slot
+//     of each fork epoch the config schedules (ALTAIR_FORK_EPOCH, ...), the
+//     state is upgraded (Upgrade), so one call handles any slot range.
+//   - The phase0-typed functions of phase0api.go (StateTransition,
+//     ProcessSlots, ProcessEpoch, Process<Operation>, the epoch steps, ...)
+//     keep the phase0 API; they wrap the same generic code.
+//
+// The Process* functions operate in place, as the spec's functions do, and
+// are exported for the spec-test runners and for callers that manage
+// copies themselves.
+//
+// # The multi-fork frame
+//
+// Every function works on *state.BeaconState, one representation for all
+// forks tagged with its fork (see package state). What differs per fork
+// is in the table of forks.go: for each fork, its upgrade function
+// (upgrade_to_<fork>), its process_epoch steps and its process_block steps,
+// in the spec's order. A nil entry is a fork not implemented; every entry
+// point then fails with ErrForkNotImplemented. Small per-fork changes
+// inside shared functions (quotients, the slashing reward split, altair's
+// participation flags in process_attestation, the extra registry entries
+// of a new validator) are selected with `s.ForkName >= forks.X`, and the
+// fork-dependent constants are the small switch functions of forks.go.
+//
+// Execution payloads (bellatrix and later) are judged by an
+// ExecutionEngine given in Options; without one, a payload that passes the
+// consensus checks is accepted and Result.Optimistic is set.
+//
+// # Adding a fork (capella, deneb, electra, fulu)
+//
+//  1. package state: fields, conversions and block body (see its doc).
+//  2. Here: upgradeTo<Fork> in upgrade.go; new epoch steps (e.g. capella's
+//     process_historical_summaries_update replaces
+//     process_historical_roots_update) and block steps (process_withdrawals,
+//     bls_to_execution_changes in processOperations, ...); register them in
+//     the init of forks.go; extend the parameter switches (electra's
+//     quotients). Places that a known later fork changes carry a
+//     "HOOK (<fork>)" comment: grep for HOOK.
+//  3. spectest runs the fork's vectors as soon as Implemented(fork) is
+//     true (stf_test.go); nothing to add there.
+//
+// Known limit: states of altair and later forks are hashed in full on each
+// slot (phase0 ones incrementally); fine for the minimal preset, a cached
+// hasher is needed for mainnet-sized registries (state.BeaconState.HashTreeRoot).
 package transition
 
 import "fmt"

@@ -5,49 +5,37 @@ import (
 	"sort"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/helpers"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
 )
 
-// ProcessEpoch is process_epoch, in place.
-func ProcessEpoch(cfg *config.Config, s *phase0.BeaconState) error {
-	steps := []struct {
-		name string
-		fn   func(*config.Config, *phase0.BeaconState) error
-	}{
-		{"process_justification_and_finalization", ProcessJustificationAndFinalization},
-		{"process_rewards_and_penalties", ProcessRewardsAndPenalties},
-		{"process_registry_updates", ProcessRegistryUpdates},
-		{"process_slashings", ProcessSlashings},
-		{"process_eth1_data_reset", ProcessEth1DataReset},
-		{"process_effective_balance_updates", ProcessEffectiveBalanceUpdates},
-		{"process_slashings_reset", ProcessSlashingsReset},
-		{"process_randao_mixes_reset", ProcessRandaoMixesReset},
-		{"process_historical_roots_update", ProcessHistoricalRootsUpdate},
-		{"process_participation_record_updates", ProcessParticipationRecordUpdates},
-	}
-	for _, st := range steps {
-		if err := st.fn(cfg, s); err != nil {
-			return fmt.Errorf("process_epoch: %s: %w", st.name, err)
-		}
-	}
-	return nil
-}
-
-// ProcessJustificationAndFinalization is process_justification_and_finalization.
-func ProcessJustificationAndFinalization(_ *config.Config, s *phase0.BeaconState) error {
+// processJustificationAndFinalization is process_justification_and_finalization.
+func processJustificationAndFinalization(_ *config.Config, s *state.BeaconState) error {
 	if helpers.CurrentEpoch(s) <= config.GenesisEpoch+1 {
 		return nil
 	}
-	ep, err := newEpochParticipation(s)
-	if err != nil {
-		return err
+	var total, previousTarget, currentTarget uint64
+	if s.ForkName >= forks.Altair {
+		total = helpers.TotalActiveBalance(s)
+		previousTarget = helpers.TotalBalance(s, unslashedParticipating(s, config.TimelyTargetFlagIndex, helpers.PreviousEpoch(s)).list())
+		currentTarget = helpers.TotalBalance(s, unslashedParticipating(s, config.TimelyTargetFlagIndex, helpers.CurrentEpoch(s)).list())
+	} else {
+		ep, err := newEpochParticipation(s)
+		if err != nil {
+			return err
+		}
+		total = ep.totalActiveBalance
+		previousTarget = helpers.TotalBalance(s, ep.previousTarget.list())
+		currentTarget = helpers.TotalBalance(s, ep.currentTarget.list())
 	}
-	previousEpoch, currentEpoch := helpers.PreviousEpoch(s), helpers.CurrentEpoch(s)
-	total := ep.totalActiveBalance
-	previousTarget := helpers.TotalBalance(s, ep.previousTarget.list())
-	currentTarget := helpers.TotalBalance(s, ep.currentTarget.list())
+	return weighJustificationAndFinalization(s, total, previousTarget, currentTarget)
+}
 
+// weighJustificationAndFinalization is weigh_justification_and_finalization.
+func weighJustificationAndFinalization(s *state.BeaconState, total, previousTarget, currentTarget uint64) error {
+	previousEpoch, currentEpoch := helpers.PreviousEpoch(s), helpers.CurrentEpoch(s)
 	oldPrevious := *s.PreviousJustifiedCheckpoint
 	oldCurrent := *s.CurrentJustifiedCheckpoint
 	s.PreviousJustifiedCheckpoint = &oldCurrent
@@ -97,8 +85,9 @@ func ProcessJustificationAndFinalization(_ *config.Config, s *phase0.BeaconState
 	return nil
 }
 
-// ProcessRegistryUpdates is process_registry_updates.
-func ProcessRegistryUpdates(cfg *config.Config, s *phase0.BeaconState) error {
+// processRegistryUpdates is process_registry_updates. HOOK (deneb: the
+// activation churn limit; electra: a rewritten registry update).
+func processRegistryUpdates(cfg *config.Config, s *state.BeaconState) error {
 	epoch := helpers.CurrentEpoch(s)
 	for i, v := range s.Validators {
 		if helpers.IsEligibleForActivationQueue(v) {
@@ -131,15 +120,15 @@ func ProcessRegistryUpdates(cfg *config.Config, s *phase0.BeaconState) error {
 	return nil
 }
 
-// ProcessSlashings is process_slashings.
-func ProcessSlashings(_ *config.Config, s *phase0.BeaconState) error {
+// processSlashings is process_slashings.
+func processSlashings(_ *config.Config, s *state.BeaconState) error {
 	epoch := helpers.CurrentEpoch(s)
 	total := helpers.TotalActiveBalance(s)
 	var sum uint64
 	for _, x := range s.Slashings {
 		sum += x
 	}
-	adjusted := min(sum*config.ProportionalSlashingMultiplier, total)
+	adjusted := min(sum*proportionalSlashingMultiplier(s.ForkName), total)
 	for i, v := range s.Validators {
 		if v.Slashed && epoch+config.EpochsPerSlashingsVector/2 == v.WithdrawableEpoch {
 			const increment = config.EffectiveBalanceIncrement // factored out to avoid uint64 overflow
@@ -151,16 +140,16 @@ func ProcessSlashings(_ *config.Config, s *phase0.BeaconState) error {
 	return nil
 }
 
-// ProcessEth1DataReset is process_eth1_data_reset.
-func ProcessEth1DataReset(_ *config.Config, s *phase0.BeaconState) error {
+// processEth1DataReset is process_eth1_data_reset.
+func processEth1DataReset(_ *config.Config, s *state.BeaconState) error {
 	if (helpers.CurrentEpoch(s)+1)%config.EpochsPerEth1VotingPeriod == 0 {
 		s.Eth1DataVotes = []*phase0.Eth1Data{}
 	}
 	return nil
 }
 
-// ProcessEffectiveBalanceUpdates is process_effective_balance_updates.
-func ProcessEffectiveBalanceUpdates(_ *config.Config, s *phase0.BeaconState) error {
+// processEffectiveBalanceUpdates is process_effective_balance_updates.
+func processEffectiveBalanceUpdates(_ *config.Config, s *state.BeaconState) error {
 	const hysteresisIncrement = config.EffectiveBalanceIncrement / config.HysteresisQuotient
 	const downward = hysteresisIncrement * config.HysteresisDownwardMultiplier
 	const upward = hysteresisIncrement * config.HysteresisUpwardMultiplier
@@ -173,21 +162,22 @@ func ProcessEffectiveBalanceUpdates(_ *config.Config, s *phase0.BeaconState) err
 	return nil
 }
 
-// ProcessSlashingsReset is process_slashings_reset.
-func ProcessSlashingsReset(_ *config.Config, s *phase0.BeaconState) error {
+// processSlashingsReset is process_slashings_reset.
+func processSlashingsReset(_ *config.Config, s *state.BeaconState) error {
 	s.Slashings[(helpers.CurrentEpoch(s)+1)%config.EpochsPerSlashingsVector] = 0
 	return nil
 }
 
-// ProcessRandaoMixesReset is process_randao_mixes_reset.
-func ProcessRandaoMixesReset(_ *config.Config, s *phase0.BeaconState) error {
+// processRandaoMixesReset is process_randao_mixes_reset.
+func processRandaoMixesReset(_ *config.Config, s *state.BeaconState) error {
 	epoch := helpers.CurrentEpoch(s)
 	s.RandaoMixes[(epoch+1)%config.EpochsPerHistoricalVector] = helpers.RandaoMix(s, epoch)
 	return nil
 }
 
-// ProcessHistoricalRootsUpdate is process_historical_roots_update.
-func ProcessHistoricalRootsUpdate(_ *config.Config, s *phase0.BeaconState) error {
+// processHistoricalRootsUpdate is process_historical_roots_update.
+// HOOK (capella): replaced by process_historical_summaries_update.
+func processHistoricalRootsUpdate(_ *config.Config, s *state.BeaconState) error {
 	next := helpers.CurrentEpoch(s) + 1
 	if next%(config.SlotsPerHistoricalRoot/config.SlotsPerEpoch) != 0 {
 		return nil
@@ -204,8 +194,9 @@ func ProcessHistoricalRootsUpdate(_ *config.Config, s *phase0.BeaconState) error
 	return nil
 }
 
-// ProcessParticipationRecordUpdates is process_participation_record_updates.
-func ProcessParticipationRecordUpdates(_ *config.Config, s *phase0.BeaconState) error {
+// processParticipationRecordUpdates is process_participation_record_updates.
+// (phase0 only; altair replaced it by process_participation_flag_updates.)
+func processParticipationRecordUpdates(_ *config.Config, s *state.BeaconState) error {
 	s.PreviousEpochAttestations = s.CurrentEpochAttestations
 	s.CurrentEpochAttestations = []*phase0.PendingAttestation{}
 	return nil

@@ -2,17 +2,18 @@ package transition
 
 import (
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/helpers"
-	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
 )
 
 // increaseBalance is increase_balance.
-func increaseBalance(s *phase0.BeaconState, index, delta uint64) {
+func increaseBalance(s *state.BeaconState, index, delta uint64) {
 	s.Balances[index] += delta
 }
 
 // decreaseBalance is decrease_balance (saturating at zero).
-func decreaseBalance(s *phase0.BeaconState, index, delta uint64) {
+func decreaseBalance(s *state.BeaconState, index, delta uint64) {
 	if delta > s.Balances[index] {
 		s.Balances[index] = 0
 	} else {
@@ -21,7 +22,7 @@ func decreaseBalance(s *phase0.BeaconState, index, delta uint64) {
 }
 
 // initiateValidatorExit is initiate_validator_exit.
-func initiateValidatorExit(cfg *config.Config, s *phase0.BeaconState, index uint64) {
+func initiateValidatorExit(cfg *config.Config, s *state.BeaconState, index uint64) {
 	v := s.Validators[index]
 	if v.ExitEpoch != config.FarFutureEpoch {
 		return
@@ -46,18 +47,22 @@ func initiateValidatorExit(cfg *config.Config, s *phase0.BeaconState, index uint
 }
 
 // slashValidator is slash_validator with the whistleblower defaulting to the
-// proposer (the only use in phase0).
-func slashValidator(cfg *config.Config, s *phase0.BeaconState, slashed, proposer uint64) {
+// proposer (the only use up to bellatrix). The penalty quotient and the
+// proposer's share of the whistleblower reward depend on the fork.
+func slashValidator(cfg *config.Config, s *state.BeaconState, slashed, proposer uint64) {
 	epoch := helpers.CurrentEpoch(s)
 	initiateValidatorExit(cfg, s, slashed)
 	v := s.Validators[slashed]
 	v.Slashed = true
 	v.WithdrawableEpoch = max(v.WithdrawableEpoch, epoch+config.EpochsPerSlashingsVector)
 	s.Slashings[epoch%config.EpochsPerSlashingsVector] += v.EffectiveBalance
-	decreaseBalance(s, slashed, v.EffectiveBalance/config.MinSlashingPenaltyQuotient)
+	decreaseBalance(s, slashed, v.EffectiveBalance/minSlashingPenaltyQuotient(s.ForkName))
 
 	whistleblowerReward := v.EffectiveBalance / config.WhistleblowerRewardQuotient
 	proposerReward := whistleblowerReward / config.ProposerRewardQuotient
+	if s.ForkName >= forks.Altair {
+		proposerReward = whistleblowerReward * config.ProposerWeight / config.WeightDenominator
+	}
 	increaseBalance(s, proposer, proposerReward)
 	increaseBalance(s, proposer, whistleblowerReward-proposerReward)
 }

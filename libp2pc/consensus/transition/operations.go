@@ -5,59 +5,13 @@ import (
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/bls"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/helpers"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
 )
 
-// The exported Process<Operation> functions apply one operation in place,
-// checking its signatures immediately when verifySignatures is set (as the
-// spec's operations tests do). Inside a block the same code queues the
-// signatures for one batch instead.
-
-// ProcessProposerSlashing is process_proposer_slashing.
-func ProcessProposerSlashing(cfg *config.Config, s *phase0.BeaconState, op *phase0.ProposerSlashing, verifySignatures bool) error {
-	c := newBlockContext(cfg, verifySignatures)
-	if err := c.processProposerSlashing(s, op); err != nil {
-		return err
-	}
-	return c.verifySignatures()
-}
-
-// ProcessAttesterSlashing is process_attester_slashing.
-func ProcessAttesterSlashing(cfg *config.Config, s *phase0.BeaconState, op *phase0.AttesterSlashing, verifySignatures bool) error {
-	c := newBlockContext(cfg, verifySignatures)
-	if err := c.processAttesterSlashing(s, op); err != nil {
-		return err
-	}
-	return c.verifySignatures()
-}
-
-// ProcessAttestation is process_attestation.
-func ProcessAttestation(cfg *config.Config, s *phase0.BeaconState, op *phase0.Attestation, verifySignatures bool) error {
-	c := newBlockContext(cfg, verifySignatures)
-	if err := c.processAttestation(s, op); err != nil {
-		return err
-	}
-	return c.verifySignatures()
-}
-
-// ProcessDeposit is process_deposit. The deposit signature is always
-// checked: an invalid one does not make the deposit invalid, it makes it
-// skip creating a validator, so it is part of the state transition proper.
-func ProcessDeposit(cfg *config.Config, s *phase0.BeaconState, op *phase0.Deposit) error {
-	return newBlockContext(cfg, false).processDeposit(s, op)
-}
-
-// ProcessVoluntaryExit is process_voluntary_exit.
-func ProcessVoluntaryExit(cfg *config.Config, s *phase0.BeaconState, op *phase0.SignedVoluntaryExit, verifySignatures bool) error {
-	c := newBlockContext(cfg, verifySignatures)
-	if err := c.processVoluntaryExit(s, op); err != nil {
-		return err
-	}
-	return c.verifySignatures()
-}
-
-func (c *blockContext) processProposerSlashing(s *phase0.BeaconState, op *phase0.ProposerSlashing) error {
+func (c *blockContext) processProposerSlashing(s *state.BeaconState, op *phase0.ProposerSlashing) error {
 	const fn = "process_proposer_slashing"
 	if err := checkProposerSlashingShape(op); err != nil {
 		return err
@@ -104,7 +58,7 @@ func (c *blockContext) processProposerSlashing(s *phase0.BeaconState, op *phase0
 	return nil
 }
 
-func (c *blockContext) processAttesterSlashing(s *phase0.BeaconState, op *phase0.AttesterSlashing) error {
+func (c *blockContext) processAttesterSlashing(s *state.BeaconState, op *phase0.AttesterSlashing) error {
 	const fn = "process_attester_slashing"
 	if err := checkAttesterSlashingShape(op); err != nil {
 		return err
@@ -144,7 +98,7 @@ func (c *blockContext) processAttesterSlashing(s *phase0.BeaconState, op *phase0
 // checkIndexedAttestation is is_valid_indexed_attestation: indices non-empty,
 // sorted and unique, known validators, and (when signatures are checked) the
 // aggregate signature queued.
-func (c *blockContext) checkIndexedAttestation(s *phase0.BeaconState, a *phase0.IndexedAttestation, what string) error {
+func (c *blockContext) checkIndexedAttestation(s *state.BeaconState, a *phase0.IndexedAttestation, what string) error {
 	idx := a.AttestingIndices
 	if len(idx) == 0 {
 		return errorf("is_valid_indexed_attestation: %s has no attesting indices", what)
@@ -176,7 +130,7 @@ func (c *blockContext) checkIndexedAttestation(s *phase0.BeaconState, a *phase0.
 	return nil
 }
 
-func (c *blockContext) processAttestation(s *phase0.BeaconState, a *phase0.Attestation) error {
+func (c *blockContext) processAttestation(s *state.BeaconState, a *phase0.Attestation) error {
 	const fn = "process_attestation"
 	if err := checkAttestationShape(a); err != nil {
 		return err
@@ -189,6 +143,8 @@ func (c *blockContext) processAttestation(s *phase0.BeaconState, a *phase0.Attes
 	if data.Target.Epoch != helpers.ComputeEpochAtSlot(data.Slot) {
 		return invalid(fn, "target epoch %d does not contain slot %d", data.Target.Epoch, data.Slot)
 	}
+	// HOOK (deneb): EIP-7045 drops the upper bound; (electra): committee
+	// bits and multi-committee aggregates change the committee lookup below.
 	if !(data.Slot+config.MinAttestationInclusionDelay <= s.Slot && s.Slot <= data.Slot+config.SlotsPerEpoch) {
 		return invalid(fn, "attestation slot %d cannot be included at slot %d", data.Slot, s.Slot)
 	}
@@ -211,26 +167,32 @@ func (c *blockContext) processAttestation(s *phase0.BeaconState, a *phase0.Attes
 	if err != nil {
 		return invalid(fn, "%v", err)
 	}
-	pending := &phase0.PendingAttestation{
-		AggregationBits: slices.Clone(a.AggregationBits),
-		Data:            copyAttestationData(data),
-		InclusionDelay:  s.Slot - data.Slot,
-		ProposerIndex:   proposer,
-	}
-	if data.Target.Epoch == current {
-		if *data.Source != *s.CurrentJustifiedCheckpoint {
-			return invalid(fn, "source %d/%x != current justified checkpoint", data.Source.Epoch, data.Source.Root)
-		}
-		s.CurrentEpochAttestations = append(s.CurrentEpochAttestations, pending)
-	} else {
-		if *data.Source != *s.PreviousJustifiedCheckpoint {
-			return invalid(fn, "source %d/%x != previous justified checkpoint", data.Source.Epoch, data.Source.Root)
-		}
-		s.PreviousEpochAttestations = append(s.PreviousEpochAttestations, pending)
-	}
 	indices, err := ec.AttestingIndices(data, a.AggregationBits)
 	if err != nil {
 		return invalid(fn, "%v", err)
+	}
+	if s.ForkName >= forks.Altair {
+		if err := c.recordParticipation(s, data, indices); err != nil {
+			return err
+		}
+	} else {
+		pending := &phase0.PendingAttestation{
+			AggregationBits: slices.Clone(a.AggregationBits),
+			Data:            copyAttestationData(data),
+			InclusionDelay:  s.Slot - data.Slot,
+			ProposerIndex:   proposer,
+		}
+		if data.Target.Epoch == current {
+			if *data.Source != *s.CurrentJustifiedCheckpoint {
+				return invalid(fn, "source %d/%x != current justified checkpoint", data.Source.Epoch, data.Source.Root)
+			}
+			s.CurrentEpochAttestations = append(s.CurrentEpochAttestations, pending)
+		} else {
+			if *data.Source != *s.PreviousJustifiedCheckpoint {
+				return invalid(fn, "source %d/%x != previous justified checkpoint", data.Source.Epoch, data.Source.Root)
+			}
+			s.PreviousEpochAttestations = append(s.PreviousEpochAttestations, pending)
+		}
 	}
 	slices.Sort(indices)
 	indexed := &phase0.IndexedAttestation{AttestingIndices: indices, Data: data, Signature: a.Signature}
@@ -247,7 +209,7 @@ func copyAttestationData(d *phase0.AttestationData) *phase0.AttestationData {
 	return &out
 }
 
-func (c *blockContext) processDeposit(s *phase0.BeaconState, d *phase0.Deposit) error {
+func (c *blockContext) processDeposit(s *state.BeaconState, d *phase0.Deposit) error {
 	const fn = "process_deposit"
 	if err := checkDepositShape(d); err != nil {
 		return err
@@ -291,10 +253,15 @@ func (c *blockContext) processDeposit(s *phase0.BeaconState, d *phase0.Deposit) 
 		WithdrawableEpoch:          config.FarFutureEpoch,
 	})
 	s.Balances = append(s.Balances, amount)
+	if s.ForkName >= forks.Altair { // add_validator_to_registry
+		s.PreviousEpochParticipation = append(s.PreviousEpochParticipation, 0)
+		s.CurrentEpochParticipation = append(s.CurrentEpochParticipation, 0)
+		s.InactivityScores = append(s.InactivityScores, 0)
+	}
 	return nil
 }
 
-func (c *blockContext) processVoluntaryExit(s *phase0.BeaconState, op *phase0.SignedVoluntaryExit) error {
+func (c *blockContext) processVoluntaryExit(s *state.BeaconState, op *phase0.SignedVoluntaryExit) error {
 	const fn = "process_voluntary_exit"
 	if err := checkExitShape(op); err != nil {
 		return err
@@ -318,6 +285,7 @@ func (c *blockContext) processVoluntaryExit(s *phase0.BeaconState, op *phase0.Si
 		return invalid(fn, "validator %d has not been active for SHARD_COMMITTEE_PERIOD", exit.ValidatorIndex)
 	}
 	if c.sigs != nil {
+		// HOOK (deneb): the exit domain is pinned to CAPELLA_FORK_VERSION (EIP-7044).
 		domain, err := helpers.Domain(s, config.DomainVoluntaryExit, exit.Epoch)
 		if err != nil {
 			return err

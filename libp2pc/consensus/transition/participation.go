@@ -2,6 +2,7 @@ package transition
 
 import (
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/helpers"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
 )
 
@@ -32,7 +33,7 @@ type epochParticipation struct {
 	earliest map[uint64]*phase0.PendingAttestation
 }
 
-func newEpochParticipation(s *phase0.BeaconState) (*epochParticipation, error) {
+func newEpochParticipation(s *state.BeaconState) (*epochParticipation, error) {
 	n := len(s.Validators)
 	ep := &epochParticipation{
 		totalActiveBalance: helpers.TotalActiveBalance(s),

@@ -5,7 +5,7 @@ import (
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/helpers"
-	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
 )
 
 // Deltas are per-validator rewards and penalties (the spec's Tuple of
@@ -41,7 +41,7 @@ func integerSquareRoot(n uint64) uint64 {
 
 // rewardsContext memoizes what get_base_reward needs.
 type rewardsContext struct {
-	s                *phase0.BeaconState
+	s                *state.BeaconState
 	ep               *epochParticipation
 	sqrtTotalBalance uint64
 	eligible         []uint64
@@ -57,9 +57,9 @@ func (r *rewardsContext) proposerReward(i uint64) uint64 {
 	return r.baseReward(i) / config.ProposerRewardQuotient
 }
 
-// GetAttestationDeltas computes the five components of get_attestation_deltas
+// getAttestationDeltas computes the five components of get_attestation_deltas
 // (source, target, head, inclusion delay, inactivity penalty).
-func GetAttestationDeltas(s *phase0.BeaconState) (*AttestationDeltas, error) {
+func getAttestationDeltas(s *state.BeaconState) (*AttestationDeltas, error) {
 	ep, err := newEpochParticipation(s)
 	if err != nil {
 		return nil, err
@@ -128,12 +128,12 @@ func (r *rewardsContext) componentDeltas(attesters indexSet) Deltas {
 	return d
 }
 
-// ProcessRewardsAndPenalties is process_rewards_and_penalties.
-func ProcessRewardsAndPenalties(_ *config.Config, s *phase0.BeaconState) error {
+// processRewardsAndPenaltiesPhase0 is phase0's process_rewards_and_penalties.
+func processRewardsAndPenaltiesPhase0(_ *config.Config, s *state.BeaconState) error {
 	if helpers.CurrentEpoch(s) == config.GenesisEpoch {
 		return nil
 	}
-	d, err := GetAttestationDeltas(s)
+	d, err := getAttestationDeltas(s)
 	if err != nil {
 		return err
 	}

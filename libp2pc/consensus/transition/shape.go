@@ -1,6 +1,10 @@
 package transition
 
-import "github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
+import (
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
+)
 
 // SSZ decoding always fills every nested container, but Go callers can
 // build values by hand; these checks turn a missing (nil) container into a
@@ -68,11 +72,17 @@ func checkExitShape(e *phase0.SignedVoluntaryExit) error {
 
 // checkBlockShape checks the whole block before anything hashes it
 // (fastssz's hashing would silently replace a nil container by a zero one).
-func checkBlockShape(b *phase0.BeaconBlock) error {
+func checkBlockShape(b *state.BeaconBlock) error {
 	if b == nil || b.Body == nil || b.Body.Eth1Data == nil {
 		return incomplete("process_block", "block, body or eth1_data")
 	}
 	body := b.Body
+	if b.ForkName >= forks.Altair && body.SyncAggregate == nil {
+		return incomplete("process_block", "sync_aggregate")
+	}
+	if b.ForkName >= forks.Bellatrix && body.ExecutionPayload == nil {
+		return incomplete("process_block", "execution_payload")
+	}
 	for _, op := range body.ProposerSlashings {
 		if err := checkProposerSlashingShape(op); err != nil {
 			return err

@@ -3,102 +3,82 @@ package transition
 import (
 	"fmt"
 
-	"github.com/libp2pc/libp2pc/libp2pc/consensus/bls"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
-	"github.com/libp2pc/libp2pc/libp2pc/consensus/helpers"
-	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
 )
 
-// StateTransition is the spec's state_transition applied to a copy of pre:
-// process_slots up to the block's slot, the proposer signature (when
-// verifySignatures), process_block, and the state root check (when
-// validateResult). pre is never modified.
-func StateTransition(cfg *config.Config, pre *phase0.BeaconState, signed *phase0.SignedBeaconBlock, verifySignatures, validateResult bool) (*phase0.BeaconState, error) {
-	if signed == nil {
-		return nil, incomplete("state_transition", "signed block")
-	}
-	if err := checkBlockShape(signed.Message); err != nil {
-		return nil, err
-	}
-	s := pre.Copy()
-	block := signed.Message
-	if err := ProcessSlots(cfg, s, block.Slot); err != nil {
-		return nil, err
-	}
-	ctx := newBlockContext(cfg, verifySignatures)
-	if verifySignatures {
-		if err := ctx.addBlockSignature(s, signed); err != nil {
-			return nil, err
-		}
-	}
-	if err := ctx.processBlock(s, block); err != nil {
-		return nil, err
-	}
-	if err := ctx.verifySignatures(); err != nil {
-		return nil, err
-	}
-	if validateResult {
-		root, err := s.CachedHashTreeRoot()
-		if err != nil {
-			return nil, fmt.Errorf("state_transition: hash_tree_root(state): %w", err)
-		}
-		if root != block.StateRoot {
-			return nil, invalid("state_transition", "block.state_root %x != hash_tree_root(state) %x", block.StateRoot, root)
-		}
-	}
-	return s, nil
-}
-
-// VerifyBlockSignature is verify_block_signature.
-func VerifyBlockSignature(cfg *config.Config, s *phase0.BeaconState, signed *phase0.SignedBeaconBlock) error {
-	ctx := newBlockContext(cfg, true)
-	if err := ctx.addBlockSignature(s, signed); err != nil {
-		return err
-	}
-	return ctx.verifySignatures()
-}
-
-func (c *blockContext) addBlockSignature(s *phase0.BeaconState, signed *phase0.SignedBeaconBlock) error {
-	block := signed.Message
-	if block.ProposerIndex >= uint64(len(s.Validators)) {
-		return invalid("verify_block_signature", "proposer index %d out of range", block.ProposerIndex)
-	}
-	domain, err := helpers.Domain(s, config.DomainBeaconProposer, helpers.CurrentEpoch(s))
-	if err != nil {
-		return err
-	}
-	root, err := helpers.SigningRoot(block, domain)
-	if err != nil {
-		return err
-	}
-	pk := s.Validators[block.ProposerIndex].Pubkey
-	c.sigs.Add(bls.SignatureSet{PublicKeys: [][]byte{pk[:]}, Message: root, Signature: signed.Signature[:], Description: "verify_block_signature: proposer signature"})
-	return nil
-}
-
-// ProcessSlots is process_slots: advances s (in place) to slot, running the
-// epoch transition at each epoch boundary.
-func ProcessSlots(cfg *config.Config, s *phase0.BeaconState, slot uint64) error {
+// AdvanceSlots is process_slots for any fork, in place: it advances s to
+// slot, running the epoch transition of the state's fork at each epoch
+// boundary, and upgrading the state (upgrade_to_<fork>) at the first slot
+// of every fork epoch the config schedules (ALTAIR_FORK_EPOCH, ...), so one
+// call crosses any number of forks. A fork is only entered through its
+// epoch: a state already at a fork stays there when the config does not
+// schedule the next one.
+func AdvanceSlots(cfg *config.Config, s *state.BeaconState, slot uint64) error {
 	if s.Slot >= slot {
 		return invalid("process_slots", "target slot %d is not after state slot %d", slot, s.Slot)
+	}
+	if _, err := rulesFor(s.ForkName); err != nil {
+		return err
+	}
+	sched, err := forks.ScheduleOf(cfg)
+	if err != nil {
+		return fmt.Errorf("process_slots: %w", err)
 	}
 	for s.Slot < slot {
 		if err := processSlot(s); err != nil {
 			return err
 		}
 		if (s.Slot+1)%config.SlotsPerEpoch == 0 {
-			if err := ProcessEpoch(cfg, s); err != nil {
+			if err := processEpoch(cfg, s); err != nil {
 				return err
 			}
 		}
 		s.Slot++
+		if s.Slot%config.SlotsPerEpoch == 0 {
+			if err := upgradeAtEpoch(cfg, sched, s, s.Slot/config.SlotsPerEpoch); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// upgradeAtEpoch applies, in order, the upgrade of every later fork whose
+// activation epoch is epoch.
+func upgradeAtEpoch(cfg *config.Config, sched *forks.Schedule, s *state.BeaconState, epoch uint64) error {
+	for f := s.ForkName + 1; f <= forks.Last; f++ {
+		if sched.Epochs[f] != epoch {
+			continue
+		}
+		if err := Upgrade(cfg, s, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Upgrade is upgrade_to_<to>, in place: s must be a state of the fork just
+// before to. (The fork/fork vectors call it directly; AdvanceSlots calls it
+// at fork epochs.)
+func Upgrade(cfg *config.Config, s *state.BeaconState, to forks.Fork) error {
+	if to == forks.Phase0 || s.ForkName+1 != to {
+		return fmt.Errorf("upgrade_to_%s: the state is at %s", to, s.ForkName)
+	}
+	r, err := rulesFor(to)
+	if err != nil {
+		return fmt.Errorf("upgrade_to_%s: %w", to, err)
+	}
+	if err := r.upgrade(cfg, s); err != nil {
+		return fmt.Errorf("upgrade_to_%s: %w", to, err)
 	}
 	return nil
 }
 
 // processSlot is process_slot: caches the previous state and block roots.
-func processSlot(s *phase0.BeaconState) error {
-	stateRoot, err := s.CachedHashTreeRoot()
+func processSlot(s *state.BeaconState) error {
+	stateRoot, err := s.HashTreeRoot()
 	if err != nil {
 		return fmt.Errorf("process_slot: hash_tree_root(state): %w", err)
 	}
@@ -113,3 +93,20 @@ func processSlot(s *phase0.BeaconState) error {
 	s.BlockRoots[s.Slot%config.SlotsPerHistoricalRoot] = blockRoot
 	return nil
 }
+
+// processEpoch is process_epoch of the state's fork, in place.
+func processEpoch(cfg *config.Config, s *state.BeaconState) error {
+	r, err := rulesFor(s.ForkName)
+	if err != nil {
+		return err
+	}
+	for _, st := range r.epoch {
+		if err := st.fn(cfg, s); err != nil {
+			return fmt.Errorf("process_epoch: %s: %w", st.name, err)
+		}
+	}
+	return nil
+}
+
+// ProcessEpochAny is process_epoch for a state of any implemented fork.
+func ProcessEpochAny(cfg *config.Config, s *state.BeaconState) error { return processEpoch(cfg, s) }

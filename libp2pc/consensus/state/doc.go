@@ -1,0 +1,34 @@
+// Package state holds the fork-generic beacon state and block that the
+// multi-fork state transition (package transition) works on.
+//
+// # Design
+//
+// One in-memory representation serves every fork: BeaconState carries the
+// union of the fields of the phase0 .. fulu BeaconState containers (in the
+// shape of fulu.BeaconState, with the execution payload header in its
+// deneb shape, the superset of all headers) plus a fork tag, ForkName.
+// The tag selects the SSZ container used for decoding, encoding and
+// hash_tree_root (To<Fork>/From<Fork>, Decode, MarshalSSZ, HashTreeRoot)
+// and, in package transition, the rules applied. Fields a fork does not
+// have stay zero. Because field names and types are those of the generated
+// containers, spec functions read the same whatever the fork, and a fork
+// that only adds fields (most of them) needs no change to existing code.
+//
+// This was preferred to one state type per fork behind an interface: the
+// spec's functions are mostly shared between forks with small changes, and
+// a single struct lets them be written once, with `s.ForkName >= forks.X`
+// where a fork changes a rule, instead of once per type.
+//
+// Conversions are shallow (the result shares memory with its argument),
+// so a phase0-typed API can wrap the generic code at no copying cost; Copy
+// makes a deep copy. Phase0 states keep the incremental hash cache of
+// phase0.BeaconState across conversions and copies.
+//
+// # Adding a fork
+//
+//  1. Add its fields to BeaconState (and Copy), From<Fork>/To<Fork> in
+//     convert.go, and the case in Decode/Container (codec.go). Extend
+//     TestRoundTripEveryFork if needed (it already covers capella..fulu).
+//  2. Add the block body fields and the block conversions (block.go).
+//  3. Register the rules in package transition (see its doc).
+package state
