@@ -794,7 +794,7 @@ int libp2pc_node_eth2_counters(libp2pc_node node, libp2pc_eth2_counters *out);
 
 /* The Ethereum consensus req/resp protocols (phase0..Fulu p2p-interface.md)
  * over libp2p streams, ssz_snappy encoded:
- *   /eth2/beacon_chain/req/status/1 and /2, goodbye/1, ping/1, metadata/2
+ *   /eth2/beacon_chain/req/status/1 and /2, goodbye/1, ping/1, metadata/1, /2
  *   and /3 (answered by the library itself from the values set below), and
  *   beacon_blocks_by_range/2, beacon_blocks_by_root/2,
  *   blob_sidecars_by_range/1, blob_sidecars_by_root/1,
@@ -916,7 +916,7 @@ int libp2pc_node_set_reqresp_timeouts(libp2pc_node node, uint32_t ttfb_ms, uint3
 int libp2pc_node_set_status(libp2pc_node node, const libp2pc_eth2_status *status);
 #endif
 
-/* Sets the MetaData the node answers metadata/2 and /3 with, and whose
+/* Sets the MetaData the node answers metadata/1, /2 and /3 with, and whose
  * seq_number answers ping (copied; zero until set). Any state before stop.
  * INVALID_ARGUMENT for NULL, a small struct_size, or syncnets above 0x0f. */
 #ifndef LIBP2PC_NO_PROTOTYPES

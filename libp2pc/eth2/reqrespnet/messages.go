@@ -22,6 +22,7 @@ type Status struct {
 const (
 	StatusV1Size   = 84
 	StatusV2Size   = 92
+	MetadataV1Size = 16 // phase0: seq_number, attnets
 	MetadataV2Size = 17
 	MetadataV3Size = 25
 )
@@ -70,15 +71,22 @@ type Metadata struct {
 	CustodyGroupCount uint64  // v3 only
 }
 
-// Marshal encodes m for metadata version 2 (17 bytes) or 3 (25 bytes).
+// Marshal encodes m for metadata version 1 (phase0: 16 bytes, no
+// syncnets), 2 (17 bytes) or 3 (25 bytes).
 func (m Metadata) Marshal(version int) []byte {
 	n := MetadataV2Size
-	if version >= 3 {
+	switch {
+	case version <= 1:
+		n = MetadataV1Size
+	case version >= 3:
 		n = MetadataV3Size
 	}
 	b := make([]byte, n)
 	binary.LittleEndian.PutUint64(b[0:8], m.SeqNumber)
 	copy(b[8:16], m.Attnets[:])
+	if n == MetadataV1Size {
+		return b
+	}
 	b[16] = m.Syncnets & 0x0f
 	if n == MetadataV3Size {
 		binary.LittleEndian.PutUint64(b[17:25], m.CustodyGroupCount)
@@ -86,15 +94,18 @@ func (m Metadata) Marshal(version int) []byte {
 	return b
 }
 
-// UnmarshalMetadata decodes MetaData v2 or v3 (by length). Syncnets bits
-// above the 4th must be zero (SSZ Bitvector[4]).
+// UnmarshalMetadata decodes MetaData v1, v2 or v3 (by length). Syncnets
+// bits above the 4th must be zero (SSZ Bitvector[4]).
 func UnmarshalMetadata(b []byte) (Metadata, error) {
 	var m Metadata
-	if len(b) != MetadataV2Size && len(b) != MetadataV3Size {
-		return m, fmt.Errorf("reqrespnet: metadata of %d bytes (want %d or %d)", len(b), MetadataV2Size, MetadataV3Size)
+	if len(b) != MetadataV1Size && len(b) != MetadataV2Size && len(b) != MetadataV3Size {
+		return m, fmt.Errorf("reqrespnet: metadata of %d bytes (want %d, %d or %d)", len(b), MetadataV1Size, MetadataV2Size, MetadataV3Size)
 	}
 	m.SeqNumber = binary.LittleEndian.Uint64(b[0:8])
 	copy(m.Attnets[:], b[8:16])
+	if len(b) == MetadataV1Size {
+		return m, nil
+	}
 	if b[16]&0xf0 != 0 {
 		return m, fmt.Errorf("reqrespnet: metadata syncnets has bits set beyond the 4th")
 	}

@@ -30,7 +30,7 @@ import (
 // by the library; the data protocols only once Serve selects a server.
 var Supported = []reqresp.Protocol{
 	reqresp.StatusV1, reqresp.StatusV2, reqresp.GoodbyeV1, reqresp.PingV1,
-	reqresp.MetadataV2, reqresp.MetadataV3,
+	reqresp.MetadataV1, reqresp.MetadataV2, reqresp.MetadataV3,
 	reqresp.BeaconBlocksByRangeV2, reqresp.BeaconBlocksByRootV2,
 	reqresp.BlobSidecarsByRangeV1, reqresp.BlobSidecarsByRootV1,
 	reqresp.DataColumnSidecarsByRangeV1, reqresp.DataColumnSidecarsByRootV1,

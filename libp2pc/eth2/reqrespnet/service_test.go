@@ -442,8 +442,8 @@ func TestLibraryServed(t *testing.T) {
 	if err, ch := p.ka.waitDone(t, 3, 10*time.Second); err != nil || binary.LittleEndian.Uint64(ch[0].Payload) != 5 {
 		t.Fatalf("ping %v %+v", err, ch)
 	}
-	// Metadata v2 and v3.
-	for id, v := range map[uint64]reqresp.Protocol{4: reqresp.MetadataV2, 5: reqresp.MetadataV3} {
+	// Metadata v1 (phase0 peers ask it), v2 and v3.
+	for id, v := range map[uint64]reqresp.Protocol{40: reqresp.MetadataV1, 4: reqresp.MetadataV2, 5: reqresp.MetadataV3} {
 		p.sa.Request(context.Background(), id, p.b.ID(), v, nil, 0)
 		err, ch := p.ka.waitDone(t, id, 10*time.Second)
 		if err != nil || len(ch) != 1 {
@@ -451,8 +451,14 @@ func TestLibraryServed(t *testing.T) {
 		}
 		got, err := UnmarshalMetadata(ch[0].Payload)
 		want := md
-		if v.Version == 2 {
+		if v.Version <= 2 {
 			want.CustodyGroupCount = 0
+		}
+		if v.Version == 1 {
+			want.Syncnets = 0
+			if len(ch[0].Payload) != MetadataV1Size {
+				t.Fatalf("metadata v1 of %d bytes", len(ch[0].Payload))
+			}
 		}
 		if err != nil || got != want {
 			t.Fatalf("metadata v%d: %+v %v", v.Version, got, err)
