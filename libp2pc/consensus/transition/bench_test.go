@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
-	"github.com/libp2pc/libp2pc/libp2pc/consensus/internal/testchain"
+	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
 )
 

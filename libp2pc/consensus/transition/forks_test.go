@@ -6,7 +6,7 @@ import (
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
-	"github.com/libp2pc/libp2pc/libp2pc/consensus/internal/testchain"
+	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
 )

@@ -1,0 +1,792 @@
+// Package pipeline is the concurrent block pipeline of seed 002, "per-block
+// processes": one goroutine per block carries it from arrival to import —
+// decode, basic checks, save the block to the store at once, find the
+// parent (downloading it when missing), the fork choice's quick checks,
+// load the parent state, run the state transition (at most Workers at a
+// time), save the post-state, update the fork choice. Components pass
+// roots; blocks and states stay with their process or in the store.
+//
+// A block waits for its parent's process, so blocks of one chain import
+// in order while blocks of different forks transition in parallel. Every
+// state change of a block (New, Pending, Child, BlockChild, StateChild,
+// Included, Invalid, and Dropped) is reported through Events.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/libp2pc/libp2pc/libp2pc/forkchoice"
+	"github.com/libp2pc/libp2pc/libp2pc/store"
+)
+
+// Config tunes the pipeline. Zero values take the defaults.
+type Config struct {
+	GenesisTime    uint64 // unix seconds
+	SecondsPerSlot uint64 // required
+	SlotsPerEpoch  uint64 // default the preset's
+	// Now is the wall clock (default time.Now).
+	Now func() time.Time
+	// Workers bounds concurrent state transitions (default runtime.NumCPU()).
+	Workers int
+	// MaxPending bounds the blocks waiting for a missing parent (default
+	// 1024); beyond it new orphans are dropped and counted.
+	MaxPending int
+	// MaxDownloads bounds concurrent parent downloads (default 4) and
+	// MaxQueuedDownloads the downloads waiting for a slot (default 256).
+	MaxDownloads, MaxQueuedDownloads int
+	// DownloadAttempts: peers tried per missing root (default 3), each
+	// with DownloadTimeout (default 10s).
+	DownloadAttempts int
+	DownloadTimeout  time.Duration
+	// Peers lists peers a missing parent may be asked for (after the peer
+	// the child came from).
+	Peers func() []string
+	// MaxFutureSlots: a block at most this many slots ahead of the clock
+	// waits for its slot; further ones are dropped (default 2).
+	MaxFutureSlots uint64
+	// SkipSignatures disables BLS checks in the transition (benchmarks).
+	SkipSignatures bool
+	// ProposerScoreBoost enables the fork choice's proposer boost (percent).
+	ProposerScoreBoost uint64
+	// InvalidCache: how many invalid roots are remembered (default 4096).
+	InvalidCache int
+}
+
+func (c *Config) fill() {
+	if c.SlotsPerEpoch == 0 {
+		c.SlotsPerEpoch = slotsPerEpoch
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Workers <= 0 {
+		c.Workers = runtime.NumCPU()
+	}
+	if c.MaxPending == 0 {
+		c.MaxPending = 1024
+	}
+	if c.MaxDownloads == 0 {
+		c.MaxDownloads = 4
+	}
+	if c.MaxQueuedDownloads == 0 {
+		c.MaxQueuedDownloads = 256
+	}
+	if c.DownloadAttempts == 0 {
+		c.DownloadAttempts = 3
+	}
+	if c.DownloadTimeout == 0 {
+		c.DownloadTimeout = 10 * time.Second
+	}
+	if c.MaxFutureSlots == 0 {
+		c.MaxFutureSlots = 2
+	}
+	if c.InvalidCache == 0 {
+		c.InvalidCache = 4096
+	}
+}
+
+// Fetcher downloads blocks from one peer (the req/resp layer provides the
+// real one). Each returned element is a signed block's SSZ.
+type Fetcher interface {
+	BlocksByRoot(ctx context.Context, peer string, roots []Root) ([][]byte, error)
+	BlocksByRange(ctx context.Context, peer string, startSlot, count uint64) ([][]byte, error)
+}
+
+// entry is a block known to the pipeline and not finished: either a block
+// process owns it, or it is a placeholder for a block being downloaded
+// (or a stored block being resumed) that a process will adopt.
+type entry struct {
+	root    Root
+	claimed bool // a process owns it
+	dl      bool // placeholder of a download
+	done    chan struct{}
+	result  BlockState // Included, Invalid or Dropped once done is closed
+	rule    string
+}
+
+// Stats are the pipeline's counters.
+type Stats struct {
+	Received, Duplicates, DecodeErrors      uint64
+	Imported, Invalid, Dropped              uint64
+	DroppedPendingFull, DroppedDownloadFull uint64
+	DroppedParentMissing, DroppedFuture     uint64
+	Downloads, DownloadsDeduped             uint64
+	DownloadRequests, DownloadRetries       uint64
+	DownloadsFailed                         uint64
+	VotesIgnored                            uint64
+	Pending                                 int64
+	InFlight                                int64
+}
+
+type counters struct {
+	received, duplicates, decodeErrors      atomic.Uint64
+	imported, invalid, dropped              atomic.Uint64
+	droppedPendingFull, droppedDownloadFull atomic.Uint64
+	droppedParentMissing, droppedFuture     atomic.Uint64
+	downloads, downloadsDeduped             atomic.Uint64
+	downloadRequests, downloadRetries       atomic.Uint64
+	downloadsFailed, votesIgnored           atomic.Uint64
+	pending, inflight                       atomic.Int64
+}
+
+// Pipeline is the block pipeline of one node.
+type Pipeline struct {
+	cfg   Config
+	st    *store.Store
+	tr    Transitioner
+	fetch Fetcher
+	ev    Events
+	fc    *forkchoice.Store
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu           sync.Mutex
+	entries      map[Root]*entry
+	invalid      map[Root]string
+	invalidOrder []Root
+	dlQueued     int
+	seen         map[[2]uint64]struct{} // gossip: (proposer, slot) with a valid signature
+
+	sem   chan struct{} // transitions
+	dlSem chan struct{} // downloads
+
+	updMu     sync.Mutex // fork choice updates, head and checkpoint events
+	head      Root
+	justified Checkpoint
+	finalized Checkpoint
+
+	c counters
+}
+
+// Init anchors an empty store at a trusted state (genesis or a checkpoint
+// state). A store already anchored there is left as it is.
+func Init(st *store.Store, tr Transitioner, anchor State) error {
+	root, header, err := tr.Anchor(anchor)
+	if err != nil {
+		return err
+	}
+	if r, ok := st.Anchor(); ok {
+		if r != root {
+			return fmt.Errorf("pipeline: store anchored at %x, not %x", r[:4], root[:4])
+		}
+		return nil
+	}
+	ssz, err := tr.EncodeState(anchor)
+	if err != nil {
+		return err
+	}
+	info := store.BlockInfo{Root: root, Slot: anchor.Slot(), Justified: anchor.Justified(), Finalized: anchor.Finalized()}
+	return st.InitAnchor(info, header, ssz, anchor.Slot()/slotsPerEpoch)
+}
+
+// Start starts a pipeline on an anchored store. The fork choice is rebuilt
+// from the store (anchored at its finalized block, imported blocks above
+// it re-added in slot order), and blocks stored but not imported (a
+// restart) are resumed.
+func Start(cfg Config, st *store.Store, tr Transitioner, fetch Fetcher, ev Events) (*Pipeline, error) {
+	cfg.fill()
+	if cfg.SecondsPerSlot == 0 {
+		return nil, errors.New("pipeline: SecondsPerSlot is zero")
+	}
+	if ev == nil {
+		ev = EventFunc(func(Event) {})
+	}
+	if _, ok := st.Anchor(); !ok {
+		return nil, errors.New("pipeline: store has no anchor (call Init)")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &Pipeline{
+		cfg: cfg, st: st, tr: tr, fetch: fetch, ev: ev, ctx: ctx, cancel: cancel,
+		entries: map[Root]*entry{}, invalid: map[Root]string{}, seen: map[[2]uint64]struct{}{},
+		sem: make(chan struct{}, cfg.Workers), dlSem: make(chan struct{}, cfg.MaxDownloads),
+	}
+	justified, finalized := st.Checkpoints()
+	anchorInfo, ok := st.Info(finalized.Root)
+	if !ok {
+		cancel()
+		return nil, fmt.Errorf("pipeline: finalized block %x not in store", finalized.Root[:4])
+	}
+	fc, err := forkchoice.New(forkchoice.Config{
+		GenesisTime: cfg.GenesisTime, SecondsPerSlot: cfg.SecondsPerSlot, SlotsPerEpoch: cfg.SlotsPerEpoch,
+		ProposerScoreBoost: cfg.ProposerScoreBoost,
+	}, forkchoice.Block{Root: anchorInfo.Root, Parent: anchorInfo.Parent, Slot: anchorInfo.Slot}, anchorInfo.Slot, p.balances)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	p.fc = fc
+	fc.OnTick(p.unixNow())
+	var resume []store.BlockInfo
+	for _, info := range st.Blocks() {
+		if info.Root == anchorInfo.Root {
+			continue
+		}
+		if !info.Imported {
+			resume = append(resume, info)
+			continue
+		}
+		_ = fc.OnBlock(forkchoice.Block{Root: info.Root, Parent: info.Parent, Slot: info.Slot,
+			Justified: forkchoice.Checkpoint(info.Justified), Finalized: forkchoice.Checkpoint(info.Finalized)})
+	}
+	p.head = st.Head()
+	p.justified, p.finalized = justified, finalized
+	for _, info := range resume {
+		if ssz, err := st.Block(info.Root); err == nil {
+			p.Submit(ssz, "")
+		}
+	}
+	return p, nil
+}
+
+// ForkChoice returns the fork choice store (read-mostly: Head, Checkpoints).
+func (p *Pipeline) ForkChoice() *forkchoice.Store { return p.fc }
+
+// Store returns the block store.
+func (p *Pipeline) Store() *store.Store { return p.st }
+
+// Close stops the pipeline: blocks in flight are dropped, and Close waits
+// for every goroutine to end.
+func (p *Pipeline) Close() {
+	p.cancel()
+	p.wg.Wait()
+}
+
+// Stats returns the counters.
+func (p *Pipeline) Stats() Stats {
+	c := &p.c
+	return Stats{
+		Received: c.received.Load(), Duplicates: c.duplicates.Load(), DecodeErrors: c.decodeErrors.Load(),
+		Imported: c.imported.Load(), Invalid: c.invalid.Load(), Dropped: c.dropped.Load(),
+		DroppedPendingFull: c.droppedPendingFull.Load(), DroppedDownloadFull: c.droppedDownloadFull.Load(),
+		DroppedParentMissing: c.droppedParentMissing.Load(), DroppedFuture: c.droppedFuture.Load(),
+		Downloads: c.downloads.Load(), DownloadsDeduped: c.downloadsDeduped.Load(),
+		DownloadRequests: c.downloadRequests.Load(), DownloadRetries: c.downloadRetries.Load(),
+		DownloadsFailed: c.downloadsFailed.Load(), VotesIgnored: c.votesIgnored.Load(),
+		Pending: c.pending.Load(), InFlight: c.inflight.Load(),
+	}
+}
+
+// Idle waits until no block process and no download is running.
+func (p *Pipeline) Idle(ctx context.Context) error {
+	for p.c.inflight.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+func (p *Pipeline) unixNow() uint64 {
+	t := p.cfg.Now().Unix()
+	if t < 0 {
+		return 0
+	}
+	return uint64(t)
+}
+
+func (p *Pipeline) emit(e Event) { p.ev.Event(e) }
+
+// Result is the outcome of one block process.
+type Result struct {
+	Root  Root
+	State BlockState // Included, Invalid, Dropped; New for a duplicate
+	Rule  string     // why Invalid / Dropped
+	Dup   bool       // the block was already known (in flight, imported or invalid)
+}
+
+// Submit starts a block process for a signed block's SSZ received from a
+// peer ("" if local). It returns at once; the outcome arrives as events.
+func (p *Pipeline) Submit(ssz []byte, from string) {
+	p.start()
+	go func() {
+		defer p.end()
+		p.run(ssz, from)
+	}()
+}
+
+// Import runs a block process in the calling goroutine and returns its
+// outcome.
+func (p *Pipeline) Import(ssz []byte, from string) Result {
+	p.start()
+	defer p.end()
+	return p.run(ssz, from)
+}
+
+func (p *Pipeline) start() { p.wg.Add(1); p.c.inflight.Add(1) }
+func (p *Pipeline) end()   { p.c.inflight.Add(-1); p.wg.Done() }
+
+// claim registers a block process for root: a new entry, or the adoption
+// of a placeholder. nil means the block is already handled.
+func (p *Pipeline) claim(root Root) *entry {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if e := p.entries[root]; e != nil {
+		if !e.claimed {
+			e.claimed = true
+			return e
+		}
+		return nil
+	}
+	if _, bad := p.invalid[root]; bad {
+		return nil
+	}
+	if p.st.IsImported(root) {
+		return nil
+	}
+	e := &entry{root: root, claimed: true, done: make(chan struct{})}
+	p.entries[root] = e
+	return e
+}
+
+// expect registers a placeholder for a block that a process is about to
+// claim (range sync), so that its children wait for it.
+func (p *Pipeline) expect(root Root) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.entries[root] != nil || p.st.IsImported(root) {
+		return
+	}
+	if _, bad := p.invalid[root]; bad {
+		return
+	}
+	p.entries[root] = &entry{root: root, done: make(chan struct{})}
+}
+
+func (p *Pipeline) setState(e *entry, b Block, s BlockState) {
+	p.emit(Event{Kind: EventBlockState, Root: e.root, Slot: b.Slot(), Parent: b.ParentRoot(), State: s})
+}
+
+// finish ends a block process with a verdict and wakes its children.
+func (p *Pipeline) finish(e *entry, slot uint64, result BlockState, rule string) Result {
+	if result != Included {
+		_ = p.st.DeleteBlock(e.root) // not imported: nothing else refers to it
+	}
+	p.mu.Lock()
+	e.result, e.rule = result, rule
+	delete(p.entries, e.root)
+	if result == Invalid {
+		p.invalid[e.root] = rule
+		p.invalidOrder = append(p.invalidOrder, e.root)
+		if len(p.invalidOrder) > p.cfg.InvalidCache {
+			delete(p.invalid, p.invalidOrder[0])
+			p.invalidOrder = p.invalidOrder[1:]
+		}
+	}
+	close(e.done)
+	p.mu.Unlock()
+	p.emit(Event{Kind: EventBlockState, Root: e.root, Slot: slot, State: result, Rule: rule})
+	switch result {
+	case Invalid:
+		p.c.invalid.Add(1)
+		p.emit(Event{Kind: EventBlockInvalid, Root: e.root, Slot: slot, Rule: rule})
+	case Dropped:
+		p.c.dropped.Add(1)
+		p.emit(Event{Kind: EventBlockDropped, Root: e.root, Slot: slot, Rule: rule})
+	}
+	return Result{Root: e.root, State: result, Rule: rule}
+}
+
+// run is the block process.
+func (p *Pipeline) run(ssz []byte, from string) (res Result) {
+	p.c.received.Add(1)
+	// New: decode.
+	b, err := p.tr.DecodeBlock(ssz)
+	if err != nil {
+		p.c.decodeErrors.Add(1)
+		p.emit(Event{Kind: EventBlockInvalid, Rule: "decode: " + err.Error()})
+		return Result{State: Invalid, Rule: "decode: " + err.Error()}
+	}
+	root, slot, parent := b.Root(), b.Slot(), b.ParentRoot()
+	e := p.claim(root)
+	if e == nil {
+		p.c.duplicates.Add(1)
+		return Result{Root: root, State: New, Dup: true}
+	}
+	finished := false
+	defer func() {
+		if !finished { // a panic or a missed path must not strand children
+			res = p.finish(e, slot, Dropped, "internal error")
+		}
+	}()
+	done := func(s BlockState, rule string) Result {
+		finished = true
+		return p.finish(e, slot, s, rule)
+	}
+	p.setState(e, b, New)
+
+	// Basic checks.
+	if slot == 0 {
+		return done(Invalid, "block at slot 0")
+	}
+	p.updMu.Lock()
+	fin := p.finalized
+	p.updMu.Unlock()
+	if fin.Epoch > 0 && slot <= fin.Epoch*p.cfg.SlotsPerEpoch {
+		return done(Invalid, "on_block: block slot is not after the finalized slot")
+	}
+
+	// Save the block at once (store_block_if_not_present).
+	if _, err := p.st.PutBlock(store.BlockInfo{Root: root, Parent: parent, Slot: slot, StateRoot: b.StateRoot()}, ssz); err != nil {
+		return done(Dropped, "store: "+err.Error())
+	}
+
+	// Parent: imported, in flight, stored, invalid, or missing.
+	if s, rule := p.awaitParent(e, b, from); s != Included {
+		return done(s, rule)
+	}
+
+	// BlockChild: the fork choice's quick checks (no state).
+	for {
+		p.fc.OnTick(p.unixNow())
+		err := p.fc.CheckBlock(slot, parent)
+		if err == nil {
+			break
+		}
+		cur := p.fc.CurrentSlot()
+		if slot > cur && slot <= cur+p.cfg.MaxFutureSlots {
+			wait := time.Until(time.Unix(int64(p.cfg.GenesisTime+slot*p.cfg.SecondsPerSlot), 0))
+			select {
+			case <-time.After(wait + time.Millisecond):
+				continue
+			case <-p.ctx.Done():
+				return done(Dropped, "shutdown")
+			}
+		}
+		if slot > cur {
+			p.c.droppedFuture.Add(1)
+			return done(Dropped, err.Error())
+		}
+		return done(Invalid, err.Error())
+	}
+	p.setState(e, b, BlockChild)
+
+	// StateChild: the parent's post-state.
+	pre, err := p.loadState(parent)
+	if err != nil {
+		return done(Dropped, "parent state: "+err.Error())
+	}
+	p.setState(e, b, StateChild)
+
+	// The state transition, at most Workers at a time.
+	select {
+	case p.sem <- struct{}{}:
+	case <-p.ctx.Done():
+		return done(Dropped, "shutdown")
+	}
+	post, err := p.tr.Transition(pre, b, !p.cfg.SkipSignatures)
+	<-p.sem
+	if err != nil {
+		return done(Invalid, RuleOf(err))
+	}
+	stateSSZ, err := p.tr.EncodeState(post)
+	if err != nil {
+		return done(Dropped, "encode state: "+err.Error())
+	}
+	info := store.BlockInfo{Root: root, Parent: parent, Slot: slot, StateRoot: b.StateRoot(),
+		Justified: post.Justified(), Finalized: post.Finalized()}
+	if err := p.st.ImportBlock(store.Import{Info: info, Block: ssz, State: stateSSZ, StateObj: post}); err != nil {
+		return done(Dropped, err.Error())
+	}
+	p.c.imported.Add(1)
+	p.emit(Event{Kind: EventBlockImported, Root: root, Slot: slot, Parent: parent, StateRoot: b.StateRoot()})
+	p.updateForkChoice(b, post)
+	return done(Included, "")
+}
+
+// awaitParent waits until the parent is imported (Included), or returns
+// the verdict the child gets (Invalid when the parent is invalid, Dropped
+// when it cannot be obtained).
+func (p *Pipeline) awaitParent(e *entry, b Block, from string) (BlockState, string) {
+	parent := b.ParentRoot()
+	for {
+		p.mu.Lock()
+		if rule, bad := p.invalid[parent]; bad {
+			p.mu.Unlock()
+			return Invalid, "parent invalid: " + rule
+		}
+		pe := p.entries[parent]
+		if pe == nil {
+			if p.st.IsImported(parent) {
+				p.mu.Unlock()
+				return Included, ""
+			}
+			if p.st.HasBlock(parent) {
+				// Stored but not being processed (a restart): resume it.
+				pe = &entry{root: parent, done: make(chan struct{})}
+				p.entries[parent] = pe
+				p.mu.Unlock()
+				if ssz, err := p.st.Block(parent); err == nil {
+					p.Submit(ssz, from)
+				} else {
+					p.failPlaceholder(pe, "parent block unreadable: "+err.Error())
+				}
+				continue
+			}
+			// Missing: download it (one download per root).
+			if p.c.pending.Load() >= int64(p.cfg.MaxPending) {
+				p.mu.Unlock()
+				p.c.droppedPendingFull.Add(1)
+				return Dropped, "too many blocks waiting for a parent"
+			}
+			if p.dlQueued >= p.cfg.MaxQueuedDownloads {
+				p.mu.Unlock()
+				p.c.droppedDownloadFull.Add(1)
+				return Dropped, "download queue full"
+			}
+			pe = &entry{root: parent, dl: true, done: make(chan struct{})}
+			p.entries[parent] = pe
+			p.dlQueued++
+			p.c.downloads.Add(1)
+			p.start()
+			go func() {
+				defer p.end()
+				p.download(pe, from)
+			}()
+		} else if pe.dl && !pe.claimed {
+			if p.c.pending.Load() >= int64(p.cfg.MaxPending) {
+				p.mu.Unlock()
+				p.c.droppedPendingFull.Add(1)
+				return Dropped, "too many blocks waiting for a parent"
+			}
+			p.c.downloadsDeduped.Add(1)
+		}
+		// Wait for the parent's process: Pending while it is downloaded,
+		// Child while it is processed.
+		st := Child
+		if pe.dl && !pe.claimed {
+			st = Pending
+			p.c.pending.Add(1)
+		}
+		p.mu.Unlock()
+		p.setState(e, b, st)
+		select {
+		case <-pe.done:
+		case <-p.ctx.Done():
+			if st == Pending {
+				p.c.pending.Add(-1)
+			}
+			return Dropped, "shutdown"
+		}
+		if st == Pending {
+			p.c.pending.Add(-1)
+		}
+		switch pe.result {
+		case Included:
+			p.setState(e, b, Child)
+			return Included, ""
+		case Invalid:
+			return Invalid, "parent invalid: " + pe.rule
+		default:
+			p.c.droppedParentMissing.Add(1)
+			return Dropped, "parent unavailable: " + pe.rule
+		}
+	}
+}
+
+// failPlaceholder ends a placeholder that no process adopted.
+func (p *Pipeline) failPlaceholder(pe *entry, rule string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if pe.claimed {
+		return // a process (e.g. a gossip copy) owns it now
+	}
+	pe.claimed = true
+	pe.result, pe.rule = Dropped, rule
+	delete(p.entries, pe.root)
+	close(pe.done)
+}
+
+// download fetches a missing block, trying the peer the child came from
+// first and then other peers, and hands it to a new block process that
+// adopts the placeholder.
+func (p *Pipeline) download(pe *entry, hint string) {
+	select {
+	case p.dlSem <- struct{}{}:
+	case <-p.ctx.Done():
+		p.mu.Lock()
+		p.dlQueued--
+		p.mu.Unlock()
+		p.failPlaceholder(pe, "shutdown")
+		return
+	}
+	p.mu.Lock()
+	p.dlQueued--
+	p.mu.Unlock()
+	defer func() { <-p.dlSem }()
+
+	var peers []string
+	seen := map[string]bool{}
+	if hint != "" {
+		peers, seen[hint] = append(peers, hint), true
+	}
+	if p.cfg.Peers != nil {
+		for _, q := range p.cfg.Peers() {
+			if !seen[q] {
+				peers, seen[q] = append(peers, q), true
+			}
+		}
+	}
+	lastErr := "no peer to ask"
+	for i, peer := range peers {
+		if i >= p.cfg.DownloadAttempts {
+			break
+		}
+		p.mu.Lock()
+		claimed := pe.claimed
+		p.mu.Unlock()
+		if claimed {
+			return // the block arrived by another way meanwhile
+		}
+		if i > 0 {
+			p.c.downloadRetries.Add(1)
+		}
+		p.c.downloadRequests.Add(1)
+		if p.fetch == nil {
+			lastErr = "no fetcher"
+			break
+		}
+		ctx, cancel := context.WithTimeout(p.ctx, p.cfg.DownloadTimeout)
+		blocks, err := p.fetch.BlocksByRoot(ctx, peer, []Root{pe.root})
+		cancel()
+		if err != nil {
+			lastErr = fmt.Sprintf("peer %s: %v", peer, err)
+			continue
+		}
+		var got []byte
+		for _, ssz := range blocks {
+			if blk, err := p.tr.DecodeBlock(ssz); err == nil && blk.Root() == pe.root {
+				got = ssz
+				break
+			}
+		}
+		if got == nil {
+			lastErr = fmt.Sprintf("peer %s: block not served", peer)
+			continue
+		}
+		p.Submit(got, peer)
+		return
+	}
+	p.c.downloadsFailed.Add(1)
+	p.failPlaceholder(pe, "download failed: "+lastErr)
+}
+
+// loadState returns the post-state of an imported block: cached, read
+// from the store, or regenerated by replaying blocks from the nearest
+// ancestor whose state is stored (pruned states).
+func (p *Pipeline) loadState(root Root) (State, error) {
+	ssz, obj, err := p.st.State(root)
+	if err == nil {
+		if s, ok := obj.(State); ok {
+			return s, nil
+		}
+		s, err := p.tr.DecodeState(ssz)
+		if err != nil {
+			return nil, err
+		}
+		p.st.CacheState(root, ssz, s)
+		return s, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	// Regenerate.
+	var chain []Root
+	cur := root
+	for {
+		info, ok := p.st.Info(cur)
+		if !ok || !info.Imported {
+			return nil, fmt.Errorf("no state for %x and no imported ancestor chain", root[:4])
+		}
+		if info.HasState {
+			break
+		}
+		chain = append(chain, cur)
+		cur = info.Parent
+	}
+	s, err := p.loadState(cur)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		ssz, err := p.st.Block(chain[i])
+		if err != nil {
+			return nil, err
+		}
+		b, err := p.tr.DecodeBlock(ssz)
+		if err != nil {
+			return nil, err
+		}
+		if s, err = p.tr.Transition(s, b, false); err != nil {
+			return nil, fmt.Errorf("replay %x: %w", chain[i][:4], err)
+		}
+	}
+	if enc, err := p.tr.EncodeState(s); err == nil {
+		_ = p.st.PutState(root, enc, s)
+	}
+	return s, nil
+}
+
+// balances is the fork choice's BalanceSource.
+func (p *Pipeline) balances(cp forkchoice.Checkpoint) ([]uint64, error) {
+	s, err := p.loadState(cp.Root)
+	if err != nil {
+		return nil, err
+	}
+	return p.tr.Balances(s, cp.Epoch)
+}
+
+// updateForkChoice is the fast final step: on_block, the block's votes,
+// get_head, and the head / checkpoint events.
+func (p *Pipeline) updateForkChoice(b Block, post State) {
+	p.updMu.Lock()
+	defer p.updMu.Unlock()
+	fcb := forkchoice.Block{Root: b.Root(), Parent: b.ParentRoot(), Slot: b.Slot(),
+		Justified: forkchoice.Checkpoint(post.Justified()), Finalized: forkchoice.Checkpoint(post.Finalized())}
+	if err := p.fc.OnBlock(fcb); err != nil {
+		return // checked before the transition; only a finality change in between gets here
+	}
+	if votes, err := p.tr.Votes(post, b); err == nil {
+		for _, v := range votes {
+			if err := p.fc.OnAttestation(v.Attestation, v.Indices, true); err != nil {
+				p.c.votesIgnored.Add(1)
+			}
+		}
+	}
+	head, err := p.fc.Head()
+	if err == nil && head != p.head {
+		if err := p.st.SetHead(head); err == nil {
+			p.head = head
+			slot, _ := p.fc.Slot(head)
+			p.emit(Event{Kind: EventHeadChanged, Root: head, Slot: slot})
+		}
+	}
+	j, f, _ := p.fc.Checkpoints()
+	if j != forkchoice.Checkpoint(p.justified) || f != forkchoice.Checkpoint(p.finalized) {
+		if err := p.st.SetCheckpoints(Checkpoint(j), Checkpoint(f)); err == nil {
+			if j != forkchoice.Checkpoint(p.justified) {
+				p.emit(Event{Kind: EventJustified, Checkpoint: Checkpoint(j)})
+			}
+			if f != forkchoice.Checkpoint(p.finalized) {
+				p.emit(Event{Kind: EventFinalized, Checkpoint: Checkpoint(f)})
+			}
+			p.justified, p.finalized = Checkpoint(j), Checkpoint(f)
+		}
+	}
+}
+
+// Head returns the current head root.
+func (p *Pipeline) Head() Root {
+	p.updMu.Lock()
+	defer p.updMu.Unlock()
+	return p.head
+}

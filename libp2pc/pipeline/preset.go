@@ -1,0 +1,5 @@
+package pipeline
+
+import "github.com/libp2pc/libp2pc/libp2pc/consensus/config"
+
+const slotsPerEpoch = config.SlotsPerEpoch
