@@ -70,7 +70,8 @@ func inInactivityLeak(s *state.BeaconState) bool {
 // participationFlagIndices is get_attestation_participation_flag_indices.
 // It fails (a rule) when the source does not match the justified checkpoint.
 //
-// HOOK (deneb): EIP-7045 drops the inclusion-delay limit of the target flag.
+// From deneb (EIP-7045) a matching target earns the target flag whatever
+// the inclusion delay.
 func participationFlagIndices(s *state.BeaconState, data *phase0.AttestationData, inclusionDelay uint64) ([]int, error) {
 	const fn = "get_attestation_participation_flag_indices"
 	justified := s.PreviousJustifiedCheckpoint
@@ -97,7 +98,7 @@ func participationFlagIndices(s *state.BeaconState, data *phase0.AttestationData
 	if inclusionDelay <= integerSquareRoot(config.SlotsPerEpoch) {
 		flags = append(flags, config.TimelySourceFlagIndex)
 	}
-	if matchingTarget && inclusionDelay <= config.SlotsPerEpoch {
+	if matchingTarget && (s.ForkName >= forks.Deneb || inclusionDelay <= config.SlotsPerEpoch) {
 		flags = append(flags, config.TimelyTargetFlagIndex)
 	}
 	if matchingHead && inclusionDelay == config.MinAttestationInclusionDelay {

@@ -25,12 +25,16 @@ const (
 	PayloadOptimistic
 )
 
-// NewPayloadRequest is the spec's NewPayloadRequest. HOOK (deneb, electra):
-// versioned hashes, the parent beacon block root and the execution
-// requests join it in those forks.
+// NewPayloadRequest is the spec's NewPayloadRequest. HOOK (electra): the
+// execution requests join it.
 type NewPayloadRequest struct {
 	Fork             forks.Fork
 	ExecutionPayload *deneb.ExecutionPayload // in the deneb shape; earlier forks leave the later fields empty
+	// deneb and later: kzg_commitment_to_versioned_hash of each of the
+	// block's blob KZG commitments (EIP-4844; empty, not nil, when the
+	// block has none), and the parent beacon block root (EIP-4788).
+	VersionedHashes       [][32]byte
+	ParentBeaconBlockRoot [32]byte
 }
 
 // ExecutionEngine is the execution layer as the state transition sees it
@@ -73,20 +77,25 @@ func computeTimestampAtSlot(cfg *config.Config, s *state.BeaconState, slot uint6
 }
 
 func stepExecutionPayload(c *blockContext, s *state.BeaconState, b *state.BeaconBlock) error {
-	if !isExecutionEnabled(s, b.Body) {
+	// Capella dropped the is_execution_enabled condition: every block
+	// carries a payload.
+	if s.ForkName < forks.Capella && !isExecutionEnabled(s, b.Body) {
 		return nil
 	}
 	return c.processExecutionPayload(s, b.Body)
 }
 
-// processExecutionPayload is bellatrix's process_execution_payload: the
-// consensus checks, the engine's verdict, and the new latest header.
-// HOOK (capella, deneb, electra): withdrawals root, blob limits and blob
-// gas fields, and the payload request's extra members.
+// processExecutionPayload is process_execution_payload of bellatrix ..
+// deneb: the consensus checks, the engine's verdict, and the new latest
+// header. Capella checks the parent hash unconditionally and adds the
+// withdrawals root; deneb limits the blob commitments, passes the versioned
+// hashes and the parent beacon block root to the engine, and keeps the blob
+// gas fields. HOOK (electra): the blob limit (maxBlobsPerBlock) and the
+// execution requests in the payload request.
 func (c *blockContext) processExecutionPayload(s *state.BeaconState, body *state.BeaconBlockBody) error {
 	const fn = "process_execution_payload"
 	p := body.ExecutionPayload
-	if isMergeTransitionComplete(s) && p.ParentHash != s.LatestExecutionPayloadHeader.BlockHash {
+	if (s.ForkName >= forks.Capella || isMergeTransitionComplete(s)) && p.ParentHash != s.LatestExecutionPayloadHeader.BlockHash {
 		return invalid(fn, "parent hash %x != latest execution block hash %x", p.ParentHash, s.LatestExecutionPayloadHeader.BlockHash)
 	}
 	if mix := helpers.RandaoMix(s, helpers.CurrentEpoch(s)); p.PrevRandao != mix {
@@ -95,19 +104,39 @@ func (c *blockContext) processExecutionPayload(s *state.BeaconState, body *state
 	if want := computeTimestampAtSlot(c.cfg, s, s.Slot); p.Timestamp != want {
 		return invalid(fn, "timestamp %d != %d (slot %d)", p.Timestamp, want, s.Slot)
 	}
-	if err := c.askEngine(&NewPayloadRequest{Fork: s.ForkName, ExecutionPayload: p}); err != nil {
+	req := &NewPayloadRequest{Fork: s.ForkName, ExecutionPayload: p}
+	if s.ForkName >= forks.Deneb {
+		if n, limit := uint64(len(body.BlobKZGCommitments)), maxBlobsPerBlock(c.cfg, s); n > limit {
+			return invalid(fn, "%d blob KZG commitments > MAX_BLOBS_PER_BLOCK %d", n, limit)
+		}
+		req.VersionedHashes = make([][32]byte, len(body.BlobKZGCommitments))
+		for i, commitment := range body.BlobKZGCommitments {
+			req.VersionedHashes[i] = kzgCommitmentToVersionedHash(commitment)
+		}
+		req.ParentBeaconBlockRoot = s.LatestBlockHeader.ParentRoot
+	}
+	if err := c.askEngine(req); err != nil {
 		return err
 	}
 	txRoot, err := transactionsRoot(p.Transactions)
 	if err != nil {
 		return invalid(fn, "hash_tree_root(transactions): %v", err)
 	}
-	s.LatestExecutionPayloadHeader = &deneb.ExecutionPayloadHeader{
+	h := &deneb.ExecutionPayloadHeader{
 		ParentHash: p.ParentHash, FeeRecipient: p.FeeRecipient, StateRoot: p.StateRoot, ReceiptsRoot: p.ReceiptsRoot,
 		LogsBloom: p.LogsBloom, PrevRandao: p.PrevRandao, BlockNumber: p.BlockNumber, GasLimit: p.GasLimit,
 		GasUsed: p.GasUsed, Timestamp: p.Timestamp, ExtraData: append([]byte(nil), p.ExtraData...),
 		BaseFeePerGas: p.BaseFeePerGas, BlockHash: p.BlockHash, TransactionsRoot: txRoot,
 	}
+	if s.ForkName >= forks.Capella {
+		if h.WithdrawalsRoot, err = withdrawalsRoot(p.Withdrawals); err != nil {
+			return invalid(fn, "hash_tree_root(withdrawals): %v", err)
+		}
+	}
+	if s.ForkName >= forks.Deneb {
+		h.BlobGasUsed, h.ExcessBlobGas = p.BlobGasUsed, p.ExcessBlobGas
+	}
+	s.LatestExecutionPayloadHeader = h
 	return nil
 }
 

@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
-	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
+	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
 )
 
 // Synthetic-chain benchmarks, for the compiled preset. The spectest package

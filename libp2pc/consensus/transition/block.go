@@ -304,8 +304,8 @@ func processEth1Data(s *state.BeaconState, body *state.BeaconBlockBody) {
 	}
 }
 
-// processOperations is process_operations. HOOK (capella and later):
-// bls_to_execution_changes, then (electra) the execution requests, go here
+// processOperations is process_operations; capella adds the
+// bls_to_execution_changes. HOOK (electra): the execution requests go here
 // behind `s.ForkName >= forks.X`, with electra's deposit-count rule.
 func (c *blockContext) processOperations(s *state.BeaconState, body *state.BeaconBlockBody) error {
 	const fn = "process_operations"
@@ -344,6 +344,12 @@ func (c *blockContext) processOperations(s *state.BeaconState, body *state.Beaco
 		c.label = "voluntary exit " + strconv.Itoa(i)
 		if err := c.processVoluntaryExit(s, op); err != nil {
 			return wrapOp(err, "voluntary exit", i)
+		}
+	}
+	for i, op := range body.BLSToExecutionChanges { // capella and later (empty before)
+		c.label = "bls to execution change " + strconv.Itoa(i)
+		if err := c.processBLSToExecutionChange(s, op); err != nil {
+			return wrapOp(err, "bls to execution change", i)
 		}
 	}
 	c.label = ""

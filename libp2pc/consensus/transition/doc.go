@@ -1,5 +1,5 @@
 // Package transition implements the beacon-chain state transition of
-// consensus-specs, for phase0, altair and bellatrix
+// consensus-specs, for phase0, altair, bellatrix, capella and deneb
 // (specs/<fork>/beacon-chain.md and fork.md): process_slots,
 // process_epoch, process_block with every operation, and the fork
 // upgrades.
@@ -39,10 +39,11 @@
 // ExecutionEngine given in Options; without one, a payload that passes the
 // consensus checks is accepted and Result.Optimistic is set.
 //
-// # Adding a fork (capella, deneb, electra, fulu)
+// # Adding a fork (electra, fulu)
 //
 //  1. package state: fields, conversions and block body (see its doc).
-//  2. Here: upgradeTo<Fork> in upgrade.go; new epoch steps (e.g. capella's
+//  2. Here: upgradeTo<Fork> (upgrade.go, or the fork's own file as
+//     capella.go and deneb.go do); new epoch steps (e.g. capella's
 //     process_historical_summaries_update replaces
 //     process_historical_roots_update) and block steps (process_withdrawals,
 //     bls_to_execution_changes in processOperations, ...); register them in

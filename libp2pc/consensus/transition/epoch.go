@@ -85,8 +85,9 @@ func weighJustificationAndFinalization(s *state.BeaconState, total, previousTarg
 	return nil
 }
 
-// processRegistryUpdates is process_registry_updates. HOOK (deneb: the
-// activation churn limit; electra: a rewritten registry update).
+// processRegistryUpdates is process_registry_updates; from deneb the
+// activations are capped by get_validator_activation_churn_limit
+// (activationChurnLimit). HOOK (electra: a rewritten registry update).
 func processRegistryUpdates(cfg *config.Config, s *state.BeaconState) error {
 	epoch := helpers.CurrentEpoch(s)
 	for i, v := range s.Validators {
@@ -110,7 +111,7 @@ func processRegistryUpdates(cfg *config.Config, s *state.BeaconState) error {
 		}
 		return queue[a] < queue[b]
 	})
-	churn := helpers.ValidatorChurnLimit(cfg, s)
+	churn := activationChurnLimit(cfg, s)
 	for i, index := range queue {
 		if uint64(i) >= churn {
 			break
@@ -175,8 +176,8 @@ func processRandaoMixesReset(_ *config.Config, s *state.BeaconState) error {
 	return nil
 }
 
-// processHistoricalRootsUpdate is process_historical_roots_update.
-// HOOK (capella): replaced by process_historical_summaries_update.
+// processHistoricalRootsUpdate is process_historical_roots_update (until
+// bellatrix; capella replaced it by process_historical_summaries_update).
 func processHistoricalRootsUpdate(_ *config.Config, s *state.BeaconState) error {
 	next := helpers.CurrentEpoch(s) + 1
 	if next%(config.SlotsPerHistoricalRoot/config.SlotsPerEpoch) != 0 {

@@ -3,6 +3,7 @@ package transition
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
@@ -40,7 +41,7 @@ type forkRules struct {
 
 // rules is the per-fork table. A nil entry is a fork not implemented yet.
 //
-// HOOK (adding a fork, e.g. capella): write its upgrade function and its
+// HOOK (adding a fork, e.g. electra): write its upgrade function and its
 // new process_* steps, and register them here (in init, which avoids an
 // initialization cycle: the steps call rulesFor themselves).
 var rules [forks.Last + 1]*forkRules
@@ -86,7 +87,28 @@ func init() {
 		epoch:   altairEpoch, // unchanged; the quotients differ (see below)
 		block:   []blockStep{stepBlockHeader, stepExecutionPayload, stepRandao, stepEth1Data, stepOperations, stepSyncAggregate},
 	}
-	// rules[forks.Capella], [Deneb], [Electra], [Fulu]: not implemented yet.
+	// Capella: process_historical_summaries_update replaces
+	// process_historical_roots_update; withdrawals come before the payload,
+	// which no longer depends on is_execution_enabled.
+	capellaEpoch := slices.Clone(altairEpoch)
+	for i := range capellaEpoch {
+		if capellaEpoch[i].name == "process_historical_roots_update" {
+			capellaEpoch[i] = epochStep{"process_historical_summaries_update", processHistoricalSummariesUpdate}
+		}
+	}
+	capellaBlock := []blockStep{stepBlockHeader, stepWithdrawals, stepExecutionPayload, stepRandao, stepEth1Data, stepOperations, stepSyncAggregate}
+	rules[forks.Capella] = &forkRules{
+		upgrade: upgradeToCapella,
+		epoch:   capellaEpoch,
+		block:   capellaBlock,
+	}
+	// Deneb: same steps; the changes are inside them (deneb.go).
+	rules[forks.Deneb] = &forkRules{
+		upgrade: upgradeToDeneb,
+		epoch:   capellaEpoch,
+		block:   capellaBlock,
+	}
+	// rules[forks.Electra], [Fulu]: not implemented yet.
 }
 
 // rulesFor returns the rules of fork f, or an error wrapping

@@ -6,18 +6,21 @@ import (
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
-	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
+	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
 )
 
-// forkConfig schedules altair at epoch 1, bellatrix at 2, capella at 4.
+// forkConfig schedules altair at epoch 1, bellatrix at 2, capella at 4,
+// deneb at 5, electra at 6.
 func forkConfig() *config.Config {
 	cfg := testchain.Config()
 	cfg.Raw = map[string]string{
 		"ALTAIR_FORK_VERSION": "0x01000001", "ALTAIR_FORK_EPOCH": "1",
 		"BELLATRIX_FORK_VERSION": "0x02000001", "BELLATRIX_FORK_EPOCH": "2",
 		"CAPELLA_FORK_VERSION": "0x03000001", "CAPELLA_FORK_EPOCH": "4",
+		"DENEB_FORK_VERSION": "0x04000001", "DENEB_FORK_EPOCH": "5",
+		"ELECTRA_FORK_VERSION": "0x05000001", "ELECTRA_FORK_EPOCH": "6",
 	}
 	return cfg
 }
@@ -48,9 +51,25 @@ func TestAdvanceSlotsCrossesForks(t *testing.T) {
 	if _, err := s.HashTreeRoot(); err != nil {
 		t.Fatal(err)
 	}
-	err := transition.AdvanceSlots(cfg, s, 5*config.SlotsPerEpoch)
-	if !errors.Is(err, transition.ErrForkNotImplemented) {
-		t.Fatalf("entering capella: %v, want ErrForkNotImplemented", err)
+	// Bellatrix (epochs 2-3) to capella (4) to deneb (5), in one call.
+	if err := transition.AdvanceSlots(cfg, s, 5*config.SlotsPerEpoch+1); err != nil {
+		t.Fatal(err)
+	}
+	if s.ForkName != forks.Deneb || s.Fork.Epoch != 5 || s.Fork.PreviousVersion != (config.Version{3, 0, 0, 1}) ||
+		s.Fork.CurrentVersion != (config.Version{4, 0, 0, 1}) || s.HistoricalSummaries == nil ||
+		s.NextWithdrawalIndex != 0 {
+		t.Fatalf("after epoch 5: fork %v, %+v", s.ForkName, s.Fork)
+	}
+	if _, err := s.HashTreeRoot(); err != nil {
+		t.Fatal(err)
+	}
+	err := transition.AdvanceSlots(cfg, s, 6*config.SlotsPerEpoch)
+	if transition.Implemented(forks.Electra) {
+		if err != nil || s.ForkName != forks.Electra {
+			t.Fatalf("entering electra: %v, fork %v", err, s.ForkName)
+		}
+	} else if !errors.Is(err, transition.ErrForkNotImplemented) {
+		t.Fatalf("entering electra: %v, want ErrForkNotImplemented", err)
 	}
 }
 
@@ -65,16 +84,20 @@ func TestPhase0ProcessSlotsRefusesToLeavePhase0(t *testing.T) {
 	}
 }
 
-// A state of a fork without rules is refused with ErrForkNotImplemented.
+// Phase0 .. deneb are implemented; a state of a fork without rules (if
+// any is left) is refused with ErrForkNotImplemented.
 func TestNotImplementedFork(t *testing.T) {
-	s := state.FromPhase0(genesis(t))
-	s.ForkName = forks.Deneb
-	if err := transition.AdvanceSlots(testchain.Config(), s, 1); !errors.Is(err, transition.ErrForkNotImplemented) {
-		t.Fatalf("deneb state: %v", err)
-	}
 	for _, f := range forks.All() {
-		if want := f <= forks.Bellatrix; transition.Implemented(f) != want {
-			t.Fatalf("Implemented(%v) = %v", f, !want)
+		if f <= forks.Deneb && !transition.Implemented(f) {
+			t.Fatalf("Implemented(%v) = false", f)
+		}
+		if transition.Implemented(f) {
+			continue
+		}
+		s := state.FromPhase0(genesis(t))
+		s.ForkName = f
+		if err := transition.AdvanceSlots(testchain.Config(), s, 1); !errors.Is(err, transition.ErrForkNotImplemented) {
+			t.Fatalf("%v state: %v", f, err)
 		}
 	}
 }

@@ -143,9 +143,10 @@ func (c *blockContext) processAttestation(s *state.BeaconState, a *phase0.Attest
 	if data.Target.Epoch != helpers.ComputeEpochAtSlot(data.Slot) {
 		return invalid(fn, "target epoch %d does not contain slot %d", data.Target.Epoch, data.Slot)
 	}
-	// HOOK (deneb): EIP-7045 drops the upper bound; (electra): committee
-	// bits and multi-committee aggregates change the committee lookup below.
-	if !(data.Slot+config.MinAttestationInclusionDelay <= s.Slot && s.Slot <= data.Slot+config.SlotsPerEpoch) {
+	// Deneb (EIP-7045) drops the upper bound: the target epoch check above
+	// is the limit. HOOK (electra): committee bits and multi-committee
+	// aggregates change the committee lookup below.
+	if data.Slot+config.MinAttestationInclusionDelay > s.Slot || (s.ForkName < forks.Deneb && s.Slot > data.Slot+config.SlotsPerEpoch) {
 		return invalid(fn, "attestation slot %d cannot be included at slot %d", data.Slot, s.Slot)
 	}
 	ec := c.epochCommittees(s, data.Target.Epoch)
@@ -285,8 +286,7 @@ func (c *blockContext) processVoluntaryExit(s *state.BeaconState, op *phase0.Sig
 		return invalid(fn, "validator %d has not been active for SHARD_COMMITTEE_PERIOD", exit.ValidatorIndex)
 	}
 	if c.sigs != nil {
-		// HOOK (deneb): the exit domain is pinned to CAPELLA_FORK_VERSION (EIP-7044).
-		domain, err := helpers.Domain(s, config.DomainVoluntaryExit, exit.Epoch)
+		domain, err := c.voluntaryExitDomain(s, exit.Epoch)
 		if err != nil {
 			return err
 		}

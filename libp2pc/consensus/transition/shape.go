@@ -108,5 +108,17 @@ func checkBlockShape(b *state.BeaconBlock) error {
 			return err
 		}
 	}
+	for _, op := range body.BLSToExecutionChanges {
+		if op == nil || op.Message == nil {
+			return incomplete("process_bls_to_execution_change", "bls to execution change message")
+		}
+	}
+	if body.ExecutionPayload != nil {
+		for _, w := range body.ExecutionPayload.Withdrawals {
+			if w == nil {
+				return incomplete("process_withdrawals", "withdrawal")
+			}
+		}
+	}
 	return nil
 }
