@@ -10,11 +10,11 @@ package interop
 import (
 	"bytes"
 	"context"
-	"os"
-	"strings"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
