@@ -89,6 +89,9 @@ $(BUILD)/go.mod:
 
 header-check: $(SO)
 	$(GO) run ./libp2pc/internal/cmd/headercheck include/libp2pc.h $(BUILD)/cgo/libp2pc_cgo.h libp2pc/abi/abi.go
+	@# the header must compile warning-free as a plain (non-system) include, in C and C++
+	printf '#include "libp2pc.h"\nint main(void) { return 0; }\n' | $(CC) -std=c11 -fsyntax-only -Wall -Wextra -Werror -pedantic -Iinclude -x c -
+	printf '#include "libp2pc.h"\nint main() { return 0; }\n' | $(CXX) -fsyntax-only -Wall -Wextra -Werror -Iinclude -x c++ -
 
 test-c: examples
 	$(CTEST) --test-dir $(BUILD)/cmake --output-on-failure -E _valgrind

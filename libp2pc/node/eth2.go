@@ -503,6 +503,9 @@ func (n *Node) eth2Validator(topic string, t gossip.Topic, fork eth2.Fork) pubsu
 				res = pubsub.ValidationIgnore
 			}
 		}()
+		// Our own publication: its source is this node. (pubsub's
+		// Message.Local means "deliver in-process only", not "ours".)
+		own := from == n.self
 		data, err := gossip.DecodePayload(m.Data, 0)
 		if err != nil {
 			switch {
@@ -513,13 +516,13 @@ func (n *Node) eth2Validator(topic string, t gossip.Topic, fork eth2.Fork) pubsu
 			default:
 				e.c.invalidSnappy.Add(1)
 			}
-			if !m.Local {
+			if !own {
 				e.countOutcome(kind, outRejected)
 			}
 			return pubsub.ValidationReject
 		}
 		m.ValidatorData = data
-		if m.Local {
+		if own {
 			return pubsub.ValidationAccept // the host made it
 		}
 		mode, _ := e.modes.Load(name)

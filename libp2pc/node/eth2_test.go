@@ -146,7 +146,9 @@ func TestEth2MessageIDAndHostAccept(t *testing.T) {
 	}()
 	t.Cleanup(func() { close(answers) })
 	connectPair(t, a, ra, b, rb, "/tcp/")
-	eth2SubOK(t, a, ra, "beacon_block", ValidateNone)
+	// Both in host mode: a's own publications must not wait for a's host
+	// (a never answers, so a publish that asked it would fail).
+	eth2SubOK(t, a, ra, "beacon_block", ValidateHost)
 	eth2SubOK(t, b, rb, "beacon_block", ValidateHost)
 	for i, d := range []forkdigest.Digest{digestOf(t, c, 0), digestOf(t, c, 1)} {
 		topic := gossip.FormatTopic(d, "beacon_block")
@@ -169,6 +171,11 @@ func TestEth2MessageIDAndHostAccept(t *testing.T) {
 	}
 	if got := b.Eth2Counters().Topics[gossip.BeaconBlock]; got.Accepted != 2 || got.Rejected+got.Ignored+got.TimedOut != 0 {
 		t.Fatalf("counters %+v", got)
+	}
+	for _, e := range ra.snapshot() {
+		if e.Type == events.GossipValidate {
+			t.Fatalf("the publisher was asked to validate its own message: %+v", e)
+		}
 	}
 	// Gossipsub v1.2 (IDONTWANT) was negotiated.
 	if p := a.Eth2PeerProtocol(b.ID()); p != "/meshsub/1.2.0" {
