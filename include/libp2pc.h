@@ -181,7 +181,17 @@ typedef enum libp2pc_event_type {
      * negative code with text when it failed. */
     LIBP2PC_EVENT_PEER_STATUS = 15,
     /* (req/resp) peer_id said goodbye; code: its reason. */
-    LIBP2PC_EVENT_PEER_GOODBYE = 16
+    LIBP2PC_EVENT_PEER_GOODBYE = 16,
+    /* (chain) A block and its post-state are on disk (see "Chain"). code:
+     * slot; data/data_len: root || parent_root || state_root, 96 bytes. */
+    LIBP2PC_EVENT_BLOCK_IMPORTED = 18,
+    /* (chain) A block broke a consensus rule. code: slot; data: its root
+     * (32 bytes); text: the rule. */
+    LIBP2PC_EVENT_BLOCK_INVALID = 19,
+    /* (chain) The fork choice head changed. code: slot; data: root (32). */
+    LIBP2PC_EVENT_HEAD_CHANGED = 20,
+    /* (chain) The finalized checkpoint advanced. code: epoch; data: root (32). */
+    LIBP2PC_EVENT_FINALIZED = 21
 } libp2pc_event_type;
 
 /* One event. Fields a type does not use are 0 / NULL. Every pointer is
@@ -1014,6 +1024,83 @@ typedef struct libp2pc_reqresp_counters {
  * values). */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_reqresp_counters(libp2pc_node node, libp2pc_reqresp_counters *out);
+#endif
+
+/* ----------------------------------------------------------------------- */
+/* Chain                                                                    */
+/* ----------------------------------------------------------------------- */
+
+/* The block pipeline on the node: an embedded store of blocks and states,
+ * the phase0 state transition and fork choice in Go, beacon_block gossip
+ * validated by the pipeline (IGNORE/REJECT per p2p-interface.md) and
+ * imported when ACCEPTed, beacon_blocks_by_range/2 and by_root/2 served
+ * from the store, the node's Status kept at the chain's head and finalized
+ * checkpoint, and range sync from a peer whose status is ahead (handshake,
+ * and a status poll every 30 s).
+ *
+ * Order: libp2pc_node_configure_eth2 (before start), libp2pc_node_start,
+ * libp2pc_node_chain_start, then dial peers. The node's stop closes the
+ * chain (pipeline, then store).
+ *
+ * Events (the control class; an event that finds the queue full is not
+ * queued and is counted; the pipeline never waits for the host):
+ *   LIBP2PC_EVENT_BLOCK_IMPORTED  code: slot; data (96 bytes): root ||
+ *                                 parent_root || state_root. Sent after the
+ *                                 block and its post-state are synced to disk.
+ *   LIBP2PC_EVENT_BLOCK_INVALID   code: slot; data: root (32); text: rule.
+ *   LIBP2PC_EVENT_HEAD_CHANGED    code: slot; data: root (32).
+ *   LIBP2PC_EVENT_FINALIZED       code: epoch; data: root (32). */
+
+typedef struct libp2pc_chain_config {
+    size_t struct_size;        /* sizeof(libp2pc_chain_config) */
+    const char *data_dir;      /* store directory, created if missing */
+    /* SSZ BeaconState (phase0) to anchor a new store at: the genesis state
+     * or a trusted checkpoint state. May be NULL/0 for a store that is
+     * already anchored (it is reopened; unimported blocks resume). Copied. */
+    const uint8_t *anchor_state;
+    size_t anchor_state_len;
+    /* The chain's config YAML (configs/<network>.yaml, or /eth/v1/config/spec
+     * rendered as YAML), for the state transition. Copied. */
+    const uint8_t *config_yaml;
+    size_t config_yaml_len;
+} libp2pc_chain_config;
+
+/* Starts the chain on a running node with eth2 configured. Opens the store
+ * (this call does disk I/O and decodes the anchor state: it returns after
+ * that, typically well under a second), subscribes to beacon_block with the
+ * Go validator; *request_id completes (LIBP2PC_EVENT_REQUEST_DONE) when the
+ * topic is joined. LIBP2PC_ERR_BAD_STATE if the node is not running, eth2
+ * is not configured or the chain already started; INVALID_ARGUMENT for a
+ * bad config or anchor state. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_chain_start(libp2pc_node node, const libp2pc_chain_config *config,
+                             uint64_t *request_id);
+#endif
+
+/* The fork choice head: root (32 bytes written to root_out) and slot.
+ * Either pointer may be NULL. BAD_STATE before libp2pc_node_chain_start. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_chain_head(libp2pc_node node, uint8_t *root_out, uint64_t *slot);
+#endif
+
+/* The finalized checkpoint: root (32 bytes) and epoch (the anchor's until
+ * finality advances). Either pointer may be NULL. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_chain_finalized(libp2pc_node node, uint8_t *root_out, uint64_t *epoch);
+#endif
+
+/* Copies the SSZ SignedBeaconBlock of root (32 bytes) from the store into
+ * a buffer the library allocates: *out and *len are set on success, and the
+ * caller owns *out and releases it with libp2pc_free. LIBP2PC_ERR_NOT_FOUND
+ * if the block is not stored (the anchor's signed block is not kept). */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_get_block(libp2pc_node node, const uint8_t *root, uint8_t **out, size_t *len);
+#endif
+
+/* Releases a buffer the library allocated for the caller
+ * (libp2pc_node_get_block). NULL is ignored. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+void libp2pc_free(void *p);
 #endif
 
 /* ----------------------------------------------------------------------- */

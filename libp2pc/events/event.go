@@ -63,6 +63,17 @@ const (
 	PeerStatus Type = 15
 	// PeerGoodbye: PeerID said goodbye with reason Code.
 	PeerGoodbye Type = 16
+	// BlockImported (chain): a block and its post-state are on disk. Code
+	// is the slot, Data root || parent_root || state_root (96 bytes).
+	BlockImported Type = 18
+	// BlockInvalid (chain): a block broke a consensus rule. Code is the
+	// slot, Data the root (32 bytes), Text the rule.
+	BlockInvalid Type = 19
+	// HeadChanged (chain): the fork choice head. Code slot, Data root.
+	HeadChanged Type = 20
+	// Finalized (chain): the finalized checkpoint advanced. Code epoch,
+	// Data root.
+	Finalized Type = 21
 )
 
 var typeNames = map[Type]string{
@@ -82,6 +93,10 @@ var typeNames = map[Type]string{
 	IncomingRequest:  "incoming_request",
 	PeerStatus:       "peer_status",
 	PeerGoodbye:      "peer_goodbye",
+	BlockImported:    "block_imported",
+	BlockInvalid:     "block_invalid",
+	HeadChanged:      "head_changed",
+	Finalized:        "finalized",
 }
 
 func (t Type) String() string {

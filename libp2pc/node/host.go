@@ -233,6 +233,7 @@ func (l *loop) beginStop() {
 		if psCancel != nil {
 			psCancel() // ends gossipsub's own goroutines
 		}
+		l.n.stopChain()      // before the req/resp it fetches with
 		l.n.stopReqResp()    // before the host it runs on
 		l.n.stopMembership() // before the host it may run on
 		if h != nil {

@@ -189,7 +189,7 @@ func (s *Service) exchange(ctx context.Context, st network.Stream, deadline time
 		s.c.chunksRx.Add(1)
 		// Waiting here (the embedder's backpressure) does not count against
 		// RESP_TIMEOUT: the next read deadline is set after it.
-		if err := s.sink.Chunk(ctx, id, p, c); err != nil {
+		if err := s.deliver(ctx, id, p, c); err != nil {
 			return chunks, s.ctxErr(ctx)
 		}
 		chunks++

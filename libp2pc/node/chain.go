@@ -1,0 +1,603 @@
+package node
+
+// The chain on the node: the block store, the block pipeline with the
+// phase0 state transition, gossip validation of beacon_block, req/resp
+// block serving and fetching, status, and range sync (StartChain).
+//
+// Order: New, ConfigureEth2, Start, StartChain, then dial peers (the status
+// handshake sends the chain's status). The node's Stop closes the chain
+// (pipeline, then store) before req/resp and the host.
+//
+// Events (control class; one that finds the queue full is not queued and
+// is counted in ChainCounters.EventsDropped, the pipeline never waits for
+// the host):
+//   - BlockImported: Code slot, Data root||parent_root||state_root (96 B);
+//     sent after the block and its post-state are synced to disk.
+//   - BlockInvalid: Code slot, Data root (32 B), Text the rule broken.
+//   - HeadChanged: Code slot, Data root.
+//   - Finalized: Code epoch, Data root.
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
+	"github.com/libp2pc/libp2pc/libp2pc/eth2/reqresp"
+	"github.com/libp2pc/libp2pc/libp2pc/eth2/reqrespnet"
+	"github.com/libp2pc/libp2pc/libp2pc/events"
+	"github.com/libp2pc/libp2pc/libp2pc/pipeline"
+	"github.com/libp2pc/libp2pc/libp2pc/status"
+	"github.com/libp2pc/libp2pc/libp2pc/store"
+)
+
+// ChainConfig configures StartChain.
+type ChainConfig struct {
+	// DataDir is the store's directory (created if missing). A store
+	// already anchored there is reopened (its unimported blocks resume).
+	DataDir string
+	// AnchorState is the SSZ BeaconState (phase0) the chain starts from:
+	// the genesis state or a trusted checkpoint state. Required for a new
+	// store; ignored (but must match if given) for an anchored one.
+	AnchorState []byte
+	// ConsensusConfig is the chain's config YAML (configs/*.yaml or
+	// /eth/v1/config/spec rendered), for the state transition.
+	ConsensusConfig []byte
+	// Consensus, if set, is used instead of ConsensusConfig (Go callers).
+	// SECONDS_PER_SLOT 0 takes the eth2 config's slot duration.
+	Consensus *config.Config
+	// Workers bounds concurrent state transitions (default CPU count).
+	Workers int
+	// StatusPollPeriod: how often connected peers are asked for their
+	// status (to find one that is ahead and range-sync from it) besides
+	// the handshake. Default 30 s; negative disables polling.
+	StatusPollPeriod time.Duration
+	// RequestTimeout bounds one blocks_by_range/by_root request (default 30 s).
+	RequestTimeout time.Duration
+	// SyncBatch is the range sync's batch size in slots (default 64).
+	SyncBatch uint64
+}
+
+// ChainCounters are the chain's counters.
+type ChainCounters struct {
+	Pipeline       pipeline.Stats
+	GossipAccepted uint64 // beacon_block ACCEPTed and submitted
+	GossipOrphans  uint64 // IGNOREd for an unknown parent but submitted (parent downloaded)
+	GossipRejected uint64
+	GossipIgnored  uint64
+	Syncs          uint64 // range syncs started
+	SyncedBlocks   uint64 // blocks received by range sync
+	SyncFailures   uint64
+	BlocksServed   uint64 // chunks written by the by_range / by_root responders
+	EventsDropped  uint64 // chain events not queued (queue full)
+	FetchRequests  uint64 // blocks_by_range/by_root requests sent
+	FetchFailures  uint64
+	StatusPolls    uint64
+}
+
+type chainState struct {
+	n      *Node
+	cfg    ChainConfig
+	tr     pipeline.Phase0
+	st     *store.Store
+	p      *pipeline.Pipeline
+	anchor [32]byte
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	syncCh chan syncReq
+
+	closeOnce sync.Once
+	ready     atomic.Bool // p and ctx are set (StartChain finished its setup)
+
+	// The head and finalized checkpoint as the pipeline's events report
+	// them: its events are sent under its fork-choice lock, so the event
+	// handler must not call back into the pipeline (Head would deadlock).
+	hmu       sync.Mutex
+	head      [32]byte
+	hslot     uint64
+	finalized store.Checkpoint
+
+	gossipAccepted, gossipOrphans, gossipRejected, gossipIgnored atomic.Uint64
+	syncs, syncedBlocks, syncFailures, served, evDropped         atomic.Uint64
+	fetches, fetchFailures, statusPolls                          atomic.Uint64
+}
+
+type syncReq struct {
+	peer peer.ID
+	head uint64
+}
+
+// StartChain opens the store, starts the pipeline and wires it to the
+// node: beacon_block is validated in Go by the pipeline's gossip rules and
+// accepted blocks are imported; beacon_blocks_by_range and by_root (v1,
+// v2) are served from the store; the Status follows the head and the
+// finalized checkpoint; a peer whose status is ahead is range-synced from.
+// (by_range/by_root v1 are served too where the req/resp layer offers them.)
+// The node must be running with eth2 configured. It returns the request
+// id of the beacon_block subscription (completes with RequestDone).
+func (n *Node) StartChain(cfg ChainConfig) (uint64, error) {
+	if n.destroyed.Load() {
+		return 0, status.Errorf(status.BadHandle, "node destroyed")
+	}
+	if n.eth2 == nil {
+		return 0, status.Errorf(status.BadState, "start chain: eth2 is not configured (ConfigureEth2 before Start)")
+	}
+	if n.State() != StateRunning {
+		return 0, status.Errorf(status.BadState, "start chain: node is %s, not running", n.State())
+	}
+	if cfg.DataDir == "" {
+		return 0, status.Errorf(status.InvalidArgument, "start chain: data dir is empty")
+	}
+	ccfg := cfg.Consensus
+	if ccfg == nil {
+		var err error
+		if ccfg, err = config.ParseConfig(cfg.ConsensusConfig); err != nil {
+			return 0, status.Errorf(status.InvalidArgument, "start chain: consensus config: %v", err)
+		}
+	}
+	secondsPerSlot := ccfg.SecondsPerSlot
+	if secondsPerSlot == 0 {
+		secondsPerSlot = uint64(max(time.Second, n.eth2.cfg.Chain.SlotDuration) / time.Second)
+	}
+	if cfg.StatusPollPeriod == 0 {
+		cfg.StatusPollPeriod = 30 * time.Second
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 30 * time.Second
+	}
+	c := &chainState{n: n, cfg: cfg, tr: pipeline.Phase0{Cfg: ccfg}, syncCh: make(chan syncReq, 16)}
+	if !n.chain.CompareAndSwap(nil, c) {
+		return 0, status.Errorf(status.BadState, "start chain: already started")
+	}
+	fail := func(code status.Code, format string, a ...any) (uint64, error) {
+		c.close()
+		n.chain.CompareAndSwap(c, nil)
+		return 0, status.Errorf(code, "start chain: "+format, a...)
+	}
+	st, err := store.Open(cfg.DataDir, store.Options{})
+	if err != nil {
+		return fail(status.Internal, "store: %v", err)
+	}
+	c.st = st
+	if _, ok := st.Anchor(); !ok || len(cfg.AnchorState) > 0 {
+		if len(cfg.AnchorState) == 0 {
+			return fail(status.InvalidArgument, "the store is empty and no anchor state was given")
+		}
+		s, err := c.tr.DecodeState(cfg.AnchorState)
+		if err != nil {
+			return fail(status.InvalidArgument, "anchor state: %v", err)
+		}
+		if err := pipeline.Init(st, c.tr, s); err != nil {
+			return fail(status.InvalidArgument, "anchor: %v", err)
+		}
+	}
+	c.anchor, _ = st.Anchor()
+	e := n.eth2
+	c.p, err = pipeline.Start(pipeline.Config{
+		GenesisTime:    uint64(e.cfg.GenesisTime.Unix()),
+		SecondsPerSlot: secondsPerSlot,
+		Workers:        cfg.Workers,
+		Peers:          c.peers,
+	}, st, c.tr, c, pipeline.EventFunc(c.onEvent))
+	if err != nil {
+		return fail(status.Internal, "pipeline: %v", err)
+	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.hmu.Lock()
+	c.head = c.p.Head()
+	if info, ok := st.Info(c.head); ok {
+		c.hslot = info.Slot
+	}
+	_, c.finalized = st.Checkpoints()
+	c.hmu.Unlock()
+	if err := n.SetStatus(c.status()); err != nil {
+		return fail(status.CodeOf(err), "%v", err)
+	}
+	for _, p := range []reqresp.Protocol{reqresp.BeaconBlocksByRangeV1, reqresp.BeaconBlocksByRangeV2,
+		reqresp.BeaconBlocksByRootV1, reqresp.BeaconBlocksByRootV2} {
+		if _, ok := reqrespnet.Lookup(p.ID()); !ok {
+			continue // v1 is not offered by the req/resp layer
+		}
+		if err := n.Serve(p.ID(), reqrespnet.ServeByGo, blockResponder{c, p}); err != nil {
+			return fail(status.CodeOf(err), "%v", err)
+		}
+	}
+	if err := n.RegisterEth2Validator("beacon_block", c.validateBlock); err != nil {
+		return fail(status.CodeOf(err), "%v", err)
+	}
+	req, err := n.Eth2Subscribe("beacon_block", ValidateGo)
+	if err != nil {
+		return fail(status.CodeOf(err), "%v", err)
+	}
+	c.ready.Store(true)
+	c.wg.Add(1)
+	go c.syncLoop()
+	return req, nil
+}
+
+// stopChain closes the chain (node stop path, before req/resp closes).
+func (n *Node) stopChain() {
+	if c := n.chain.Load(); c != nil {
+		c.close()
+	}
+}
+
+func (c *chainState) close() {
+	c.closeOnce.Do(func() {
+		if c.cancel != nil {
+			c.cancel()
+		}
+		c.wg.Wait()
+		if c.p != nil {
+			c.p.Close()
+		}
+		if c.st != nil {
+			c.st.Close()
+		}
+	})
+}
+
+func (n *Node) chainOrErr() (*chainState, error) {
+	if n.destroyed.Load() {
+		return nil, status.Errorf(status.BadHandle, "node destroyed")
+	}
+	c := n.chain.Load()
+	if c == nil || !c.ready.Load() {
+		return nil, status.Errorf(status.BadState, "chain not started")
+	}
+	if n.State() >= StateStopping {
+		return nil, status.Errorf(status.Stopped, "chain: the node is %s", n.State())
+	}
+	return c, nil
+}
+
+// ChainHead returns the fork choice head block's root and slot.
+func (n *Node) ChainHead() ([32]byte, uint64, error) {
+	c, err := n.chainOrErr()
+	if err != nil {
+		return [32]byte{}, 0, err
+	}
+	c.hmu.Lock()
+	defer c.hmu.Unlock()
+	return c.head, c.hslot, nil
+}
+
+// ChainFinalized returns the finalized checkpoint (the anchor's at first).
+func (n *Node) ChainFinalized() (store.Checkpoint, error) {
+	c, err := n.chainOrErr()
+	if err != nil {
+		return store.Checkpoint{}, err
+	}
+	c.hmu.Lock()
+	defer c.hmu.Unlock()
+	return c.finalized, nil
+}
+
+// ChainBlock returns the SSZ signed block of root (imported or stored);
+// NotFound if absent, and for the anchor (its signed block is not kept).
+func (n *Node) ChainBlock(root [32]byte) ([]byte, error) {
+	c, err := n.chainOrErr()
+	if err != nil {
+		return nil, err
+	}
+	if root == c.anchor || !c.st.HasBlock(root) {
+		return nil, status.Errorf(status.NotFound, "block %x not in the store", root[:4])
+	}
+	b, err := c.st.Block(root)
+	if err != nil {
+		return nil, status.Errorf(status.NotFound, "block %x: %v", root[:4], err)
+	}
+	return b, nil
+}
+
+// ChainPipeline returns the pipeline (Go users and tests), nil before StartChain.
+func (n *Node) ChainPipeline() *pipeline.Pipeline {
+	if c := n.chain.Load(); c != nil && c.ready.Load() {
+		return c.p
+	}
+	return nil
+}
+
+// ChainCounters returns the chain's counters.
+func (n *Node) ChainCounters() (ChainCounters, error) {
+	c := n.chain.Load()
+	if c == nil || !c.ready.Load() {
+		return ChainCounters{}, status.Errorf(status.BadState, "chain not started")
+	}
+	return ChainCounters{Pipeline: c.p.Stats(),
+		GossipAccepted: c.gossipAccepted.Load(), GossipOrphans: c.gossipOrphans.Load(),
+		GossipRejected: c.gossipRejected.Load(), GossipIgnored: c.gossipIgnored.Load(),
+		Syncs: c.syncs.Load(), SyncedBlocks: c.syncedBlocks.Load(), SyncFailures: c.syncFailures.Load(),
+		BlocksServed: c.served.Load(), EventsDropped: c.evDropped.Load(),
+		FetchRequests: c.fetches.Load(), FetchFailures: c.fetchFailures.Load(), StatusPolls: c.statusPolls.Load()}, nil
+}
+
+// status is the node's Status from the chain.
+func (c *chainState) status() reqrespnet.Status {
+	c.hmu.Lock()
+	head, slot, fin := c.head, c.hslot, c.finalized
+	c.hmu.Unlock()
+	d, _ := c.n.Eth2CurrentDigest()
+	s := reqrespnet.Status{ForkDigest: d, HeadRoot: head, HeadSlot: slot, FinalizedEpoch: fin.Epoch, FinalizedRoot: fin.Root}
+	if fin.Epoch == 0 { // the genesis finalized checkpoint's root is zero (p2p-interface.md)
+		s.FinalizedRoot = [32]byte{}
+	}
+	return s
+}
+
+func (c *chainState) headSlot() uint64 {
+	c.hmu.Lock()
+	defer c.hmu.Unlock()
+	return c.hslot
+}
+
+// peers lists the connected peers (parent downloads).
+func (c *chainState) peers() []string {
+	h := c.n.Host()
+	if h == nil {
+		return nil
+	}
+	var out []string
+	for _, p := range h.Network().Peers() {
+		out = append(out, p.String())
+	}
+	return out
+}
+
+func (c *chainState) push(e events.Event) {
+	q := c.n.queue
+	if q.Reserve(1) {
+		q.PushReserved(e)
+	} else {
+		c.evDropped.Add(1)
+	}
+}
+
+// onEvent turns pipeline events into node events and keeps the Status.
+func (c *chainState) onEvent(e pipeline.Event) {
+	switch e.Kind {
+	case pipeline.EventBlockImported:
+		data := make([]byte, 0, 96)
+		data = append(append(append(data, e.Root[:]...), e.Parent[:]...), e.StateRoot[:]...)
+		c.push(events.Event{Type: events.BlockImported, Code: e.Slot, Data: data})
+	case pipeline.EventBlockInvalid:
+		c.push(events.Event{Type: events.BlockInvalid, Code: e.Slot, Data: slices.Clone(e.Root[:]), Text: e.Rule})
+	case pipeline.EventHeadChanged:
+		c.hmu.Lock()
+		c.head, c.hslot = e.Root, e.Slot
+		c.hmu.Unlock()
+		c.push(events.Event{Type: events.HeadChanged, Code: e.Slot, Data: slices.Clone(e.Root[:])})
+		c.updateStatus()
+	case pipeline.EventFinalized:
+		c.hmu.Lock()
+		c.finalized = e.Checkpoint
+		c.hmu.Unlock()
+		c.push(events.Event{Type: events.Finalized, Code: e.Checkpoint.Epoch, Data: slices.Clone(e.Checkpoint.Root[:])})
+		c.updateStatus()
+	}
+}
+
+func (c *chainState) updateStatus() {
+	if !c.ready.Load() { // events during StartChain (resumed blocks)
+		return
+	}
+	_ = c.n.SetStatus(c.status())
+}
+
+// validateBlock is the Go validator of beacon_block.
+func (c *chainState) validateBlock(ctx context.Context, m *Eth2Message) (ValidationResult, string) {
+	r, reason := c.p.ValidateGossipBlock(m.Data, time.Now())
+	switch r {
+	case pipeline.Accept:
+		c.gossipAccepted.Add(1)
+		c.p.Submit(slices.Clone(m.Data), m.From.String())
+		return ValidationAccept, ""
+	case pipeline.Reject:
+		c.gossipRejected.Add(1)
+		return ValidationReject, reason
+	}
+	c.gossipIgnored.Add(1)
+	if reason == "parent block unknown" || reason == "parent block not yet processed" {
+		// Not forwarded, but imported: the pipeline downloads the parent
+		// from the sender (or waits for it) and checks everything.
+		c.gossipOrphans.Add(1)
+		c.p.Submit(slices.Clone(m.Data), m.From.String())
+	}
+	return ValidationIgnore, reason
+}
+
+// --- Fetcher over req/resp --------------------------------------------
+
+func (c *chainState) fetch(ctx context.Context, peerID string, p reqresp.Protocol, body []byte) ([][]byte, error) {
+	c.fetches.Add(1)
+	pid, err := peer.Decode(peerID)
+	if err != nil {
+		c.fetchFailures.Add(1)
+		return nil, err
+	}
+	svc, err := c.n.service()
+	if err != nil {
+		c.fetchFailures.Add(1)
+		return nil, err
+	}
+	var blocks [][]byte
+	var chunkErr error
+	_, err = svc.RequestFunc(ctx, pid, p, body, c.cfg.RequestTimeout, func(ch reqresp.Chunk) {
+		if ch.Code != reqresp.Success {
+			chunkErr = fmt.Errorf("%s from %s: error %d: %q", p.ID(), pid, ch.Code, ch.Payload)
+			return
+		}
+		blocks = append(blocks, slices.Clone(ch.Payload))
+	})
+	if err == nil {
+		err = chunkErr
+	}
+	if err != nil {
+		c.fetchFailures.Add(1)
+		return nil, err
+	}
+	return blocks, nil
+}
+
+// BlocksByRoot implements pipeline.Fetcher with beacon_blocks_by_root/2.
+func (c *chainState) BlocksByRoot(ctx context.Context, peerID string, roots []pipeline.Root) ([][]byte, error) {
+	body := make([]byte, 0, 32*len(roots))
+	for _, r := range roots {
+		body = append(body, r[:]...)
+	}
+	return c.fetch(ctx, peerID, reqresp.BeaconBlocksByRootV2, body)
+}
+
+// BlocksByRange implements pipeline.Fetcher with beacon_blocks_by_range/2.
+func (c *chainState) BlocksByRange(ctx context.Context, peerID string, start, count uint64) ([][]byte, error) {
+	body := binary.LittleEndian.AppendUint64(nil, start)
+	body = binary.LittleEndian.AppendUint64(body, count)
+	body = binary.LittleEndian.AppendUint64(body, 1)
+	return c.fetch(ctx, peerID, reqresp.BeaconBlocksByRangeV2, body)
+}
+
+// --- Serving -----------------------------------------------------------
+
+type blockResponder struct {
+	c *chainState
+	p reqresp.Protocol
+}
+
+func (r blockResponder) Respond(ctx context.Context, req *reqrespnet.IncomingRequest, w reqrespnet.ResponseWriter) error {
+	c := r.c
+	var dig *[4]byte
+	if r.p.ContextBytes {
+		d, _ := c.n.Eth2CurrentDigest() // phase0 chain: one digest
+		a := [4]byte(d)
+		dig = &a
+	}
+	write := func(root [32]byte) error {
+		if root == c.anchor || !c.st.IsImported(root) {
+			return nil
+		}
+		b, err := c.st.Block(root)
+		if err != nil {
+			return nil
+		}
+		if err := w.WriteChunk(dig, b); err != nil {
+			return err
+		}
+		c.served.Add(1)
+		return nil
+	}
+	switch r.p.Name {
+	case reqresp.BeaconBlocksByRootMethod:
+		for i := 0; i+32 <= len(req.Body); i += 32 {
+			if err := write([32]byte(req.Body[i : i+32])); err != nil {
+				return err
+			}
+		}
+	case reqresp.BeaconBlocksByRangeMethod:
+		if len(req.Body) != 24 {
+			return w.WriteError(reqresp.InvalidRequest, "bad request size")
+		}
+		start := binary.LittleEndian.Uint64(req.Body[0:8])
+		count := min(binary.LittleEndian.Uint64(req.Body[8:16]), reqrespnet.MaxRequestBlocks)
+		step := binary.LittleEndian.Uint64(req.Body[16:24])
+		if step == 0 {
+			return w.WriteError(reqresp.InvalidRequest, "step is zero")
+		}
+		for i := uint64(0); i < count; i++ {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			root, ok := c.st.CanonicalRoot(start + i*step)
+			if !ok {
+				continue
+			}
+			if info, ok := c.st.Info(root); !ok || info.Slot != start+i*step {
+				continue
+			}
+			if err := write(root); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// --- Sync --------------------------------------------------------------
+
+// onPeerStatus is called with every status a peer sends (handshake).
+func (c *chainState) onPeerStatus(p peer.ID, raw []byte) {
+	s, err := reqrespnet.UnmarshalStatus(raw)
+	if err != nil || !c.ready.Load() {
+		return
+	}
+	if s.HeadSlot > c.headSlot() && !c.st.IsImported(s.HeadRoot) {
+		select {
+		case c.syncCh <- syncReq{p, s.HeadSlot}:
+		default:
+		}
+	}
+}
+
+func (c *chainState) syncLoop() {
+	defer c.wg.Done()
+	var tick <-chan time.Time
+	if c.cfg.StatusPollPeriod > 0 {
+		t := time.NewTicker(c.cfg.StatusPollPeriod)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case r := <-c.syncCh:
+			c.syncFrom(r.peer, r.head)
+		case <-tick:
+			c.pollStatus()
+		}
+	}
+}
+
+func (c *chainState) pollStatus() {
+	svc, err := c.n.service()
+	if err != nil {
+		return
+	}
+	for _, ps := range c.peers() {
+		pid, _ := peer.Decode(ps)
+		c.statusPolls.Add(1)
+		var raw []byte
+		_, err := svc.RequestFunc(c.ctx, pid, reqresp.StatusV1, c.status().Marshal(1), 10*time.Second, func(ch reqresp.Chunk) {
+			if ch.Code == reqresp.Success {
+				raw = slices.Clone(ch.Payload)
+			}
+		})
+		if err == nil && raw != nil {
+			c.onPeerStatus(pid, raw)
+		}
+	}
+}
+
+func (c *chainState) syncFrom(p peer.ID, head uint64) {
+	from := c.headSlot() + 1
+	if head < from {
+		return
+	}
+	c.syncs.Add(1)
+	rs := pipeline.RangeSync{P: c.p, F: c, BatchSize: c.cfg.SyncBatch}
+	res, err := rs.Sync(c.ctx, []string{p.String()}, from, head+1)
+	c.syncedBlocks.Add(uint64(res.Blocks))
+	if err != nil && !errors.Is(err, context.Canceled) {
+		c.syncFailures.Add(1)
+		c.n.queue.PushError(events.Event{Type: events.Error, Status: int32(status.Network),
+			Text: fmt.Sprintf("range sync from %s (slots %d..%d): %v", p, from, head, err)})
+	}
+}

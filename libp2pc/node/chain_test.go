@@ -1,0 +1,167 @@
+//go:build minimal
+
+package node
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
+	"github.com/libp2pc/libp2pc/libp2pc/events"
+	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
+	"github.com/libp2pc/libp2pc/libp2pc/pipeline"
+	"github.com/libp2pc/libp2pc/libp2pc/status"
+)
+
+// TestChainRangeSyncAndGossip: node A imports a 12-block chain (with
+// attestations); node B starts from the same genesis, connects, learns
+// from the status handshake that A is ahead and range-syncs from A's
+// by_range responder; then a block A imports and publishes on beacon_block
+// reaches B by gossip (B's Go validator: the pipeline's gossip rules) and is
+// imported. B's events and state roots match A's.
+func TestChainRangeSyncAndGossip(t *testing.T) {
+	const nBlocks = 12
+	g, err := testchain.Genesis(16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	genesisSSZ, err := g.MarshalSSZ()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ccfg := testchain.Config()
+	// 1 s slots; genesis far enough back that every block is in the past.
+	ec := testEth2Config(time.Now().Add(-(nBlocks+5)*time.Second), config.FarFutureEpoch, config.FarFutureEpoch)
+	ccfg.SecondsPerSlot = 1
+
+	var blocks [][]byte
+	var roots [][32]byte
+	pre := g
+	for slot := uint64(1); slot <= nBlocks+3; slot++ {
+		sb, err := testchain.ProduceBlock(ccfg, pre, slot, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		post, err := transition.StateTransition(ccfg, pre, sb, false, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ssz, _ := sb.MarshalSSZ()
+		root, _ := sb.Message.HashTreeRoot()
+		blocks, roots, pre = append(blocks, ssz), append(roots, root), post
+	}
+
+	a, ra := startEth2Node(t, ec, nil)
+	b, rb := startEth2Node(t, ec, nil)
+	if _, _, err := a.ChainHead(); status.CodeOf(err) != status.BadState {
+		t.Fatalf("head before StartChain: %v", err)
+	}
+	for _, x := range []struct {
+		n *Node
+		r *recorder
+	}{{a, ra}, {b, rb}} {
+		req, err := x.n.StartChain(ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
+		mustOK(t, x.r, req, err, "start chain")
+	}
+	if _, err := a.StartChain(ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg}); status.CodeOf(err) != status.BadState {
+		t.Fatalf("second StartChain: %v", err)
+	}
+	for i, ssz := range blocks[:nBlocks] {
+		if r := a.ChainPipeline().Import(ssz, ""); r.State != pipeline.Included {
+			t.Fatalf("A: block %d: %+v", i+1, r)
+		}
+	}
+	head, slot, err := a.ChainHead()
+	if err != nil || head != roots[nBlocks-1] || slot != nBlocks {
+		t.Fatalf("A head %x slot %d err %v", head[:4], slot, err)
+	}
+	got, err := a.ChainBlock(roots[3])
+	if err != nil || !bytes.Equal(got, blocks[3]) {
+		t.Fatalf("ChainBlock: %v", err)
+	}
+	if _, err := a.ChainBlock([32]byte{9}); status.CodeOf(err) != status.NotFound {
+		t.Fatalf("ChainBlock(unknown): %v", err)
+	}
+
+	// B dials A: the status handshake shows A ahead; B range-syncs.
+	connectPair(t, b, rb, a, ra, "/tcp/")
+	rb.waitFor(t, "B imports A's head by range sync", func(e events.Event) bool {
+		return e.Type == events.BlockImported && bytes.Equal(e.Data[:32], roots[nBlocks-1][:])
+	})
+	imported := map[[32]byte]events.Event{}
+	for _, e := range rb.snapshot() {
+		if e.Type == events.BlockImported {
+			imported[[32]byte(e.Data[:32])] = e
+		}
+	}
+	for i, r := range roots[:nBlocks] {
+		e, ok := imported[r]
+		if !ok {
+			t.Fatalf("B did not import block %d", i+1)
+		}
+		var sb phase0.SignedBeaconBlock
+		_ = sb.UnmarshalSSZ(blocks[i])
+		if e.Code != uint64(i+1) || !bytes.Equal(e.Data[64:96], sb.Message.StateRoot[:]) || !bytes.Equal(e.Data[32:64], sb.Message.ParentRoot[:]) {
+			t.Fatalf("block %d event: slot %d data %x", i+1, e.Code, e.Data)
+		}
+	}
+	c, _ := b.ChainCounters()
+	for i := 0; i < 100 && c.SyncedBlocks == 0; i++ { // counted when the sync returns
+		time.Sleep(20 * time.Millisecond)
+		c, _ = b.ChainCounters()
+	}
+	if c.Syncs == 0 || c.SyncedBlocks != nBlocks || c.FetchRequests == 0 {
+		t.Fatalf("B counters %+v", c)
+	}
+	ca, _ := a.ChainCounters()
+	if ca.BlocksServed < nBlocks {
+		t.Fatalf("A served %d blocks", ca.BlocksServed)
+	}
+	rb.waitFor(t, "B head changed to A's head", func(e events.Event) bool {
+		return e.Type == events.HeadChanged && e.Code == nBlocks
+	})
+
+	// Gossip: A imports and publishes the next block; B validates and imports it.
+	topic := "/eth2/" + digestOf(t, ec, 0).String() + "/beacon_block/ssz_snappy"
+	ra.waitFor(t, "B joins beacon_block", joinedTopic(b.ID(), topic))
+	if r := a.ChainPipeline().Import(blocks[nBlocks], ""); r.State != pipeline.Included {
+		t.Fatalf("A: block %d: %+v", nBlocks+1, r)
+	}
+	req, err := a.Eth2Publish(topic, blocks[nBlocks])
+	mustOK(t, ra, req, err, "publish block")
+	rb.waitFor(t, "B imports the gossip block", func(e events.Event) bool {
+		return e.Type == events.BlockImported && bytes.Equal(e.Data[:32], roots[nBlocks][:])
+	})
+	c, _ = b.ChainCounters()
+	if c.GossipAccepted != 1 {
+		t.Fatalf("B gossip counters %+v", c)
+	}
+	hb, sb, _ := b.ChainHead()
+	if hb != roots[nBlocks] || sb != nBlocks+1 {
+		t.Fatalf("B head %x slot %d", hb[:4], sb)
+	}
+
+	// A block whose parent B has not seen: IGNOREd (not forwarded) but
+	// submitted; the pipeline downloads the parent by root from A.
+	for _, i := range []int{nBlocks + 1, nBlocks + 2} {
+		if r := a.ChainPipeline().Import(blocks[i], ""); r.State != pipeline.Included {
+			t.Fatalf("A: block %d: %+v", i+1, r)
+		}
+	}
+	req, err = a.Eth2Publish(topic, blocks[nBlocks+2])
+	mustOK(t, ra, req, err, "publish orphan block")
+	for _, i := range []int{nBlocks + 1, nBlocks + 2} {
+		rb.waitFor(t, "B imports the orphan and its downloaded parent", func(e events.Event) bool {
+			return e.Type == events.BlockImported && bytes.Equal(e.Data[:32], roots[i][:])
+		})
+	}
+	c, _ = b.ChainCounters()
+	if c.GossipOrphans != 1 || c.Pipeline.Downloads != 1 || c.Pipeline.Imported != nBlocks+3 {
+		t.Fatalf("B orphan counters %+v", c)
+	}
+	t.Logf("A %+v", ca)
+	t.Logf("B %+v", c)
+}
