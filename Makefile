@@ -6,7 +6,10 @@
 #   make demo       a small local network of libp2pc-node processes
 #   make bench      benchmarks (results go to BENCHMARKS.md by hand)
 #
-# Variables: GO, PRESET (minimal|mainnet, for the consensus packages), BUILD.
+# Variables: GO, PRESET (minimal|mainnet, for the consensus packages), BUILD,
+# LIB_TAGS (Go build tags of the library: empty = mainnet preset, the one
+# real networks use; LIB_TAGS=minimal for minimal-preset dev chains — use
+# another BUILD directory, the outputs do not record their tags).
 
 GO      ?= go
 BUILD   ?= build
@@ -36,12 +39,12 @@ lib: $(SO) $(ARCHIVE) $(BUILD)/include/libp2pc.h $(LIB_DIR)/pkgconfig/libp2pc.pc
 # nobody includes it by mistake (include/libp2pc.h is the public one).
 $(SO): $(GO_SRC) include/libp2pc.h
 	@mkdir -p $(LIB_DIR) $(BUILD)/cgo
-	$(GO) build -buildmode=c-shared $(LDFLAGS) -o $@ ./libp2pc/abi
+	$(GO) build -buildmode=c-shared -tags '$(LIB_TAGS)' $(LDFLAGS) -o $@ ./libp2pc/abi
 	mv $(LIB_DIR)/libp2pc.h $(BUILD)/cgo/libp2pc_cgo.h
 
 $(ARCHIVE): $(GO_SRC) include/libp2pc.h
 	@mkdir -p $(LIB_DIR) $(BUILD)/cgo
-	$(GO) build -buildmode=c-archive -o $@ ./libp2pc/abi
+	$(GO) build -buildmode=c-archive -tags '$(LIB_TAGS)' -o $@ ./libp2pc/abi
 	mv $(LIB_DIR)/libp2pc.h $(BUILD)/cgo/libp2pc_cgo_archive.h
 
 $(BUILD)/include/libp2pc.h: include/libp2pc.h

@@ -469,6 +469,7 @@ static struct {
     int publish_on_signal;
     /* eth2 */
     int eth2;
+    int has_chain; /* --genesis-state / --data-dir: the library's chain sets the Status */
     chain chain;
     int answer;
     const char *serve_dir;
@@ -498,6 +499,7 @@ static void usage(int code) {
             "                    [--fork-digest HEX] [--eth2-topic NAME[:host|go|none]]...\n"
             "                    [--validate accept|reject|ignore|none-answer] [--eth2-publish NAME:FILE]...\n"
             "                    [--serve PROTOCOL]... [--serve-dir DIR] [--request PEER:PROTOCOL:HEXBODY]...\n"
+            "                    [--data-dir DIR [--genesis-state FILE]]\n"
             "\n"
             "  --eth2-config FILE        consensus-specs config (configs/*.yaml): makes the node an eth2 node\n"
             "  --genesis-time UNIX       genesis time in Unix seconds (required with --eth2-config)\n"
@@ -511,6 +513,10 @@ static void usage(int code) {
             "  --serve-dir DIR           what --serve answers: DIR/<slot>.ssz (by range), DIR/<root hex>.ssz (by root)\n"
             "  --request PEER:PROTO:HEX  after the status handshake with PEER (--peer index, peer id, or any),\n"
             "                            send request body HEX (SSZ) on PROTO\n"
+            "  --data-dir DIR            run the chain (block store in DIR, fork choice, import pipeline with\n"
+            "                            the state transition; the library serves blocks and sets the Status)\n"
+            "                            and print block_imported / block_invalid / head_changed / finalized\n"
+            "  --genesis-state FILE      SSZ BeaconState to anchor a new store at (genesis or checkpoint)\n"
             "Signals: SIGINT/SIGTERM stop; SIGUSR1 publishes with --publish-on-signal.\n"
             "Note: a node's own publish is validated like a received message: publish on topics\n"
             "subscribed with :none or :go (on a host topic it is IGNOREd). See examples/node/README.md.\n");
@@ -936,6 +942,27 @@ static void on_event(const libp2pc_event *ev, void *user_data) {
                     get_le64(ev->data + 8), get_le64(ev->data + 16));
         else if (ev->data_len <= 128) json_hex(f, "body", ev->data, ev->data_len);
         break;
+    case LIBP2PC_EVENT_BLOCK_IMPORTED:
+        fprintf(f, ",\"slot\":%llu", (unsigned long long)ev->code);
+        if (ev->data_len == 96) {
+            json_hex(f, "root", ev->data, 32);
+            json_hex(f, "parent_root", ev->data + 32, 32);
+            json_hex(f, "state_root", ev->data + 64, 32);
+        }
+        break;
+    case LIBP2PC_EVENT_BLOCK_INVALID:
+        fprintf(f, ",\"slot\":%llu", (unsigned long long)ev->code);
+        if (ev->data_len >= 32) json_hex(f, "root", ev->data, 32);
+        json_field(f, "rule", ev->text);
+        break;
+    case LIBP2PC_EVENT_HEAD_CHANGED:
+        fprintf(f, ",\"slot\":%llu", (unsigned long long)ev->code);
+        if (ev->data_len >= 32) json_hex(f, "root", ev->data, 32);
+        break;
+    case LIBP2PC_EVENT_FINALIZED:
+        fprintf(f, ",\"epoch\":%llu", (unsigned long long)ev->code);
+        if (ev->data_len >= 32) json_hex(f, "root", ev->data, 32);
+        break;
     case LIBP2PC_EVENT_PEER_GOODBYE:
         json_field(f, "peer_id", ev->peer_id);
         fprintf(f, ",\"reason\":%llu", (unsigned long long)ev->code);
@@ -1016,6 +1043,7 @@ int main(int argc, char **argv) {
     struct eth2_topic *eth2_topics = app.eth2_topics;
     int nlisten = 0, npeers = 0, ntopics = 0, nserve = 0;
     const char *key = NULL, *eth2_config = NULL, *genesis = NULL, *gvr = NULL, *want_digest = NULL;
+    const char *genesis_state = NULL, *data_dir = NULL;
     const char *raw_requests[MAX_ITEMS];
     int nraw = 0;
     long exit_after = -1;
@@ -1042,6 +1070,8 @@ int main(int argc, char **argv) {
             p->data = read_file(eq + 1, &p->len);
             p->eth2 = eth2;
         } else if (strcmp(a, "--eth2-config") == 0) eth2_config = v;
+        else if (strcmp(a, "--genesis-state") == 0) genesis_state = v;
+        else if (strcmp(a, "--data-dir") == 0) data_dir = v;
         else if (strcmp(a, "--genesis-time") == 0) genesis = v;
         else if (strcmp(a, "--genesis-validators-root") == 0) gvr = v;
         else if (strcmp(a, "--fork-digest") == 0) want_digest = v;
@@ -1068,7 +1098,8 @@ int main(int argc, char **argv) {
         else usage(1);
         i++;
     }
-    if ((app.neth2 || nserve || nraw || app.serve_dir || gvr || genesis || want_digest) && !eth2_config) {
+    if ((app.neth2 || nserve || nraw || app.serve_dir || gvr || genesis || want_digest || data_dir || genesis_state) &&
+        !eth2_config) {
         fprintf(stderr, "libp2pc-node: eth2 flags need --eth2-config\n");
         return 1;
     }
@@ -1199,6 +1230,20 @@ int main(int argc, char **argv) {
         }
         if (rc != LIBP2PC_OK && rc != LIBP2PC_ERR_BAD_STATE) die("subscribe");
     }
+    uint8_t *anchor = NULL, *chain_yaml = NULL;
+    if (data_dir) { /* the chain: store, pipeline, fork choice; before dialing so status carries its head */
+        libp2pc_chain_config cc;
+        memset(&cc, 0, sizeof cc);
+        cc.struct_size = sizeof cc;
+        cc.data_dir = data_dir;
+        if (genesis_state) cc.anchor_state = anchor = read_file(genesis_state, &cc.anchor_state_len);
+        cc.config_yaml = chain_yaml = read_file(eth2_config, &cc.config_yaml_len);
+        int rc;
+        while ((rc = libp2pc_node_chain_start(app.node, &cc, &req)) == LIBP2PC_ERR_BAD_STATE && !stopped_now())
+            nanosleep(&(struct timespec){0, 1000000}, NULL); /* the node is still starting */
+        if (rc != LIBP2PC_OK && !stopped_now()) die("chain start");
+        app.has_chain = 1;
+    }
     for (int i = 0; i < npeers; i++)
         if (libp2pc_node_dial(app.node, peers[i], &req) != LIBP2PC_OK && !stopped_now()) die("dial");
 
@@ -1219,7 +1264,7 @@ int main(int argc, char **argv) {
         }
         if (sig > 0) break;
         if (stopped_now()) break;
-        if (app.eth2) { /* the head follows the wall clock */
+        if (app.eth2 && !app.has_chain) { /* without a chain, the advertised head follows the wall clock */
             uint64_t slot = chain_slot(&app.chain);
             if (slot != last_slot) set_status(last_slot = slot); /* fails only once stopping */
         }
@@ -1243,6 +1288,8 @@ int main(int argc, char **argv) {
         free(app.reqs[i].body);
     }
     for (int i = 0; i < app.neth2; i++) free(eth2_topics[i].name);
+    free(anchor);
+    free(chain_yaml);
     if (failed_start) {
         fprintf(stderr, "libp2pc-node: the node stopped on its own (see the events above)\n");
         return 1;
