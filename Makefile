@@ -131,7 +131,7 @@ fmt-check:
 demo: examples
 	bash scripts/demo.sh $(BUILD)/bin/libp2pc-node
 
-bench: bench-events bench-consensus bench-membership bench-erlang bench-wire
+bench: bench-events bench-consensus bench-membership bench-erlang bench-wire bench-pipeline
 
 # Erlang port driver vs out-of-process port program, event throughput.
 bench-erlang: $(SO)

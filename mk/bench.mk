@@ -50,3 +50,9 @@ WIRE_BENCH_PKGS ?= ./libp2pc/eth2/gossip/ ./libp2pc/eth2/reqrespnet/
 .PHONY: bench-wire
 bench-wire:
 	$(GO) test -run '^$$' -bench . -benchtime 2s -count 3 $(WIRE_BENCH_PKGS)
+
+# Block import (issue 7): blocks/s sequentially and with two forks in
+# parallel on the minimal preset (signatures checked, each import synced).
+.PHONY: bench-pipeline
+bench-pipeline:
+	$(GO) test -tags minimal -run '^$$' -bench Import -benchtime 10x -count 3 ./libp2pc/pipeline/
