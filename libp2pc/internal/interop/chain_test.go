@@ -73,9 +73,8 @@ func TestChainFollowsLodestar(t *testing.T) {
 	})
 	c, _ := g.ChainCounters()
 	t.Logf("synced to slot >= %d in %s: %+v", joinSlot, time.Since(joined).Round(time.Millisecond), c)
-	if c.Syncs == 0 || c.SyncedBlocks == 0 {
-		t.Errorf("no range sync: %+v", c)
-	}
+	// (SyncedBlocks is counted when the sync call returns, which can be
+	// after its blocks were imported: checked at the end.)
 
 	// Follow 4 more epochs of gossip, then until finalization advanced.
 	end := l.WaitHeadSlot(t, joinSlot+4*spe, 3*time.Minute)
@@ -106,6 +105,9 @@ func TestChainFollowsLodestar(t *testing.T) {
 				lh.Slot, lh.Root[:4], lj.Epoch, lj.Root[:4], lf.Epoch, lf.Root[:4])
 		}
 		time.Sleep(500 * time.Millisecond)
+	}
+	if c, _ := g.ChainCounters(); c.Syncs == 0 || c.SyncedBlocks == 0 {
+		t.Errorf("range sync did not bring the missed blocks: %+v", c)
 	}
 	if lf.Epoch < 2 || lj.Epoch < 3 {
 		t.Errorf("lodestar finalized %d justified %d: want a chain that justified and finalized", lf.Epoch, lj.Epoch)
