@@ -47,6 +47,10 @@ type Config struct {
 	// Raw keeps every key of the file (including later forks' values, such
 	// as ALTAIR_FORK_VERSION), as written.
 	Raw map[string]string
+
+	// BlobSchedule is fulu's BLOB_SCHEDULE, sorted by epoch (empty when
+	// the file has none); see BlobParametersAt.
+	BlobSchedule []BlobParameters
 }
 
 // Spec values of the altair config keys, used when a config lacks them
@@ -116,6 +120,9 @@ func ParseConfig(data []byte) (*Config, error) {
 	c.InactivityScoreRecoveryRate = p.optUint("INACTIVITY_SCORE_RECOVERY_RATE", DefaultInactivityScoreRecoveryRate)
 	if p.err != nil {
 		return nil, p.err
+	}
+	if c.BlobSchedule, err = parseBlobSchedule(data); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

@@ -11,8 +11,8 @@ import (
 // active set, sampled like proposers, with probability proportional to
 // their effective balance.
 //
-// HOOK (electra): electra samples with 16-bit random values and
-// MAX_EFFECTIVE_BALANCE_ELECTRA; add the variant here when implementing it.
+// Electra samples with 16-bit random values and
+// MAX_EFFECTIVE_BALANCE_ELECTRA: NextSyncCommitteeIndicesElectra.
 func NextSyncCommitteeIndices(s State) ([]uint64, error) {
 	epoch := CurrentEpoch(s) + 1
 	active := ActiveValidatorIndices(s, epoch)

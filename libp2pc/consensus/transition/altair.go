@@ -246,7 +246,7 @@ func processSyncCommitteeUpdates(_ *config.Config, s *state.BeaconState) error {
 
 // nextSyncCommittee is get_next_sync_committee.
 func nextSyncCommittee(s *state.BeaconState) (*altair.SyncCommittee, error) {
-	indices, err := helpers.NextSyncCommitteeIndices(s)
+	indices, err := nextSyncCommitteeIndices(s)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/helpers"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/deneb"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/electra"
 )
 
 // PayloadStatus is an execution engine's verdict on a payload.
@@ -25,8 +26,7 @@ const (
 	PayloadOptimistic
 )
 
-// NewPayloadRequest is the spec's NewPayloadRequest. HOOK (electra): the
-// execution requests join it.
+// NewPayloadRequest is the spec's NewPayloadRequest.
 type NewPayloadRequest struct {
 	Fork             forks.Fork
 	ExecutionPayload *deneb.ExecutionPayload // in the deneb shape; earlier forks leave the later fields empty
@@ -35,6 +35,19 @@ type NewPayloadRequest struct {
 	// block has none), and the parent beacon block root (EIP-4788).
 	VersionedHashes       [][32]byte
 	ParentBeaconBlockRoot [32]byte
+	// electra and later: the block's execution requests (EIP-7685; the
+	// engine API takes them as ExecutionRequestsList gives them).
+	ExecutionRequests *electra.ExecutionRequests
+}
+
+// ExecutionRequestsList is get_execution_requests_list: the request lists
+// of an electra-or-later payload request in their EIP-7685 encoding (type
+// byte, then the SSZ encoding of the list), empty lists left out.
+func (r *NewPayloadRequest) ExecutionRequestsList() ([][]byte, error) {
+	if r.ExecutionRequests == nil {
+		return nil, nil
+	}
+	return executionRequestsList(r.ExecutionRequests)
 }
 
 // ExecutionEngine is the execution layer as the state transition sees it
@@ -86,12 +99,12 @@ func stepExecutionPayload(c *blockContext, s *state.BeaconState, b *state.Beacon
 }
 
 // processExecutionPayload is process_execution_payload of bellatrix ..
-// deneb: the consensus checks, the engine's verdict, and the new latest
+// fulu: the consensus checks, the engine's verdict, and the new latest
 // header. Capella checks the parent hash unconditionally and adds the
 // withdrawals root; deneb limits the blob commitments, passes the versioned
 // hashes and the parent beacon block root to the engine, and keeps the blob
-// gas fields. HOOK (electra): the blob limit (maxBlobsPerBlock) and the
-// execution requests in the payload request.
+// gas fields; electra and fulu change the blob limit (maxBlobsPerBlock) and
+// pass the execution requests.
 func (c *blockContext) processExecutionPayload(s *state.BeaconState, body *state.BeaconBlockBody) error {
 	const fn = "process_execution_payload"
 	p := body.ExecutionPayload
@@ -114,6 +127,9 @@ func (c *blockContext) processExecutionPayload(s *state.BeaconState, body *state
 			req.VersionedHashes[i] = kzgCommitmentToVersionedHash(commitment)
 		}
 		req.ParentBeaconBlockRoot = s.LatestBlockHeader.ParentRoot
+	}
+	if s.ForkName >= forks.Electra {
+		req.ExecutionRequests = body.ExecutionRequests
 	}
 	if err := c.askEngine(req); err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/bls"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/helpers"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
@@ -144,7 +145,7 @@ func (c *blockContext) epochCommittees(s *state.BeaconState, epoch uint64) *help
 
 func (c *blockContext) proposerIndex(s *state.BeaconState) (uint64, error) {
 	if c.proposer == nil {
-		p, err := helpers.BeaconProposerIndex(s)
+		p, err := BeaconProposerIndex(s)
 		if err != nil {
 			return 0, err
 		}
@@ -305,15 +306,13 @@ func processEth1Data(s *state.BeaconState, body *state.BeaconBlockBody) {
 }
 
 // processOperations is process_operations; capella adds the
-// bls_to_execution_changes. HOOK (electra): the execution requests go here
-// behind `s.ForkName >= forks.X`, with electra's deposit-count rule.
+// bls_to_execution_changes; electra closes the eth1 bridge at
+// deposit_requests_start_index (eth1DepositsExpected), carries attestations
+// and attester slashings in their electra shape, and adds the execution
+// requests.
 func (c *blockContext) processOperations(s *state.BeaconState, body *state.BeaconBlockBody) error {
 	const fn = "process_operations"
-	pending := s.Eth1Data.DepositCount - s.Eth1DepositIndex
-	if s.Eth1Data.DepositCount < s.Eth1DepositIndex {
-		pending = 0
-	}
-	if want := min(config.MaxDeposits, pending); uint64(len(body.Deposits)) != want {
+	if want := eth1DepositsExpected(s); uint64(len(body.Deposits)) != want {
 		return invalid(fn, "block has %d deposits, must include %d", len(body.Deposits), want)
 	}
 	for i, op := range body.ProposerSlashings {
@@ -328,9 +327,21 @@ func (c *blockContext) processOperations(s *state.BeaconState, body *state.Beaco
 			return wrapOp(err, "attester slashing", i)
 		}
 	}
+	for i, op := range body.ElectraAttesterSlashings { // electra and later (empty before)
+		c.label = "attester slashing " + strconv.Itoa(i)
+		if err := c.processAttesterSlashing(s, phase0AttesterSlashing(op)); err != nil {
+			return wrapOp(err, "attester slashing", i)
+		}
+	}
 	for i, op := range body.Attestations {
 		c.label = "attestation " + strconv.Itoa(i)
 		if err := c.processAttestation(s, op); err != nil {
+			return wrapOp(err, "attestation", i)
+		}
+	}
+	for i, op := range body.ElectraAttestations { // electra and later (empty before)
+		c.label = "attestation " + strconv.Itoa(i)
+		if err := c.processAttestationElectra(s, op); err != nil {
 			return wrapOp(err, "attestation", i)
 		}
 	}
@@ -350,6 +361,12 @@ func (c *blockContext) processOperations(s *state.BeaconState, body *state.Beaco
 		c.label = "bls to execution change " + strconv.Itoa(i)
 		if err := c.processBLSToExecutionChange(s, op); err != nil {
 			return wrapOp(err, "bls to execution change", i)
+		}
+	}
+	if s.ForkName >= forks.Electra {
+		c.label = "execution requests"
+		if err := c.processExecutionRequests(s, body.ExecutionRequests); err != nil {
+			return err
 		}
 	}
 	c.label = ""

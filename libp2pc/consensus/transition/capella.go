@@ -75,8 +75,9 @@ func rootsVectorRoot(roots [][32]byte) ([32]byte, error) {
 	return hh.HashRoot()
 }
 
-// hasEth1WithdrawalCredential is has_eth1_withdrawal_credential.
-// HOOK (electra): has_execution_withdrawal_credential (0x01 or 0x02).
+// hasEth1WithdrawalCredential is has_eth1_withdrawal_credential. (Electra's
+// withdrawal predicates, with has_execution_withdrawal_credential, are in
+// electra_ops.go.)
 func hasEth1WithdrawalCredential(v *phase0.Validator) bool {
 	return v.WithdrawalCredentials[0] == config.EthAddressWithdrawalPrefix
 }
@@ -86,8 +87,8 @@ func isFullyWithdrawableValidator(v *phase0.Validator, balance, epoch uint64) bo
 	return hasEth1WithdrawalCredential(v) && v.WithdrawableEpoch <= epoch && balance > 0
 }
 
-// isPartiallyWithdrawableValidator is is_partially_withdrawable_validator.
-// HOOK (electra): the maximum effective balance depends on the credential.
+// isPartiallyWithdrawableValidator is is_partially_withdrawable_validator
+// (until deneb; electra's is isPartiallyWithdrawableElectra).
 func isPartiallyWithdrawableValidator(v *phase0.Validator, balance uint64) bool {
 	return hasEth1WithdrawalCredential(v) && v.EffectiveBalance == config.MaxEffectiveBalance && balance > config.MaxEffectiveBalance
 }
@@ -106,11 +107,15 @@ func withdrawalAddress(v *phase0.Validator) [20]byte {
 // take the whole balance, partial ones the excess over MAX_EFFECTIVE_BALANCE,
 // up to MAX_WITHDRAWALS_PER_PAYLOAD withdrawals.
 //
-// HOOK (electra): pending partial withdrawals come first, and the balance
+// From electra, pending partial withdrawals come first, and the balance
 // seen by the sweep is net of the withdrawals already listed
-// (get_balance_after_withdrawals); with the sweep alone (capella, deneb) no
+// (expectedWithdrawalsElectra); with the sweep alone (capella, deneb) no
 // validator appears twice, so its balance is the state's.
 func expectedWithdrawals(s *state.BeaconState) []*capella.Withdrawal {
+	if s.ForkName >= forks.Electra {
+		w, _ := expectedWithdrawalsElectra(s)
+		return w
+	}
 	n := uint64(len(s.Validators))
 	if n == 0 {
 		return nil
@@ -138,7 +143,7 @@ func expectedWithdrawals(s *state.BeaconState) []*capella.Withdrawal {
 	return out
 }
 
-// ExpectedWithdrawals is get_expected_withdrawals (capella and deneb
+// ExpectedWithdrawals is get_expected_withdrawals (capella and later
 // states), for block producers.
 func ExpectedWithdrawals(s *state.BeaconState) ([]*capella.Withdrawal, error) {
 	if s.ForkName < forks.Capella {
@@ -155,10 +160,11 @@ func stepWithdrawals(_ *blockContext, s *state.BeaconState, b *state.BeaconBlock
 }
 
 // processWithdrawals is process_withdrawals: the payload's withdrawals must
-// be exactly the expected ones; they are debited and the sweep advances.
+// be exactly the expected ones; they are debited and the sweep advances
+// (from electra, the processed pending partial withdrawals leave the queue).
 func processWithdrawals(s *state.BeaconState, payload *deneb.ExecutionPayload) error {
 	const fn = "process_withdrawals"
-	expected := expectedWithdrawals(s)
+	expected, processedPartials := expectedWithdrawalsAndPartials(s)
 	if len(payload.Withdrawals) != len(expected) {
 		return invalid(fn, "payload has %d withdrawals, %d expected", len(payload.Withdrawals), len(expected))
 	}
@@ -172,6 +178,9 @@ func processWithdrawals(s *state.BeaconState, payload *deneb.ExecutionPayload) e
 	}
 	if len(expected) > 0 {
 		s.NextWithdrawalIndex = expected[len(expected)-1].Index + 1
+	}
+	if processedPartials > 0 { // update_pending_partial_withdrawals (electra)
+		s.PendingPartialWithdrawals = append(s.PendingPartialWithdrawals[:0:0], s.PendingPartialWithdrawals[processedPartials:]...)
 	}
 	n := uint64(len(s.Validators))
 	if n == 0 {

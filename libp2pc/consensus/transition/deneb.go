@@ -42,9 +42,15 @@ func kzgCommitmentToVersionedHash(commitment [48]byte) [32]byte {
 
 // maxBlobsPerBlock is the limit on len(body.blob_kzg_commitments) that
 // process_execution_payload enforces: MAX_BLOBS_PER_BLOCK from the config
-// in deneb. HOOK (electra): MAX_BLOBS_PER_BLOCK_ELECTRA; (fulu): the blob
-// schedule's max_blobs_per_block at the state's epoch.
+// in deneb, MAX_BLOBS_PER_BLOCK_ELECTRA in electra, and from fulu the blob
+// schedule's max_blobs_per_block at the state's epoch (get_blob_parameters).
 func maxBlobsPerBlock(cfg *config.Config, s *state.BeaconState) uint64 {
+	switch {
+	case s.ForkName >= forks.Fulu:
+		return cfg.BlobParametersAt(helpers.CurrentEpoch(s)).MaxBlobsPerBlock
+	case s.ForkName >= forks.Electra:
+		return cfg.MaxBlobsPerBlockElectra()
+	}
 	return cfg.MaxBlobsPerBlock()
 }
 

@@ -1,6 +1,6 @@
 // Package transition implements the beacon-chain state transition of
-// consensus-specs, for phase0, altair, bellatrix, capella and deneb
-// (specs/<fork>/beacon-chain.md and fork.md): process_slots,
+// consensus-specs, for phase0, altair, bellatrix, capella, deneb, electra
+// and fulu (specs/<fork>/beacon-chain.md and fork.md): process_slots,
 // process_epoch, process_block with every operation, and the fork
 // upgrades.
 //
@@ -39,7 +39,12 @@
 // ExecutionEngine given in Options; without one, a payload that passes the
 // consensus checks is accepted and Result.Optimistic is set.
 //
-// # Adding a fork (electra, fulu)
+// Electra (electra.go, electra_ops.go) and fulu (fulu.go) follow the
+// pattern below. Fulu is the fork as deployed (consensus-specs v1.6): the
+// later removal of eth1-bridge deposits from fulu (consensus-specs #4704)
+// is not applied, as the vectors require.
+//
+// # Adding a fork
 //
 //  1. package state: fields, conversions and block body (see its doc).
 //  2. Here: upgradeTo<Fork> (upgrade.go, or the fork's own file as
@@ -47,9 +52,9 @@
 //     process_historical_summaries_update replaces
 //     process_historical_roots_update) and block steps (process_withdrawals,
 //     bls_to_execution_changes in processOperations, ...); register them in
-//     the init of forks.go; extend the parameter switches (electra's
-//     quotients). Places that a known later fork changes carry a
-//     "HOOK (<fork>)" comment: grep for HOOK.
+//     the init of forks.go; extend the parameter switches (e.g. electra's
+//     quotients); branch with `s.ForkName >= forks.X` where the fork changes
+//     a shared rule.
 //  3. spectest runs the fork's vectors as soon as Implemented(fork) is
 //     true (stf_test.go); nothing to add there.
 //

@@ -87,8 +87,11 @@ func weighJustificationAndFinalization(s *state.BeaconState, total, previousTarg
 
 // processRegistryUpdates is process_registry_updates; from deneb the
 // activations are capped by get_validator_activation_churn_limit
-// (activationChurnLimit). HOOK (electra: a rewritten registry update).
+// (activationChurnLimit); electra rewrites it (processRegistryUpdatesElectra).
 func processRegistryUpdates(cfg *config.Config, s *state.BeaconState) error {
+	if s.ForkName >= forks.Electra {
+		return processRegistryUpdatesElectra(cfg, s)
+	}
 	epoch := helpers.CurrentEpoch(s)
 	for i, v := range s.Validators {
 		if helpers.IsEligibleForActivationQueue(v) {
@@ -121,8 +124,12 @@ func processRegistryUpdates(cfg *config.Config, s *state.BeaconState) error {
 	return nil
 }
 
-// processSlashings is process_slashings.
+// processSlashings is process_slashings (electra's: processSlashingsElectra).
 func processSlashings(_ *config.Config, s *state.BeaconState) error {
+	if s.ForkName >= forks.Electra {
+		processSlashingsElectra(s)
+		return nil
+	}
 	epoch := helpers.CurrentEpoch(s)
 	total := helpers.TotalActiveBalance(s)
 	var sum uint64
@@ -149,7 +156,8 @@ func processEth1DataReset(_ *config.Config, s *state.BeaconState) error {
 	return nil
 }
 
-// processEffectiveBalanceUpdates is process_effective_balance_updates.
+// processEffectiveBalanceUpdates is process_effective_balance_updates;
+// from electra the cap is the validator's get_max_effective_balance.
 func processEffectiveBalanceUpdates(_ *config.Config, s *state.BeaconState) error {
 	const hysteresisIncrement = config.EffectiveBalanceIncrement / config.HysteresisQuotient
 	const downward = hysteresisIncrement * config.HysteresisDownwardMultiplier
@@ -157,7 +165,11 @@ func processEffectiveBalanceUpdates(_ *config.Config, s *state.BeaconState) erro
 	for i, v := range s.Validators {
 		balance := s.Balances[i]
 		if balance+downward < v.EffectiveBalance || v.EffectiveBalance+upward < balance {
-			v.EffectiveBalance = min(balance-balance%config.EffectiveBalanceIncrement, config.MaxEffectiveBalance)
+			maxEffective := uint64(config.MaxEffectiveBalance)
+			if s.ForkName >= forks.Electra {
+				maxEffective = helpers.MaxEffectiveBalanceElectra(v)
+			}
+			v.EffectiveBalance = min(balance-balance%config.EffectiveBalanceIncrement, maxEffective)
 		}
 	}
 	return nil

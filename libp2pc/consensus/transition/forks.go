@@ -41,9 +41,9 @@ type forkRules struct {
 
 // rules is the per-fork table. A nil entry is a fork not implemented yet.
 //
-// HOOK (adding a fork, e.g. electra): write its upgrade function and its
-// new process_* steps, and register them here (in init, which avoids an
-// initialization cycle: the steps call rulesFor themselves).
+// Adding a fork: write its upgrade function and its new process_* steps,
+// and register them here (in init, which avoids an initialization cycle:
+// the steps call rulesFor themselves).
 var rules [forks.Last + 1]*forkRules
 
 func init() {
@@ -108,7 +108,30 @@ func init() {
 		epoch:   capellaEpoch,
 		block:   capellaBlock,
 	}
-	// rules[forks.Electra], [Fulu]: not implemented yet.
+	// Electra: the pending deposits and consolidations queues are processed
+	// after process_eth1_data_reset; the rest changes inside the steps
+	// (electra.go, electra_ops.go). Fulu adds process_proposer_lookahead
+	// last (fulu.go).
+	electraEpoch := make([]epochStep, 0, len(capellaEpoch)+2)
+	for _, st := range capellaEpoch {
+		electraEpoch = append(electraEpoch, st)
+		if st.name == "process_eth1_data_reset" {
+			electraEpoch = append(electraEpoch,
+				epochStep{"process_pending_deposits", processPendingDeposits},
+				epochStep{"process_pending_consolidations", processPendingConsolidations})
+		}
+	}
+	rules[forks.Electra] = &forkRules{
+		upgrade: upgradeToElectra,
+		epoch:   electraEpoch,
+		block:   capellaBlock,
+	}
+	fuluEpoch := append(slices.Clone(electraEpoch), epochStep{"process_proposer_lookahead", processProposerLookahead})
+	rules[forks.Fulu] = &forkRules{
+		upgrade: upgradeToFulu,
+		epoch:   fuluEpoch,
+		block:   capellaBlock,
+	}
 }
 
 // rulesFor returns the rules of fork f, or an error wrapping
@@ -126,17 +149,27 @@ func Implemented(f forks.Fork) bool {
 	return err == nil
 }
 
-// Parameters that change from fork to fork. HOOK: electra changes the
-// slashing quotient and the whistleblower quotient; add the cases here.
+// Parameters that change from fork to fork.
 
 func minSlashingPenaltyQuotient(f forks.Fork) uint64 {
 	switch {
+	case f >= forks.Electra:
+		return config.MinSlashingPenaltyQuotientElectra
 	case f >= forks.Bellatrix:
 		return config.MinSlashingPenaltyQuotientBellatrix
 	case f >= forks.Altair:
 		return config.MinSlashingPenaltyQuotientAltair
 	}
 	return config.MinSlashingPenaltyQuotient
+}
+
+// whistleblowerRewardQuotient is WHISTLEBLOWER_REWARD_QUOTIENT, _ELECTRA
+// from electra.
+func whistleblowerRewardQuotient(f forks.Fork) uint64 {
+	if f >= forks.Electra {
+		return config.WhistleblowerRewardQuotientElectra
+	}
+	return config.WhistleblowerRewardQuotient
 }
 
 func proportionalSlashingMultiplier(f forks.Fork) uint64 {

@@ -21,8 +21,13 @@ func decreaseBalance(s *state.BeaconState, index, delta uint64) {
 	}
 }
 
-// initiateValidatorExit is initiate_validator_exit.
+// initiateValidatorExit is initiate_validator_exit; electra's takes the
+// exit epoch from the balance churn (initiateValidatorExitElectra).
 func initiateValidatorExit(cfg *config.Config, s *state.BeaconState, index uint64) {
+	if s.ForkName >= forks.Electra {
+		initiateValidatorExitElectra(cfg, s, index)
+		return
+	}
 	v := s.Validators[index]
 	if v.ExitEpoch != config.FarFutureEpoch {
 		return
@@ -58,7 +63,7 @@ func slashValidator(cfg *config.Config, s *state.BeaconState, slashed, proposer 
 	s.Slashings[epoch%config.EpochsPerSlashingsVector] += v.EffectiveBalance
 	decreaseBalance(s, slashed, v.EffectiveBalance/minSlashingPenaltyQuotient(s.ForkName))
 
-	whistleblowerReward := v.EffectiveBalance / config.WhistleblowerRewardQuotient
+	whistleblowerReward := v.EffectiveBalance / whistleblowerRewardQuotient(s.ForkName)
 	proposerReward := whistleblowerReward / config.ProposerRewardQuotient
 	if s.ForkName >= forks.Altair {
 		proposerReward = whistleblowerReward * config.ProposerWeight / config.WeightDenominator

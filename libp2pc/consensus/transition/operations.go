@@ -144,8 +144,8 @@ func (c *blockContext) processAttestation(s *state.BeaconState, a *phase0.Attest
 		return invalid(fn, "target epoch %d does not contain slot %d", data.Target.Epoch, data.Slot)
 	}
 	// Deneb (EIP-7045) drops the upper bound: the target epoch check above
-	// is the limit. HOOK (electra): committee bits and multi-committee
-	// aggregates change the committee lookup below.
+	// is the limit. Electra's attestations (committee bits, aggregates
+	// across committees) go through processAttestationElectra.
 	if data.Slot+config.MinAttestationInclusionDelay > s.Slot || (s.ForkName < forks.Deneb && s.Slot > data.Slot+config.SlotsPerEpoch) {
 		return invalid(fn, "attestation slot %d cannot be included at slot %d", data.Slot, s.Slot)
 	}
@@ -223,6 +223,9 @@ func (c *blockContext) processDeposit(s *state.BeaconState, d *phase0.Deposit) e
 		return invalid(fn, "invalid Merkle proof for deposit index %d", s.Eth1DepositIndex)
 	}
 	s.Eth1DepositIndex++
+	if s.ForkName >= forks.Electra {
+		return applyDepositElectra(c.cfg, s, d.Data)
+	}
 	amount := d.Data.Amount
 	for i, v := range s.Validators {
 		if v.Pubkey == d.Data.Pubkey {
@@ -284,6 +287,11 @@ func (c *blockContext) processVoluntaryExit(s *state.BeaconState, op *phase0.Sig
 	}
 	if epoch < v.ActivationEpoch+c.cfg.ShardCommitteePeriod {
 		return invalid(fn, "validator %d has not been active for SHARD_COMMITTEE_PERIOD", exit.ValidatorIndex)
+	}
+	if s.ForkName >= forks.Electra {
+		if pending := pendingBalanceToWithdraw(s, exit.ValidatorIndex); pending != 0 {
+			return invalid(fn, "validator %d has %d Gwei of pending partial withdrawals", exit.ValidatorIndex, pending)
+		}
 	}
 	if c.sigs != nil {
 		domain, err := c.voluntaryExitDomain(s, exit.Epoch)

@@ -3,6 +3,7 @@ package transition
 import (
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/electra"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
 )
 
@@ -98,6 +99,31 @@ func checkBlockShape(b *state.BeaconBlock) error {
 			return err
 		}
 	}
+	for _, op := range body.ElectraAttesterSlashings {
+		if err := checkAttesterSlashingShape(phase0AttesterSlashing(op)); err != nil {
+			return err
+		}
+	}
+	for _, op := range body.ElectraAttestations {
+		if op == nil {
+			return incomplete("process_attestation", "attestation")
+		}
+		if err := checkDataShape("process_attestation", op.Data, "attestation"); err != nil {
+			return err
+		}
+	}
+	// The attestations and attester slashings of a block are in the shape of
+	// its fork: the other shape would be processed but not hashed.
+	if b.ForkName >= forks.Electra {
+		if len(body.Attestations) > 0 || len(body.AttesterSlashings) > 0 {
+			return invalid("process_block", "a %s block carries pre-electra attestations or attester slashings", b.ForkName)
+		}
+		if err := checkExecutionRequestsShape(body.ExecutionRequests); err != nil {
+			return err
+		}
+	} else if len(body.ElectraAttestations) > 0 || len(body.ElectraAttesterSlashings) > 0 || body.ExecutionRequests != nil {
+		return invalid("process_block", "a %s block carries electra attestations, attester slashings or execution requests", b.ForkName)
+	}
 	for _, op := range body.Deposits {
 		if err := checkDepositShape(op); err != nil {
 			return err
@@ -118,6 +144,29 @@ func checkBlockShape(b *state.BeaconBlock) error {
 			if w == nil {
 				return incomplete("process_withdrawals", "withdrawal")
 			}
+		}
+	}
+	return nil
+}
+
+func checkExecutionRequestsShape(r *electra.ExecutionRequests) error {
+	const fn = "process_operations"
+	if r == nil {
+		return incomplete(fn, "execution_requests")
+	}
+	for _, d := range r.Deposits {
+		if d == nil {
+			return incomplete("process_deposit_request", "deposit request")
+		}
+	}
+	for _, w := range r.Withdrawals {
+		if w == nil {
+			return incomplete("process_withdrawal_request", "withdrawal request")
+		}
+	}
+	for _, c := range r.Consolidations {
+		if c == nil {
+			return incomplete("process_consolidation_request", "consolidation request")
 		}
 	}
 	return nil
