@@ -139,6 +139,11 @@ func TestChainRangeSyncAndGossip(t *testing.T) {
 	if c.GossipAccepted != 1 {
 		t.Fatalf("B gossip counters %+v", c)
 	}
+	// The head moves after the import is reported (fork choice is the
+	// pipeline's last step): wait for the event, then read it.
+	rb.waitFor(t, "B head changed to the gossip block", func(e events.Event) bool {
+		return e.Type == events.HeadChanged && e.Code == nBlocks+1
+	})
 	hb, sb, _ := b.ChainHead()
 	if hb != roots[nBlocks] || sb != nBlocks+1 {
 		t.Fatalf("B head %x slot %d", hb[:4], sb)
