@@ -132,12 +132,19 @@ extern "C" {
 
 typedef enum libp2pc_event_type {
     /* The node listens. peer_id: own id; addrs/addrs_len: listen multiaddrs
-     * (append "/p2p/<peer_id>" to dial one). Comes before start's REQUEST_DONE. */
+     * (append "/p2p/<peer_id>" to dial one). With discovery configured the
+     * LAST element is not a multiaddr but the node's ENR ("enr:-..."; see
+     * "Discovery and peer management"). Comes before start's REQUEST_DONE. */
     LIBP2PC_EVENT_LISTENING = 1,
     /* First connection to peer_id opened. direction: "inbound"/"outbound";
-     * addr: remote multiaddr. */
+     * addr: remote multiaddr. (Its identify agent, known a moment later, is
+     * in the peer table: libp2pc_node_peer_table.) */
     LIBP2PC_EVENT_PEER_CONNECTED = 2,
-    /* Last connection to peer_id closed. text: reason. */
+    /* Last connection to peer_id closed. text: reason: "connection closed",
+     * "node stopped", or, with discovery, "goodbye sent: <code> (<reason>)"
+     * when the peer manager disconnected it (e.g. "goodbye sent: 129 (too
+     * many peers)") and "goodbye received: <code> (<reason>)" when the peer
+     * said goodbye first. */
     LIBP2PC_EVENT_PEER_DISCONNECTED = 3,
     /* Gossip message. topic; peer_id: the peer that forwarded it to us;
      * msg_id/msg_id_len: message id; data/data_len: payload. Messages this
@@ -182,6 +189,13 @@ typedef enum libp2pc_event_type {
     LIBP2PC_EVENT_PEER_STATUS = 15,
     /* (req/resp) peer_id said goodbye; code: its reason. */
     LIBP2PC_EVENT_PEER_GOODBYE = 16,
+    /* (discovery) The peer manager, or libp2pc_node_ban, banned peer_id.
+     * text: reason (e.g. "banned: irrelevant network", "banned: bad
+     * score"); code: the ban's length in seconds. The peer may be connected
+     * or not; a connected one gets a goodbye and its PEER_DISCONNECTED
+     * follows. Control class, without a reservation: a PEER_BANNED that
+     * finds no room is not queued (counted in ban_events_dropped). */
+    LIBP2PC_EVENT_PEER_BANNED = 17,
     /* (chain) A block and its post-state are on disk (see "Chain"). code:
      * slot; data/data_len: root || parent_root || state_root, 96 bytes. */
     LIBP2PC_EVENT_BLOCK_IMPORTED = 18,
@@ -217,7 +231,7 @@ typedef struct libp2pc_event {
     uint64_t dropped_errors; /* DROPS */
     /* Since ABI 1.1: */
     const char *protocol;    /* RESPONSE_CHUNK, INCOMING_REQUEST, PEER_STATUS */
-    uint64_t code;           /* RESPONSE_CHUNK: result code; PEER_GOODBYE: reason */
+    uint64_t code;           /* RESPONSE_CHUNK: result code; PEER_GOODBYE: reason; PEER_BANNED: seconds */
     const uint8_t *context;  /* RESPONSE_CHUNK: context bytes, if any */
     size_t context_len;
 } libp2pc_event;
@@ -1101,6 +1115,217 @@ int libp2pc_node_get_block(libp2pc_node node, const uint8_t *root, uint8_t **out
  * (libp2pc_node_get_block). NULL is ignored. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 void libp2pc_free(void *p);
+#endif
+
+/* ----------------------------------------------------------------------- */
+/* Discovery and peer management                                            */
+/* ----------------------------------------------------------------------- */
+
+/* An eth2 node can find and keep its peers by itself: discv5 on its own UDP
+ * port, bootstrapped from ENR bootnodes, and a peer manager.
+ *
+ * The node's ENR is signed with the node's identity key (so its secp256k1
+ * entry names the libp2p peer id) and carries ip, udp, tcp and quic (the
+ * libp2p ports actually bound), eth2 (the ENRForkID at the wall-clock epoch,
+ * from the fork schedule of libp2pc_node_eth2_configure; updated by itself
+ * at fork boundaries), attnets, syncnets, and, once Fulu is scheduled (or
+ * when custody_group_count is set), cgc and nfd. Every change signs a new
+ * record with a higher sequence number.
+ *
+ * Only peers whose ENR eth2 fork digest equals the node's are dialled. The
+ * peer manager, every tick_ms:
+ *   - dials discovered peers (static peers first) until target_peers are
+ *     connected, at least a fifth of them (outbound_percent) outbound;
+ *   - refuses connections beyond max_peers, inbound ones beyond max_peers
+ *     minus the outbound minimum (goodbye 129);
+ *   - prunes the worst-scored peers above prune_above (goodbye 129);
+ *   - checks every Status (the dialer's handshake, or the peer's request):
+ *     another fork digest, a finalized checkpoint not on our chain, or a
+ *     head beyond the wall clock: goodbye 2 and a ban; finalized more than
+ *     max_finalized_lag epochs behind (if set): goodbye 2. The local view is
+ *     the Status set with libp2pc_node_set_status (before one is set: the
+ *     current fork digest at genesis). No Status within status_timeout_ms:
+ *     goodbye 128;
+ *   - scores peers: each gossip message the node REJECTs (-5), a malformed
+ *     req/resp response or status (-10), a response timeout (-1), decaying
+ *     with a 10-minute half-life; at -20 goodbye 250, at -50 a ban (goodbye
+ *     251);
+ *   - bans for ban_seconds, doubling for each further ban of the same peer
+ *     up to max_ban_seconds. A banned peer is refused (at dial time and
+ *     after the security handshake, before PEER_CONNECTED) and never
+ *     dialled until the ban ends; bans are not persisted;
+ *   - keeps static and trusted peers (redialled, never pruned); trusted
+ *     peers are never penalised, disconnected or banned by the manager.
+ * Before disconnecting a peer it sends goodbye with the reason, then closes
+ * the connection; PEER_DISCONNECTED's text names the code.
+ *
+ * Lifecycle: libp2pc_node_new -> libp2pc_node_eth2_configure ->
+ * libp2pc_node_discovery_configure -> libp2pc_node_start. Nothing here
+ * blocks: the manager runs beside the node's event loop. */
+
+typedef struct libp2pc_discovery_config {
+    /* sizeof(libp2pc_discovery_config); set by libp2pc_discovery_config_init. */
+    uint32_t struct_size;
+    uint32_t reserved0;
+    /* discv5 UDP listen address "ip:port" (NULL: "0.0.0.0:9000"; port 0
+     * picks a free one, readable from the ENR). */
+    const char *listen_udp;
+    /* The ENR's ip (NULL: the UDP listen IP if specific, else the first
+     * specific libp2p listen IP, else as peers report it). */
+    const char *advertise_ip;
+    /* ENR strings "enr:-..." of the bootnodes. */
+    const char *const *bootnodes;
+    size_t bootnodes_len;
+    /* Multiaddrs ending in /p2p/<peer id>. */
+    const char *const *static_peers;
+    size_t static_peers_len;
+    const char *const *trusted_peers;
+    size_t trusted_peers_len;
+    /* 0 selects the default shown. */
+    uint32_t target_peers;        /* 64, at most max_peers */
+    uint32_t max_peers;           /* the node's max_peers (a larger value is INVALID_ARGUMENT) */
+    uint32_t prune_above;         /* halfway between target_peers and max_peers */
+    uint32_t outbound_percent;    /* 20 (% of target_peers dialled by us) */
+    uint32_t ban_seconds;         /* 1800: first ban */
+    uint32_t max_ban_seconds;     /* 86400: longest ban */
+    uint32_t status_timeout_ms;   /* 30000 */
+    uint32_t tick_ms;             /* 1000 */
+    uint64_t max_finalized_lag;   /* 0: off (epochs) */
+    /* The ENR's subnet entries (also changeable with libp2pc_node_update_enr). */
+    uint8_t attnets[8];           /* Bitvector[64], SSZ bit order */
+    uint8_t syncnets;             /* Bitvector[4]: low 4 bits only */
+    uint8_t reserved1[7];
+    uint64_t custody_group_count; /* cgc; 0: CUSTODY_REQUIREMENT (4) once Fulu is scheduled */
+} libp2pc_discovery_config;
+
+/* Zeroes *cfg and sets its struct_size. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_discovery_config_init(libp2pc_discovery_config *cfg);
+#endif
+
+/* Enables discovery and peer management (cfg copied). Only after
+ * libp2pc_node_eth2_configure and before libp2pc_node_start (BAD_STATE
+ * otherwise, and when called twice). INVALID_ARGUMENT for a small
+ * struct_size, a malformed bootnode ENR, peer multiaddr or UDP address,
+ * target_peers > max_peers, max_peers above the node's, prune_above outside
+ * [target_peers, max_peers]. The UDP port is opened at start: a port in use
+ * fails start (NETWORK). */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_discovery_configure(libp2pc_node node, const libp2pc_discovery_config *cfg);
+#endif
+
+/* Writes the fork digest of the wall-clock epoch (the one the ENR's eth2
+ * entry and the node's gossip topics carry, and the one the Status set
+ * with libp2pc_node_set_status must carry) into digest[0..4). BAD_STATE
+ * before libp2pc_node_eth2_configure. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_fork_digest(libp2pc_node node, uint8_t *digest);
+#endif
+
+/* Writes the node's current ENR ("enr:-...", NUL-terminated; 512 bytes
+ * always suffice) into buf. BAD_STATE unless running with discovery;
+ * INVALID_ARGUMENT if buf_len is too small. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_enr(libp2pc_node node, char *buf, size_t buf_len);
+#endif
+
+/* Changes the ENR's attnets (8 bytes; NULL: unchanged), syncnets (low 4
+ * bits; 0xff: unchanged) and custody group count (0: unchanged) in one
+ * signed update, and stores the record's sequence number in *seq_out (may
+ * be NULL): one more than before, or the same if nothing changed. Other
+ * nodes see the new record at their next contact (discv5 pings every few
+ * seconds). Keep the MetaData (libp2pc_node_set_metadata) in step: the
+ * library does not change it. BAD_STATE unless running with discovery. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_update_enr(libp2pc_node node, const uint8_t *attnets, uint8_t syncnets,
+                            uint64_t custody_group_count, uint64_t *seq_out);
+#endif
+
+/* Flags of libp2pc_peer_info. */
+#define LIBP2PC_PEER_CONNECTED  1u /* connected (else only banned) */
+#define LIBP2PC_PEER_STATIC     2u
+#define LIBP2PC_PEER_TRUSTED    4u
+#define LIBP2PC_PEER_HAS_ENR    8u /* discovery found its record: enr_seq, attnets, syncnets, cgc valid */
+#define LIBP2PC_PEER_HAS_STATUS 16u /* a Status was received: the status fields are valid */
+
+/* One row of the peer table. */
+typedef struct libp2pc_peer_info {
+    const char *peer_id;
+    const char *direction;       /* "inbound" / "outbound"; "" when not connected */
+    const char *addr;            /* remote multiaddr; "" when not connected */
+    const char *agent;           /* identify agent version; "" until known */
+    const char *ban_reason;      /* "" when not banned */
+    double score;                /* behaviour score (0 = clean) + gossipsub score */
+    uint32_t flags;              /* LIBP2PC_PEER_* */
+    uint32_t reserved0;
+    uint64_t connected_since_ms; /* Unix ms when the manager saw it connect; 0 if not connected */
+    uint64_t banned_until_ms;    /* Unix ms; 0 when not banned */
+    uint64_t enr_seq;
+    uint8_t attnets[8];
+    uint8_t syncnets;
+    uint8_t reserved1[7];
+    uint64_t custody_group_count; /* cgc, or CUSTODY_REQUIREMENT when its ENR has none */
+    /* Its last Status. */
+    uint8_t fork_digest[4];
+    uint32_t reserved2;
+    uint8_t finalized_root[32];
+    uint64_t finalized_epoch;
+    uint8_t head_root[32];
+    uint64_t head_slot;
+    uint64_t earliest_available_slot;
+} libp2pc_peer_info;
+
+/* The peer table: the connected peers (the same set libp2pc_node_peers
+ * lists), then the banned peers that are not connected, each sorted by
+ * peer id. *out receives an array of *count entries (NULL when 0) in one
+ * allocation owned by the caller: free it with libp2pc_peer_table_free.
+ * BAD_STATE without discovery. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_peer_table(libp2pc_node node, libp2pc_peer_info **out, size_t *count);
+#endif
+
+/* Frees a table from libp2pc_node_peer_table (NULL is allowed). */
+#ifndef LIBP2PC_NO_PROTOTYPES
+void libp2pc_peer_table_free(libp2pc_peer_info *table);
+#endif
+
+/* Bans peer_id for at least seconds (0: the configured policy, ban_seconds
+ * doubling per repeat ban), whether connected or not: PEER_BANNED (text:
+ * "banned: " and the reason's name), and a connected peer gets goodbye 251
+ * and is disconnected. reason: a goodbye code naming why (0: 251 banned).
+ * Returns at once (QUEUE_FULL if the node's inbox is full). INVALID_ARGUMENT
+ * for a malformed id, this node, or a trusted peer; BAD_STATE unless running
+ * with discovery. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_ban(libp2pc_node node, const char *peer_id, uint32_t seconds, uint64_t reason);
+#endif
+
+typedef struct libp2pc_discovery_counters {
+    uint32_t struct_size;          /* set to sizeof(libp2pc_discovery_counters) before the call */
+    uint32_t reserved0;
+    uint64_t discovered;           /* records found (same fork digest, dialable) */
+    uint64_t address_book;         /* gauge: peers known for dialling (at most 2048) */
+    uint64_t dials;                /* dials started by the peer manager */
+    uint64_t dials_failed;
+    uint64_t goodbyes_sent;        /* disconnects decided by the manager */
+    uint64_t bans;
+    uint64_t banned;               /* gauge: peers banned now */
+    uint64_t refused_banned;       /* connections refused: peer banned */
+    uint64_t ban_events_dropped;   /* PEER_BANNED not queued (no room) */
+    uint64_t gossip_rejects;       /* REJECTed gossip counted against peers */
+    uint64_t reqresp_faults;       /* malformed responses and timeouts counted against peers */
+    uint64_t faults_dropped;
+    uint64_t status_checked;
+    uint64_t subnet_searches;      /* discv5 searches for peers of a subnet with too few */
+    uint64_t enr_seq;              /* the local ENR's sequence number */
+    uint32_t connected, inbound, outbound; /* the manager's view */
+    uint32_t reserved1;
+} libp2pc_discovery_counters;
+
+/* Fills *out (whose struct_size the caller sets). BAD_STATE without
+ * discovery; readable in every state until destroy. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_discovery_counters(libp2pc_node node, libp2pc_discovery_counters *out);
 #endif
 
 /* ----------------------------------------------------------------------- */

@@ -63,6 +63,10 @@ const (
 	PeerStatus Type = 15
 	// PeerGoodbye: PeerID said goodbye with reason Code.
 	PeerGoodbye Type = 16
+	// PeerBanned: the peer manager (or the host) banned PeerID: Text is
+	// the reason, Code the ban's length in seconds. For a connected peer,
+	// its PeerDisconnected follows.
+	PeerBanned Type = 17
 	// BlockImported (chain): a block and its post-state are on disk. Code
 	// is the slot, Data root || parent_root || state_root (96 bytes).
 	BlockImported Type = 18
@@ -93,6 +97,7 @@ var typeNames = map[Type]string{
 	IncomingRequest:  "incoming_request",
 	PeerStatus:       "peer_status",
 	PeerGoodbye:      "peer_goodbye",
+	PeerBanned:       "peer_banned",
 	BlockImported:    "block_imported",
 	BlockInvalid:     "block_invalid",
 	HeadChanged:      "head_changed",
@@ -131,7 +136,7 @@ type Event struct {
 	Text      string // RequestDone (failure), Error, Stopped: readable detail
 	Addrs     []string
 	Protocol  string // ResponseChunk, IncomingRequest, PeerStatus: req/resp protocol id
-	Code      uint64 // ResponseChunk: result code; PeerGoodbye: reason
+	Code      uint64 // ResponseChunk: result code; PeerGoodbye: reason; PeerBanned: seconds
 	Context   []byte // ResponseChunk: context bytes (fork digest), if any
 	// DropCounts is filled for Drops events when the event leaves the queue.
 	DropCounts DropCounts

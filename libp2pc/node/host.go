@@ -39,6 +39,9 @@ func (l *loop) startHost() error {
 		libp2p.Muxer("/mplex/6.7.0", mplex.DefaultTransport),
 		libp2p.DisableRelay(),
 	}
+	if d := l.n.disc; d != nil {
+		opts = append(opts, libp2p.ConnectionGater(d)) // refuses banned peers
+	}
 	if len(cfg.ListenAddrs) == 0 {
 		opts = append(opts, libp2p.NoListenAddrs)
 	} else {
@@ -134,6 +137,9 @@ func (l *loop) onConnected(c network.Conn) {
 	case l.stopping:
 		l.refuse(p, nil)
 		return
+	case l.discBanned(p):
+		l.refuse(p, nil) // counted as RefusedBanned
+		return
 	case l.admitted >= l.n.cfg.MaxPeers:
 		l.refuse(p, &l.n.counters.refusedLimit)
 		return
@@ -152,6 +158,7 @@ func (l *loop) onConnected(c network.Conn) {
 	l.emitReserved(events.Event{Type: events.PeerConnected, PeerID: p.String(),
 		Direction: ps.direction, Addr: ps.addr})
 	l.reqrespConnected(p, ps.direction)
+	l.discConnected(p, ps.direction)
 }
 
 // refuse closes every connection to p without telling the host about it.
@@ -177,7 +184,7 @@ func (l *loop) onDisconnected(c network.Conn) {
 	}
 	delete(l.peers, p)
 	if ps.admitted {
-		l.disconnected(p, ps, "connection closed")
+		l.disconnected(p, ps, l.discDisconnected(p, disconnectReasonUnknown))
 	}
 }
 
@@ -234,6 +241,7 @@ func (l *loop) beginStop() {
 			psCancel() // ends gossipsub's own goroutines
 		}
 		l.n.stopChain()      // before the req/resp it fetches with
+		l.n.stopDiscovery()  // its manager's actions need the loop, which still runs
 		l.n.stopReqResp()    // before the host it runs on
 		l.n.stopMembership() // before the host it may run on
 		if h != nil {

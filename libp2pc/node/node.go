@@ -96,6 +96,7 @@ type Node struct {
 	chain      atomic.Pointer[chainState]  // set by StartChain (chain.go)
 	rr         reqrespState                // eth2 req/resp (reqresp.go)
 	eth2       *eth2State                  // set by ConfigureEth2 before Start; nil otherwise
+	disc       *discState                  // set by ConfigureDiscovery before Start; nil otherwise
 	view       peerView
 	delivery   deliveryState
 	fd         *readinessPipe
@@ -210,6 +211,9 @@ func (n *Node) Start() (uint64, error) {
 func (n *Node) run(startReq uint64) {
 	l := &loop{n: n, peers: map[peer.ID]*peerState{}, topics: map[string]*topicState{}, pubsubPeers: map[peer.ID]bool{}}
 	err := l.startHost()
+	if err == nil {
+		err = l.discStart() // needs the host's bound ports
+	}
 	if err != nil {
 		n.queue.Unreserve(1) // no Listening event
 		l.complete(startReq, err)
@@ -220,7 +224,7 @@ func (n *Node) run(startReq uint64) {
 		// A Stop that raced with Start has already moved the state on; its
 		// request waits in stopIn and the loop handles it next.
 		n.setState(StateRunning, StateStarting)
-		l.emitReserved(events.Event{Type: events.Listening, PeerID: n.self.String(), Addrs: l.listenAddrs()})
+		l.emitReserved(events.Event{Type: events.Listening, PeerID: n.self.String(), Addrs: append(l.listenAddrs(), l.enrAddrs()...)})
 		l.eth2Start()
 		l.complete(startReq, nil)
 	}

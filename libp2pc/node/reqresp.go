@@ -283,7 +283,9 @@ func (n *Node) Request(peerID, protocolID string, body []byte, timeout time.Dura
 		return 0, status.Errorf(status.QueueFull, "request: event queue full; drain events and retry")
 	}
 	id := n.nextReqID.Add(1)
+	n.discTrackRequest(id, pid)
 	if err := svc.Request(n.opsCtx, id, pid, p, owned, timeout); err != nil {
+		n.discUntrackRequest(id)
 		n.queue.Unreserve(1)
 		n.ops.Done()
 		return 0, rrErr("request", err)
@@ -452,6 +454,7 @@ func (s nodeSink) Chunk(ctx context.Context, id uint64, p reqresp.Protocol, c re
 }
 
 func (s nodeSink) Done(id uint64, err error, chunks int) {
+	s.n.discRequestDone(id, err)
 	e := events.Event{Type: events.RequestDone, RequestID: id, Code: uint64(chunks)}
 	if err != nil {
 		if s.n.opsCtx.Err() != nil && !errors.Is(err, reqrespnet.ErrTTFB) && !errors.Is(err, reqrespnet.ErrRespTimeout) {
@@ -497,7 +500,11 @@ func (s nodeSink) PeerStatus(p peer.ID, proto reqresp.Protocol, raw []byte, err 
 		e.Text = err.Error()
 	}
 	if !n.viaLoop(func(l *loop) bool {
-		if !l.isAdmitted(p) || !n.queue.Reserve(1) {
+		if !l.isAdmitted(p) {
+			return false
+		}
+		defer l.discStatus(p, raw, err) // after the event: it may ban
+		if !n.queue.Reserve(1) {
 			return false
 		}
 		n.queue.PushReserved(e)
@@ -510,7 +517,11 @@ func (s nodeSink) PeerStatus(p peer.ID, proto reqresp.Protocol, raw []byte, err 
 func (s nodeSink) Goodbye(p peer.ID, reason uint64) {
 	n := s.n
 	if !n.viaLoop(func(l *loop) bool {
-		if !l.isAdmitted(p) || !n.queue.Reserve(1) {
+		if !l.isAdmitted(p) {
+			return false
+		}
+		l.discGoodbye(p, reason)
+		if !n.queue.Reserve(1) {
 			return false
 		}
 		n.queue.PushReserved(events.Event{Type: events.PeerGoodbye, PeerID: p.String(), Code: reason})

@@ -4,6 +4,8 @@ import (
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
+
+	"github.com/libp2pc/libp2pc/libp2pc/peermgr"
 )
 
 // dropTracer counts the drops that happen inside go-libp2p-pubsub itself,
@@ -30,7 +32,10 @@ func (dropTracer) SendRPC(*pubsub.RPC, peer.ID)     {}
 // RejectMessage counts, on an eth2 node, what gossipsub did with messages
 // that did not pass: rejected (the peer is penalised), ignored, or dropped
 // for lack of validation capacity.
-func (t dropTracer) RejectMessage(_ *pubsub.Message, reason string) {
+func (t dropTracer) RejectMessage(m *pubsub.Message, reason string) {
+	if d := t.n.disc; d != nil && reason == pubsub.RejectValidationFailed && m.ReceivedFrom != t.n.self {
+		d.fault(m.ReceivedFrom, peermgr.GossipRejected) // a mutex and a signal: fine on gossipsub's loop
+	}
 	e := t.n.eth2
 	if e == nil {
 		return
