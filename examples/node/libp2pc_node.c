@@ -7,7 +7,9 @@
  *                [eth2 mode: --eth2-config FILE --genesis-time UNIX [--genesis-validators-root HEX]
  *                 [--fork-digest HEX] [--eth2-topic NAME[:host|go|none]]...
  *                 [--validate accept|reject|ignore|none-answer] [--eth2-publish NAME:FILE]...
- *                 [--serve PROTOCOL]... [--serve-dir DIR] [--request PEER:PROTOCOL:HEXBODY]...]
+ *                 [--serve PROTOCOL]... [--serve-dir DIR] [--request PEER:PROTOCOL:HEXBODY]...
+ *                 [--discovery-port N] [--bootnode ENR]... [--target-peers N]
+ *                 [--data-dir DIR [--genesis-state FILE]]]
  *
  * Prints one JSON object per line on stdout for every event ("event" and
  * "seq" fields). Each --publish file is published once, when the first peer
@@ -20,10 +22,11 @@
  * Eth2 mode (--eth2-config) makes the node an Ethereum consensus node
  * (libp2pc_node_eth2_configure with the config file, --genesis-time and
  * --genesis-validators-root, default all zero). The program reads the same
- * config itself to compute the fork digest of the wall-clock epoch (the C
- * API has no call returning it): it is printed in the "listening" line
- * ("fork_digest", "slot"), --fork-digest makes the program fail when it
- * differs, and it goes into the node's Status (zero roots, finalized epoch
+ * config itself to compute the fork digest of the wall-clock epoch, an
+ * independent check of the library's (libp2pc_node_fork_digest): the
+ * program exits with an error at "listening" if the two differ. It is
+ * printed in the "listening" line ("fork_digest", "slot"), --fork-digest
+ * makes the program fail when it differs, and it goes into the node's Status (zero roots, finalized epoch
  * 0, head slot = the current slot, refreshed every slot) and MetaData
  * (seq_number 1, no subnets), so the library runs the status handshake with
  * every peer it dials. Then:
@@ -52,6 +55,13 @@
  *       arrives). HEXBODY: the SSZ request in hex (empty for metadata); a
  *       blocks_by_range body is start_slot, count, step as little-endian
  *       uint64s.
+ * Discovery (eth2 mode): --discovery-port N (UDP, 0 = any free port),
+ * --bootnode ENR (repeatable) or --target-peers N enable discv5 and the
+ * library's peer manager (libp2pc_node_discovery_configure): the node
+ * finds, dials, keeps and prunes peers itself, no --peer needed. The
+ * "listening" line then carries "enr" (the node's ENR, to give other nodes
+ * as --bootnode); peer_connected lines, peer_disconnected with the goodbye
+ * reason, and peer_banned (reason, seconds) follow the manager's work.
  * The library validates the node's own publishes like received messages:
  * on a host topic the node's own message is IGNOREd (its source is not a
  * connected peer), so publish on topics subscribed with :none or :go.
@@ -483,7 +493,12 @@ static struct {
     job *head, *tail;
     int worker_quit;
     pthread_cond_t work_cv;
-} app = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .work_cv = PTHREAD_COND_INITIALIZER};
+    /* discovery */
+    const char *bootnodes[MAX_ITEMS];
+    int nboot;
+    long disc_port; /* -1: not given */
+    long target_peers;
+} app = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .work_cv = PTHREAD_COND_INITIALIZER, .disc_port = -1};
 
 static void die(const char *what) {
     fprintf(stderr, "libp2pc-node: %s: %s\n", what, libp2pc_last_error());
@@ -499,6 +514,7 @@ static void usage(int code) {
             "                    [--fork-digest HEX] [--eth2-topic NAME[:host|go|none]]...\n"
             "                    [--validate accept|reject|ignore|none-answer] [--eth2-publish NAME:FILE]...\n"
             "                    [--serve PROTOCOL]... [--serve-dir DIR] [--request PEER:PROTOCOL:HEXBODY]...\n"
+            "                    [--discovery-port N] [--bootnode ENR]... [--target-peers N]\n"
             "                    [--data-dir DIR [--genesis-state FILE]]\n"
             "\n"
             "  --eth2-config FILE        consensus-specs config (configs/*.yaml): makes the node an eth2 node\n"
@@ -513,6 +529,10 @@ static void usage(int code) {
             "  --serve-dir DIR           what --serve answers: DIR/<slot>.ssz (by range), DIR/<root hex>.ssz (by root)\n"
             "  --request PEER:PROTO:HEX  after the status handshake with PEER (--peer index, peer id, or any),\n"
             "                            send request body HEX (SSZ) on PROTO\n"
+            "  --discovery-port N        discv5 on UDP port N (0: any free port) with the peer manager; the\n"
+            "                            listening line prints the node's ENR (\"enr\")\n"
+            "  --bootnode ENR            discv5 bootnode (repeatable; enables discovery)\n"
+            "  --target-peers N          peers the manager keeps (enables discovery; default 64)\n"
             "  --data-dir DIR            run the chain (block store in DIR, fork choice, import pipeline with\n"
             "                            the state transition; the library serves blocks and sets the Status)\n"
             "                            and print block_imported / block_invalid / head_changed / finalized\n"
@@ -862,14 +882,23 @@ static void on_event(const libp2pc_event *ev, void *user_data) {
     case LIBP2PC_EVENT_LISTENING:
         json_field(f, "peer_id", ev->peer_id);
         fprintf(f, ",\"addrs\":[");
-        for (size_t i = 0; i < ev->addrs_len; i++) {
+        size_t naddrs = ev->addrs_len;
+        /* With discovery the last element is the ENR, not a multiaddr. */
+        int has_enr = naddrs > 0 && strncmp(ev->addrs[naddrs - 1], "enr:", 4) == 0;
+        if (has_enr) naddrs--;
+        for (size_t i = 0; i < naddrs; i++) {
             if (i) fputc(',', f);
             json_str(f, ev->addrs[i]);
         }
         fputc(']', f);
+        if (has_enr) json_field(f, "enr", ev->addrs[naddrs]);
         if (app.eth2) {
-            uint8_t d[4];
+            uint8_t d[4], lib[4];
             current_digest(d);
+            if (libp2pc_node_fork_digest(app.node, lib) != LIBP2PC_OK || memcmp(d, lib, 4) != 0) {
+                fprintf(stderr, "libp2pc-node: the library's fork digest differs from the one computed here\n");
+                exit(1);
+            }
             json_hex(f, "fork_digest", d, 4);
             fprintf(f, ",\"slot\":%" PRIu64, chain_slot(&app.chain));
         }
@@ -966,6 +995,11 @@ static void on_event(const libp2pc_event *ev, void *user_data) {
     case LIBP2PC_EVENT_PEER_GOODBYE:
         json_field(f, "peer_id", ev->peer_id);
         fprintf(f, ",\"reason\":%llu", (unsigned long long)ev->code);
+        break;
+    case LIBP2PC_EVENT_PEER_BANNED:
+        json_field(f, "peer_id", ev->peer_id);
+        json_field(f, "reason", ev->text);
+        fprintf(f, ",\"seconds\":%llu", (unsigned long long)ev->code);
         break;
     case LIBP2PC_EVENT_STOPPED: {
         libp2pc_counters c = {.struct_size = sizeof c};
@@ -1095,10 +1129,21 @@ int main(int argc, char **argv) {
         } else if (strcmp(a, "--serve") == 0 && nserve < MAX_ITEMS) serve[nserve++] = protocol_id(v);
         else if (strcmp(a, "--serve-dir") == 0) app.serve_dir = v;
         else if (strcmp(a, "--request") == 0 && nraw < MAX_ITEMS) raw_requests[nraw++] = v;
-        else usage(1);
+        else if (strcmp(a, "--bootnode") == 0 && app.nboot < MAX_ITEMS) app.bootnodes[app.nboot++] = v;
+        else if (strcmp(a, "--discovery-port") == 0) {
+            char *end;
+            app.disc_port = strtol(v, &end, 10);
+            if (*end || app.disc_port < 0 || app.disc_port > 65535) usage(1);
+        } else if (strcmp(a, "--target-peers") == 0) {
+            char *end;
+            app.target_peers = strtol(v, &end, 10);
+            if (*end || app.target_peers <= 0) usage(1);
+        } else usage(1);
         i++;
     }
-    if ((app.neth2 || nserve || nraw || app.serve_dir || gvr || genesis || want_digest || data_dir || genesis_state) &&
+    int discovery = app.disc_port >= 0 || app.nboot > 0 || app.target_peers > 0;
+    if ((app.neth2 || nserve || nraw || app.serve_dir || gvr || genesis || want_digest || data_dir || genesis_state ||
+         discovery) &&
         !eth2_config) {
         fprintf(stderr, "libp2pc-node: eth2 flags need --eth2-config\n");
         return 1;
@@ -1211,6 +1256,23 @@ int main(int argc, char **argv) {
         if (libp2pc_node_set_metadata(app.node, &md) != LIBP2PC_OK) die("set metadata");
         for (int i = 0; i < nserve; i++)
             if (libp2pc_node_serve(app.node, serve[i], LIBP2PC_SERVE_BY_HOST) != LIBP2PC_OK) die(serve[i]);
+        if (discovery) {
+            libp2pc_discovery_config dc;
+            libp2pc_discovery_config_init(&dc);
+            char udp[32];
+            snprintf(udp, sizeof udp, "0.0.0.0:%ld", app.disc_port > 0 ? app.disc_port : 0L);
+            dc.listen_udp = udp;
+            dc.bootnodes = app.bootnodes;
+            dc.bootnodes_len = (size_t)app.nboot;
+            if (app.target_peers > 0) {
+                dc.target_peers = (uint32_t)app.target_peers;
+                /* Room above the target for inbound peers; never above the node's max_peers. */
+                uint32_t node_max = cfg.max_peers ? cfg.max_peers : 64;
+                if (dc.target_peers > node_max) dc.target_peers = node_max;
+                dc.max_peers = dc.target_peers * 2 < node_max ? dc.target_peers * 2 : node_max;
+            }
+            if (libp2pc_node_discovery_configure(app.node, &dc) != LIBP2PC_OK) die("discovery configure");
+        }
     }
     if (pthread_create(&worker_thread, NULL, worker, NULL) != 0) {
         fprintf(stderr, "libp2pc-node: cannot start the worker thread\n");
