@@ -819,6 +819,21 @@ func (n *Node) discRequestDone(id uint64, err error) {
 	}
 }
 
+// discInboundFault counts a peer's malformed or over-limit incoming
+// request against it (reqrespnet's OnInboundFault; never blocks).
+func (n *Node) discInboundFault(p peer.ID, f reqrespnet.InboundFault) {
+	d := n.disc
+	if d == nil {
+		return
+	}
+	switch f {
+	case reqrespnet.FaultMalformedRequest:
+		d.fault(p, peermgr.MalformedReqResp)
+	case reqrespnet.FaultRateLimited:
+		d.fault(p, peermgr.RateLimited)
+	}
+}
+
 func reqrespFault(err error) (peermgr.Behaviour, bool) {
 	switch {
 	case errors.Is(err, reqrespnet.ErrBadResponse):

@@ -9,10 +9,13 @@ import (
 	"time"
 
 	gcrypto "github.com/ethereum/go-ethereum/crypto"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/discovery"
+	"github.com/libp2pc/libp2pc/libp2pc/eth2/reqresp"
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/reqrespnet"
 	"github.com/libp2pc/libp2pc/libp2pc/events"
 	"github.com/libp2pc/libp2pc/libp2pc/peermgr"
@@ -381,6 +384,64 @@ func TestDiscoveryBanExpiry(t *testing.T) {
 	if v.DiscoveryCounters().RefusedBanned == 0 {
 		t.Fatal("m's dial during the ban was not refused by the ban")
 	}
+}
+
+// TestDiscoveryBansMalformedRequester: a peer that keeps sending
+// malformed req/resp requests is banned by the victim's peer manager (the
+// service reports each one: reqrespnet's OnInboundFault), said goodbye to
+// and disconnected.
+func TestDiscoveryBansMalformedRequester(t *testing.T) {
+	if testing.Short() {
+		t.Skip("network test")
+	}
+	c := testEth2Config(time.Now(), config.FarFutureEpoch, config.FarFutureEpoch)
+	boot := testBootnode(t, c)
+	dc := DiscoveryConfig{Bootnodes: []string{boot.ENR()}, TargetPeers: 1, MaxPeers: 2}
+	v, rv := startDiscNode(t, c, dc, 4)
+	m, _ := startDiscNode(t, c, dc, 4)
+	mid := m.ID().String()
+	rv.waitFor(t, "v connects to m through discovery", func(e events.Event) bool {
+		return e.Type == events.PeerConnected && e.PeerID == mid
+	})
+	// Status requests with a 3-byte body (a Status is 84 bytes), sent on raw
+	// streams from m's host until v bans m (default penalty -10 each).
+	eventually(t, "m's side of the connection", 10*time.Second, func() (bool, string) {
+		return m.Host().Network().Connectedness(v.ID()) == network.Connected, "not connected"
+	})
+	var sent int
+	banned := false
+	for ; sent < 50 && !banned; sent++ {
+		st, err := m.Host().NewStream(context.Background(), v.ID(), protocol.ID(reqresp.StatusV1.ID()))
+		if err != nil {
+			t.Logf("stream %d: %v", sent, err)
+			break // v cut m off
+		}
+		reqresp.WritePayload(st, []byte{1, 2, 3})
+		st.CloseWrite()
+		ch, err := reqresp.ReadChunk(st, true, reqresp.SizeBounds{})
+		st.Close()
+		if err == nil && ch.Code != reqresp.InvalidRequest {
+			t.Fatalf("malformed status answered with code %d", ch.Code)
+		}
+		banned = v.DiscoveryCounters().Bans > 0
+	}
+	t.Logf("sent %d, counters %+v", sent, v.DiscoveryCounters())
+	ban := rv.waitFor(t, "ban of the malformed requester", func(e events.Event) bool {
+		return e.Type == events.PeerBanned && e.PeerID == mid
+	})
+	if !strings.Contains(ban.Text, "bad score") {
+		t.Fatalf("ban event %+v", ban)
+	}
+	disc := rv.waitFor(t, "disconnect", func(e events.Event) bool {
+		return e.Type == events.PeerDisconnected && e.PeerID == mid && e.Seq > ban.Seq
+	})
+	if disc.Text != "goodbye sent: 250 (bad score)" && disc.Text != "goodbye sent: 251 (banned)" {
+		t.Fatalf("disconnect reason %q", disc.Text)
+	}
+	if got := v.DiscoveryCounters().ReqRespFaults; got == 0 {
+		t.Fatal("no req/resp fault counted")
+	}
+	t.Logf("banned after %d malformed requests", sent)
 }
 
 // TestDiscoveryAPIErrors: configuration order and arguments.

@@ -128,7 +128,9 @@ func (n *Node) startReqResp(h host.Host) {
 	if rr.limits.MaxQueuedChunkBytes <= 0 {
 		rr.limits.MaxQueuedChunkBytes = 64 << 20
 	}
-	svc := reqrespnet.New(h, rr.cfg, nodeSink{n})
+	cfg := rr.cfg
+	cfg.OnInboundFault = n.discInboundFault
+	svc := reqrespnet.New(h, cfg, nodeSink{n})
 	if rr.status != nil {
 		svc.SetStatus(*rr.status)
 	}

@@ -52,6 +52,7 @@ func (s *Service) handleStream(st network.Stream) {
 	w := &chunkWriter{s: s, st: st}
 	if !s.lim.allow(from, "", 1) {
 		s.c.rateLimited.Add(1)
+		s.inboundFault(from, FaultRateLimited)
 		w.finishWithError(reqresp.InvalidRequest, msgRateLimited)
 		return
 	}
@@ -81,18 +82,21 @@ func (s *Service) handleStream(st network.Stream) {
 			return
 		}
 		s.c.invalid.Add(1)
+		s.inboundFault(from, FaultMalformedRequest)
 		w.finishWithError(reqresp.InvalidRequest, err.Error())
 		return
 	}
 	_, cost, err := requestInfo(p, body)
 	if err != nil {
 		s.c.invalid.Add(1)
+		s.inboundFault(from, FaultMalformedRequest)
 		w.finishWithError(reqresp.InvalidRequest, err.Error())
 		return
 	}
 	s.c.incoming.Add(1)
 	if !s.lim.allow(from, GroupOf(p), cost) {
 		s.c.rateLimited.Add(1)
+		s.inboundFault(from, FaultRateLimited)
 		w.finishWithError(reqresp.InvalidRequest, msgRateLimited)
 		return
 	}
@@ -133,6 +137,12 @@ func (s *Service) handleStream(st network.Stream) {
 	default:
 		s.c.notServed.Add(1)
 		w.finishWithError(reqresp.ResourceUnavailable, msgNotServed)
+	}
+}
+
+func (s *Service) inboundFault(p peer.ID, f InboundFault) {
+	if s.cfg.OnInboundFault != nil {
+		s.cfg.OnInboundFault(p, f)
 	}
 }
 

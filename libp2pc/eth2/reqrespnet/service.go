@@ -92,6 +92,29 @@ type Config struct {
 	MaxQueuedResponseBytes int           // per host-served response
 	// RateLimits; nil means DefaultRateLimits. Use &RateLimits{} for none.
 	RateLimits *RateLimits
+	// OnInboundFault, if set, hears of every incoming request a peer got
+	// wrong: a malformed request (bad framing, SSZ or bounds) or one over
+	// the rate limits. The peer manager turns these into score penalties
+	// and bans. Called from the stream's goroutine; must not block.
+	OnInboundFault func(p peer.ID, f InboundFault)
+}
+
+// InboundFault is what an incoming request did wrong.
+type InboundFault int
+
+const (
+	FaultMalformedRequest InboundFault = iota + 1
+	FaultRateLimited
+)
+
+func (f InboundFault) String() string {
+	switch f {
+	case FaultMalformedRequest:
+		return "malformed request"
+	case FaultRateLimited:
+		return "rate limited"
+	}
+	return fmt.Sprintf("InboundFault(%d)", int(f))
 }
 
 func (c Config) withDefaults() Config {

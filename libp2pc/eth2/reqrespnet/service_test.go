@@ -128,11 +128,37 @@ type pair struct {
 	a, b   host.Host
 	sa, sb *Service
 	ka, kb *recSink
+	faults *faultLog // what b's OnInboundFault reported
+}
+
+type fault struct {
+	p peer.ID
+	f InboundFault
+}
+
+// faultLog records what OnInboundFault reports.
+type faultLog struct {
+	mu sync.Mutex
+	fs []fault
+}
+
+func (l *faultLog) add(p peer.ID, f InboundFault) {
+	l.mu.Lock()
+	l.fs = append(l.fs, fault{p, f})
+	l.mu.Unlock()
+}
+
+func (l *faultLog) get() []fault {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]fault(nil), l.fs...)
 }
 
 func newPair(t *testing.T, ca, cb Config) *pair {
 	t.Helper()
 	p := &pair{a: newHost(t), b: newHost(t), ka: newRecSink(), kb: newRecSink()}
+	p.faults = &faultLog{}
+	cb.OnInboundFault = p.faults.add
 	p.sa = New(p.a, ca, p.ka)
 	p.sb = New(p.b, cb, p.kb)
 	if err := p.a.Connect(context.Background(), peer.AddrInfo{ID: p.b.ID(), Addrs: p.b.Addrs()}); err != nil {
@@ -391,6 +417,9 @@ func TestRateLimit(t *testing.T) {
 	if c := p.sb.Counters(); c.IncomingRateLimited != 1 {
 		t.Fatalf("counters %+v", c)
 	}
+	if f := p.faults.get(); len(f) != 1 || f[0] != (fault{p.a.ID(), FaultRateLimited}) {
+		t.Fatalf("faults reported %+v, want one rate-limit fault of the requester", f)
+	}
 	// Default limits: status 1/s burst 5.
 	p2 := newPair(t, Config{}, Config{})
 	p2.sb.SetStatus(Status{HeadSlot: 1})
@@ -525,6 +554,11 @@ func TestIncomingRefusedAndMalformed(t *testing.T) {
 		t.Fatalf("malformed: %v %+v", err, c)
 	}
 	st.Close()
+	// The refusal (our host busy) is not the peer's fault; the malformed
+	// request is.
+	if f := p.faults.get(); len(f) != 1 || f[0] != (fault{p.a.ID(), FaultMalformedRequest}) {
+		t.Fatalf("faults reported %+v, want one malformed-request fault of the requester", f)
+	}
 }
 
 func TestBackpressureAndClose(t *testing.T) {
