@@ -257,6 +257,8 @@ type eth2State struct {
 	pending map[uint64]chan ValidationResult
 	nextVal atomic.Uint64
 
+	decoded decodedCache // payloads the message-id function decompressed, for the validator
+
 	c      eth2Counters
 	scores atomic.Pointer[map[peer.ID]*pubsub.PeerScoreSnapshot]
 	protos sync.Map // peer.ID -> protocol.ID
@@ -406,7 +408,8 @@ func topicDigest(topic string) (forkdigest.Digest, bool) {
 // messageID is the consensus message-id: phase0's form for topics under the
 // phase0 digest, Altair's for every other digest (including digests this
 // chain does not know: such messages are dropped anyway).
-func (e *eth2State) messageID(topic string, data []byte) ([]byte, bool) {
+func (e *eth2State) messageID(m *pb.Message) ([]byte, bool) {
+	topic := m.GetTopic()
 	d, ok := topicDigest(topic)
 	if !ok {
 		return nil, false
@@ -415,7 +418,10 @@ func (e *eth2State) messageID(topic string, data []byte) ([]byte, bool) {
 	if !known {
 		fork = eth2.Altair
 	}
-	id := gossip.MessageIDForFork(fork, topic, data)
+	id, payload := gossip.MessageIDAndPayload(fork, topic, m.GetData())
+	if payload != nil && known {
+		e.decoded.put(m, payload)
+	}
 	return id[:], true
 }
 
@@ -506,7 +512,11 @@ func (n *Node) eth2Validator(topic string, t gossip.Topic, fork eth2.Fork) pubsu
 		// Our own publication: its source is this node. (pubsub's
 		// Message.Local means "deliver in-process only", not "ours".)
 		own := from == n.self
-		data, err := gossip.DecodePayload(m.Data, 0)
+		data, ok := e.decoded.take(m.Message)
+		var err error
+		if !ok {
+			data, err = gossip.DecodePayload(m.Data, 0)
+		}
 		if err != nil {
 			switch {
 			case errors.Is(err, gossip.ErrCompressedTooLarge):

@@ -172,6 +172,11 @@ func TestEth2MessageIDAndHostAccept(t *testing.T) {
 	if got := b.Eth2Counters().Topics[gossip.BeaconBlock]; got.Accepted != 2 || got.Rejected+got.Ignored+got.TimedOut != 0 {
 		t.Fatalf("counters %+v", got)
 	}
+	// Each message was decompressed once: by the message-id function,
+	// whose payload the validator took.
+	if h := b.eth2.decoded.hits.Load(); h != 2 {
+		t.Fatalf("validator took %d decompressed payloads from the message-id step, want 2", h)
+	}
 	for _, e := range ra.snapshot() {
 		if e.Type == events.GossipValidate {
 			t.Fatalf("the publisher was asked to validate its own message: %+v", e)

@@ -81,7 +81,7 @@ func (l *loop) startHost() error {
 		pubsub.WithRawTracer(dropTracer{l.n}),
 		pubsub.WithMessageIdFn(func(m *pb.Message) string {
 			if e2 != nil { // the consensus message-id on /eth2/ topics
-				if id, ok := e2.messageID(m.GetTopic(), m.GetData()); ok {
+				if id, ok := e2.messageID(m); ok {
 					return string(id)
 				}
 			}

@@ -50,6 +50,14 @@ func FuzzMessageID(f *testing.F) {
 		if p0 != MessageIDPhase0(data) || a != MessageIDAltair(topic, data) {
 			t.Fatal("not deterministic")
 		}
+		// The variant that hands the payload to validation agrees, and its
+		// payload is DecodePayload's.
+		id0, dec0 := MessageIDAndPayload(eth2.Phase0, topic, data)
+		idA, decA := MessageIDAndPayload(eth2.Deneb, topic, data)
+		want, err := DecodePayload(data, 0)
+		if id0 != p0 || idA != a || !bytes.Equal(dec0, want) || !bytes.Equal(decA, want) || (err != nil) != (dec0 == nil) {
+			t.Fatalf("MessageIDAndPayload disagrees (decode error %v)", err)
+		}
 		// Within MAX_PAYLOAD_SIZE the id is exactly the spec formula.
 		if n, err := snappy.DecodedLen(data); (err != nil || uint64(n) <= eth2.MaxPayloadSize) && uint64(len(data)) <= eth2.MaxCompressedLen(eth2.MaxPayloadSize) {
 			if p0 != MessageID(specIDPhase0(data)) || a != MessageID(specIDAltair(topic, data)) {

@@ -95,8 +95,25 @@ func MessageIDAltair(topic string, data []byte) MessageID {
 // MessageIDForFork picks the message-id function of the fork whose digest
 // the topic carries: phase0 for Phase0, the Altair form afterwards.
 func MessageIDForFork(fork eth2.Fork, topic string, data []byte) MessageID {
+	id, _ := MessageIDAndPayload(fork, topic, data)
+	return id
+}
+
+// MessageIDAndPayload is MessageIDForFork that also returns the
+// decompressed payload it hashed (nil when data does not decompress within
+// MAX_PAYLOAD_SIZE), so that validation need not decompress it again.
+func MessageIDAndPayload(fork eth2.Fork, topic string, data []byte) (MessageID, []byte) {
+	dec, err := DecodePayload(data, 0)
 	if fork == eth2.Phase0 {
-		return MessageIDPhase0(data)
+		if err == nil {
+			return sum([]byte(eth2.MessageDomainValidSnappy), dec), dec
+		}
+		return sum([]byte(eth2.MessageDomainInvalidSnappy), data), nil
 	}
-	return MessageIDAltair(topic, data)
+	var l [8]byte
+	binary.LittleEndian.PutUint64(l[:], uint64(len(topic)))
+	if err == nil {
+		return sum([]byte(eth2.MessageDomainValidSnappy), l[:], []byte(topic), dec), dec
+	}
+	return sum([]byte(eth2.MessageDomainInvalidSnappy), l[:], []byte(topic), data), nil
 }
