@@ -99,9 +99,14 @@ extern "C" {
 /* ABI version this header describes. MAJOR changes break compatibility;
  * MINOR changes only add. A host built with this header passes
  * LIBP2PC_ABI_VERSION to libp2pc_init, which refuses a different MAJOR and a
- * host MINOR newer than the library's. */
+ * host MINOR newer than the library's.
+ *   1.0  nodes, gossip, membership transport
+ *   1.1  eth2 gossip and req/resp events and libp2pc_event fields
+ *        (protocol, code, context); later also the chain and discovery
+ *   1.2  libp2pc_node_chain_submit_block, libp2pc_node_get_state,
+ *        libp2pc_node_chain_sync_status, LIBP2PC_EVENT_SYNC_PROGRESS */
 #define LIBP2PC_ABI_VERSION_MAJOR 1
-#define LIBP2PC_ABI_VERSION_MINOR 1
+#define LIBP2PC_ABI_VERSION_MINOR 2
 #define LIBP2PC_ABI_VERSION \
     ((uint32_t)((LIBP2PC_ABI_VERSION_MAJOR << 16) | LIBP2PC_ABI_VERSION_MINOR))
 
@@ -205,7 +210,12 @@ typedef enum libp2pc_event_type {
     /* (chain) The fork choice head changed. code: slot; data: root (32). */
     LIBP2PC_EVENT_HEAD_CHANGED = 20,
     /* (chain) The finalized checkpoint advanced. code: epoch; data: root (32). */
-    LIBP2PC_EVENT_FINALIZED = 21
+    LIBP2PC_EVENT_FINALIZED = 21,
+    /* (chain, since ABI 1.2) A range sync from peer_id started, finished or
+     * failed. code: the peer's head slot (the sync's target); text:
+     * "started <first slot>..<target>", "finished <n> blocks" or
+     * "failed: <reason>". Poll libp2pc_node_chain_sync_status for counts. */
+    LIBP2PC_EVENT_SYNC_PROGRESS = 22
 } libp2pc_event_type;
 
 /* One event. Fields a type does not use are 0 / NULL. Every pointer is
@@ -1045,12 +1055,25 @@ int libp2pc_node_reqresp_counters(libp2pc_node node, libp2pc_reqresp_counters *o
 /* ----------------------------------------------------------------------- */
 
 /* The block pipeline on the node: an embedded store of blocks and states,
- * the phase0 state transition and fork choice in Go, beacon_block gossip
- * validated by the pipeline (IGNORE/REJECT per p2p-interface.md) and
- * imported when ACCEPTed, beacon_blocks_by_range/2 and by_root/2 served
- * from the store, the node's Status kept at the chain's head and finalized
- * checkpoint, and range sync from a peer whose status is ahead (handshake,
- * and a status poll every 30 s).
+ * the state transition of every fork from phase0 to fulu (the fork in force
+ * at each slot under the config; no execution engine: payloads that pass
+ * the consensus checks are imported optimistically) and fork choice in Go,
+ * beacon_block gossip validated by the pipeline (IGNORE/REJECT per
+ * p2p-interface.md) and imported when ACCEPTed, beacon_blocks_by_range/2
+ * and by_root/2 served from the store, the node's Status kept at the
+ * chain's head and finalized checkpoint, and range sync from a peer whose
+ * status is ahead (handshake, and a status poll every 30 s).
+ *
+ * Attestations: the votes of every imported block's attestations reach
+ * fork choice. Gossip attestations do too once the host joins their topics
+ * with Go validation: libp2pc_node_eth2_subscribe(node,
+ * "beacon_aggregate_and_proof", LIBP2PC_ETH2_VALIDATE_GO, ...) (what a
+ * beacon node always does) and "beacon_attestation_<n>" for the subnets it
+ * is assigned. The chain validates them per p2p-interface.md (window,
+ * committee, aggregator selection, BLS signatures, known and consistent
+ * blocks; IGNORE/REJECT with a reason) and applies the accepted votes from
+ * the slot after the attestation's. Without libp2pc_node_chain_start these
+ * subscriptions fail with NOT_FOUND (no Go validator).
  *
  * Order: libp2pc_node_configure_eth2 (before start), libp2pc_node_start,
  * libp2pc_node_chain_start, then dial peers. The node's stop closes the
@@ -1063,7 +1086,10 @@ int libp2pc_node_reqresp_counters(libp2pc_node node, libp2pc_reqresp_counters *o
  *                                 block and its post-state are synced to disk.
  *   LIBP2PC_EVENT_BLOCK_INVALID   code: slot; data: root (32); text: rule.
  *   LIBP2PC_EVENT_HEAD_CHANGED    code: slot; data: root (32).
- *   LIBP2PC_EVENT_FINALIZED       code: epoch; data: root (32). */
+ *   LIBP2PC_EVENT_FINALIZED       code: epoch; data: root (32).
+ *   LIBP2PC_EVENT_SYNC_PROGRESS   peer_id; code: target slot; text:
+ *                                 "started A..B" / "finished N blocks" /
+ *                                 "failed: ...", around each range sync. */
 
 typedef struct libp2pc_chain_config {
     size_t struct_size;        /* sizeof(libp2pc_chain_config) */
@@ -1111,8 +1137,94 @@ int libp2pc_node_chain_finalized(libp2pc_node node, uint8_t *root_out, uint64_t 
 int libp2pc_node_get_block(libp2pc_node node, const uint8_t *root, uint8_t **out, size_t *len);
 #endif
 
+/* Since ABI 1.2. Copies the SSZ BeaconState after the block root (32
+ * bytes; the anchor's root gives the anchor state, byte for byte as given
+ * to libp2pc_node_chain_start) into a buffer the library allocates: on
+ * success *out and *len are set, and the caller owns *out and releases it
+ * with libp2pc_free (a mainnet state is several MB: free it soon). root is
+ * a block root (BLOCK_IMPORTED's first 32 bytes, the head, a checkpoint),
+ * not a state root. Reads the store on the calling thread (disk I/O, no
+ * waiting on the network or the pipeline).
+ * Errors: INVALID_ARGUMENT if root, out or len is NULL; BAD_HANDLE;
+ * BAD_STATE before libp2pc_node_chain_start; STOPPED once the node stops;
+ * NOT_FOUND if no imported block has that root, or if its state was pruned
+ * (the store keeps the post-states of the last 64 slots, the anchor,
+ * checkpoint blocks and fork tips; older ones are not regenerated here). */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_get_state(libp2pc_node node, const uint8_t *root, uint8_t **out, size_t *len);
+#endif
+
+/* Since ABI 1.2. Hands a block the host obtained itself (its validator
+ * proposed it, or it came from outside gossip) to the block pipeline, as
+ * if it had arrived by gossip and passed validation. ssz/len: an SSZ
+ * SignedBeaconBlock of the fork in force at its slot; copied before the
+ * call returns.
+ *
+ * Asynchronous: the call decodes the block (to reject bytes that are not
+ * a block at once, and to give its root: 32 bytes written to root_out if
+ * not NULL) and returns; it never waits on the state transition or on the
+ * event callback, and may be called from the callback. The outcome comes
+ * later as exactly one event for root:
+ *   LIBP2PC_EVENT_BLOCK_IMPORTED (then HEAD_CHANGED if it became the head,
+ *     FINALIZED if finality advanced), or
+ *   LIBP2PC_EVENT_BLOCK_INVALID (text: the consensus rule it broke, e.g.
+ *     a state root mismatch or a bad proposer signature).
+ * The block is not published: to propagate it, also call
+ * libp2pc_node_eth2_publish on "beacon_block". A block whose parent is not
+ * imported waits for it (the pipeline asks connected peers for it).
+ *
+ * No event comes for a block that is already imported (the call succeeds:
+ * its BLOCK_IMPORTED was sent when it was imported; libp2pc_node_get_block
+ * finds it), that is being processed already (e.g. gossip delivered it
+ * first: that process's one outcome stands), or that the pipeline found
+ * invalid recently. Nor for one the pipeline gives up without a verdict:
+ * its parent cannot be obtained, its slot is more than a few slots ahead
+ * of the wall clock, or the node stops (counted in blocks_dropped of
+ * libp2pc_node_chain_sync_status).
+ *
+ * Errors (nothing is submitted): INVALID_ARGUMENT if ssz is NULL, len is 0,
+ * or the bytes are not a SignedBeaconBlock; TOO_LARGE above the node's
+ * max_message_size; BAD_HANDLE; BAD_STATE before libp2pc_node_chain_start;
+ * STOPPED once the node stops. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_chain_submit_block(libp2pc_node node, const uint8_t *ssz, size_t len,
+                                    uint8_t *root_out);
+#endif
+
+/* Since ABI 1.2. The chain's sync progress (compare the beacon API's
+ * /eth/v1/node/syncing). Set struct_size to sizeof(libp2pc_chain_sync_status)
+ * before the call. */
+typedef struct libp2pc_chain_sync_status {
+    uint32_t struct_size;
+    uint32_t syncing;            /* 1 while a range sync from a peer runs */
+    uint64_t head_slot;          /* the fork choice head's slot */
+    uint64_t current_slot;       /* the wall-clock slot (eth2 genesis_time; 0 before genesis) */
+    uint64_t sync_distance;      /* current_slot - head_slot (0 if the head is not behind) */
+    uint64_t finalized_epoch;
+    /* The running range sync, else the last one (zeros and "" if none ran):
+     * its first slot, the head slot of the peer synced from, and its id. */
+    uint64_t sync_start_slot;
+    uint64_t sync_target_slot;
+    char sync_peer[128];         /* NUL-terminated */
+    uint64_t syncs;              /* range syncs started (a peer's status was ahead) */
+    uint64_t synced_blocks;      /* blocks received by finished range syncs */
+    uint64_t sync_failures;
+    /* Block pipeline (every source: gossip, sync, downloads, submit): */
+    uint64_t blocks_imported;
+    uint64_t blocks_invalid;     /* BLOCK_INVALID verdicts */
+    uint64_t blocks_dropped;     /* given up without a verdict (no event) */
+    uint64_t blocks_in_flight;   /* block processes running now */
+} libp2pc_chain_sync_status;
+
+/* Fills *out with the sync progress. Never blocks. Errors: INVALID_ARGUMENT
+ * if out is NULL or its struct_size too small; BAD_HANDLE; BAD_STATE before
+ * libp2pc_node_chain_start; STOPPED once the node stops. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_chain_sync_status(libp2pc_node node, libp2pc_chain_sync_status *out);
+#endif
+
 /* Releases a buffer the library allocated for the caller
- * (libp2pc_node_get_block). NULL is ignored. */
+ * (libp2pc_node_get_block, libp2pc_node_get_state). NULL is ignored. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 void libp2pc_free(void *p);
 #endif

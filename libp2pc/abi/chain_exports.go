@@ -108,14 +108,103 @@ func libp2pc_node_get_block(h C.libp2pc_node, root *C.uint8_t, out **C.uint8_t, 
 	if err != nil {
 		return fail(err)
 	}
+	mem, err := mallocCopy(b, "get_block")
+	if err != nil {
+		return fail(err)
+	}
+	*out, *n = mem, C.size_t(len(b))
+	return 0
+}
+
+// mallocCopy copies b into a buffer from C.malloc (at least 1 byte), which
+// the caller owns and frees with libp2pc_free.
+func mallocCopy(b []byte, what string) (*C.uint8_t, error) {
 	mem := C.malloc(C.size_t(max(1, len(b))))
 	if mem == nil {
-		return failf(status.Internal, "get_block: out of memory (%d bytes)", len(b))
+		return nil, status.Errorf(status.Internal, "%s: out of memory (%d bytes)", what, len(b))
 	}
 	if len(b) > 0 {
 		C.memcpy(mem, unsafe.Pointer(&b[0]), C.size_t(len(b)))
 	}
-	*out, *n = (*C.uint8_t)(mem), C.size_t(len(b))
+	return (*C.uint8_t)(mem), nil
+}
+
+//export libp2pc_node_get_state
+func libp2pc_node_get_state(h C.libp2pc_node, root *C.uint8_t, out **C.uint8_t, n *C.size_t) (rc C.int) {
+	defer guard(&rc)
+	if root == nil || out == nil || n == nil {
+		return failf(status.InvalidArgument, "get_state: root, out and len must not be NULL")
+	}
+	e, err := lookup(h)
+	if err != nil {
+		return fail(err)
+	}
+	s, err := e.n.ChainState([32]byte(C.GoBytes(unsafe.Pointer(root), 32)))
+	if err != nil {
+		return fail(err)
+	}
+	mem, err := mallocCopy(s, "get_state")
+	if err != nil {
+		return fail(err)
+	}
+	*out, *n = mem, C.size_t(len(s))
+	return 0
+}
+
+//export libp2pc_node_chain_submit_block
+func libp2pc_node_chain_submit_block(h C.libp2pc_node, ssz *C.uint8_t, n C.size_t, rootOut *C.uint8_t) (rc C.int) {
+	defer guard(&rc)
+	if ssz == nil || n == 0 {
+		return failf(status.InvalidArgument, "chain_submit_block: block is NULL or empty")
+	}
+	if n > 1<<30 {
+		return failf(status.TooLarge, "chain_submit_block: %d bytes", n)
+	}
+	e, err := lookup(h)
+	if err != nil {
+		return fail(err)
+	}
+	root, err := e.n.SubmitBlock(C.GoBytes(unsafe.Pointer(ssz), C.int(n)))
+	if err != nil {
+		return fail(err)
+	}
+	put32(rootOut, root)
+	return 0
+}
+
+//export libp2pc_node_chain_sync_status
+func libp2pc_node_chain_sync_status(h C.libp2pc_node, out *C.libp2pc_chain_sync_status) (rc C.int) {
+	defer guard(&rc)
+	if out == nil {
+		return failf(status.InvalidArgument, "chain_sync_status: out must not be NULL")
+	}
+	if uintptr(out.struct_size) < unsafe.Sizeof(C.libp2pc_chain_sync_status{}) {
+		return failf(status.InvalidArgument, "chain_sync_status: struct_size is %d, want %d",
+			out.struct_size, unsafe.Sizeof(C.libp2pc_chain_sync_status{}))
+	}
+	e, err := lookup(h)
+	if err != nil {
+		return fail(err)
+	}
+	s, err := e.n.ChainSyncStatus()
+	if err != nil {
+		return fail(err)
+	}
+	u := func(v uint64) C.uint64_t { return C.uint64_t(v) }
+	r := C.libp2pc_chain_sync_status{
+		struct_size: out.struct_size, head_slot: u(s.HeadSlot), current_slot: u(s.CurrentSlot),
+		sync_distance: u(s.SyncDistance), finalized_epoch: u(s.FinalizedEpoch),
+		sync_start_slot: u(s.SyncStartSlot), sync_target_slot: u(s.SyncTargetSlot),
+		syncs: u(s.Syncs), synced_blocks: u(s.SyncedBlocks), sync_failures: u(s.SyncFailures),
+		blocks_imported: u(s.Imported), blocks_invalid: u(s.Invalid), blocks_dropped: u(s.Dropped),
+		blocks_in_flight: u(s.InFlight),
+	}
+	if s.Syncing {
+		r.syncing = 1
+	}
+	peer := unsafe.Slice((*byte)(unsafe.Pointer(&r.sync_peer[0])), len(r.sync_peer))
+	copy(peer[:len(peer)-1], s.SyncPeer) // NUL-terminated (r is zeroed); peer ids are far shorter
+	*out = r
 	return 0
 }
 

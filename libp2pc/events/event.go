@@ -78,6 +78,10 @@ const (
 	// Finalized (chain): the finalized checkpoint advanced. Code epoch,
 	// Data root.
 	Finalized Type = 21
+	// SyncProgress (chain): a range sync from PeerID started, finished or
+	// failed. Code is the peer's head slot (the sync's target), Text
+	// "started <first>..<target>", "finished <n> blocks" or "failed: <why>".
+	SyncProgress Type = 22
 )
 
 var typeNames = map[Type]string{
@@ -102,6 +106,7 @@ var typeNames = map[Type]string{
 	BlockInvalid:     "block_invalid",
 	HeadChanged:      "head_changed",
 	Finalized:        "finalized",
+	SyncProgress:     "sync_progress",
 }
 
 func (t Type) String() string {

@@ -1,8 +1,11 @@
 package node
 
 // The chain on the node: the block store, the block pipeline with the
-// phase0 state transition, gossip validation of beacon_block, req/resp
-// block serving and fetching, status, and range sync (StartChain).
+// multi-fork state transition (pipeline.AnyFork: phase0 .. fulu, no
+// execution engine, so payloads are imported optimistically), gossip
+// validation of beacon_block, req/resp block serving (context bytes: the
+// digest of each block's fork) and fetching, status, and range sync
+// (StartChain).
 //
 // Order: New, ConfigureEth2, Start, StartChain, then dial peers (the status
 // handshake sends the chain's status). The node's Stop closes the chain
@@ -43,7 +46,8 @@ type ChainConfig struct {
 	// DataDir is the store's directory (created if missing). A store
 	// already anchored there is reopened (its unimported blocks resume).
 	DataDir string
-	// AnchorState is the SSZ BeaconState (phase0) the chain starts from:
+	// AnchorState is the SSZ BeaconState (of the fork in force at its
+	// slot under the consensus config) the chain starts from:
 	// the genesis state or a trusted checkpoint state. Required for a new
 	// store; ignored (but must match if given) for an anchored one.
 	AnchorState []byte
@@ -85,7 +89,7 @@ type ChainCounters struct {
 type chainState struct {
 	n      *Node
 	cfg    ChainConfig
-	tr     pipeline.Phase0
+	tr     pipeline.AnyFork
 	st     *store.Store
 	p      *pipeline.Pipeline
 	anchor [32]byte
@@ -109,6 +113,8 @@ type chainState struct {
 	gossipAccepted, gossipOrphans, gossipRejected, gossipIgnored atomic.Uint64
 	syncs, syncedBlocks, syncFailures, served, evDropped         atomic.Uint64
 	fetches, fetchFailures, statusPolls                          atomic.Uint64
+	prog                                                         syncProgress                   // chain_submit.go
+	att                                                          *pipeline.AttestationValidator // chain_attestations.go
 }
 
 type syncReq struct {
@@ -147,6 +153,9 @@ func (n *Node) StartChain(cfg ChainConfig) (uint64, error) {
 	secondsPerSlot := ccfg.SecondsPerSlot
 	if secondsPerSlot == 0 {
 		secondsPerSlot = uint64(max(time.Second, n.eth2.cfg.Chain.SlotDuration) / time.Second)
+		c := *ccfg // the transition's compute_timestamp_at_slot needs it (bellatrix payloads)
+		c.SecondsPerSlot = secondsPerSlot
+		ccfg = &c
 	}
 	if cfg.StatusPollPeriod == 0 {
 		cfg.StatusPollPeriod = 30 * time.Second
@@ -154,7 +163,7 @@ func (n *Node) StartChain(cfg ChainConfig) (uint64, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
-	c := &chainState{n: n, cfg: cfg, tr: pipeline.Phase0{Cfg: ccfg}, syncCh: make(chan syncReq, 16)}
+	c := &chainState{n: n, cfg: cfg, tr: pipeline.AnyFork{Cfg: ccfg}, syncCh: make(chan syncReq, 16)}
 	if !n.chain.CompareAndSwap(nil, c) {
 		return 0, status.Errorf(status.BadState, "start chain: already started")
 	}
@@ -213,6 +222,9 @@ func (n *Node) StartChain(cfg ChainConfig) (uint64, error) {
 	}
 	if err := n.RegisterEth2Validator("beacon_block", c.validateBlock); err != nil {
 		return fail(status.CodeOf(err), "%v", err)
+	}
+	if err := c.startAttestations(secondsPerSlot); err != nil {
+		return fail(status.CodeOf(err), "attestations: %v", err)
 	}
 	req, err := n.Eth2Subscribe("beacon_block", ValidateGo)
 	if err != nil {
@@ -474,19 +486,19 @@ type blockResponder struct {
 
 func (r blockResponder) Respond(ctx context.Context, req *reqrespnet.IncomingRequest, w reqrespnet.ResponseWriter) error {
 	c := r.c
-	var dig *[4]byte
-	if r.p.ContextBytes {
-		d, _ := c.n.Eth2CurrentDigest() // phase0 chain: one digest
-		a := [4]byte(d)
-		dig = &a
-	}
 	write := func(root [32]byte) error {
 		if root == c.anchor || !c.st.IsImported(root) {
 			return nil
 		}
+		info, ok := c.st.Info(root)
 		b, err := c.st.Block(root)
-		if err != nil {
+		if !ok || err != nil {
 			return nil
+		}
+		var dig *[4]byte
+		if r.p.ContextBytes { // the digest of the block's own fork
+			d := c.n.eth2.digestAtSlot(info.Slot)
+			dig = &d
 		}
 		if err := w.WriteChunk(dig, b); err != nil {
 			return err
@@ -528,6 +540,12 @@ func (r blockResponder) Respond(ctx context.Context, req *reqrespnet.IncomingReq
 		}
 	}
 	return nil
+}
+
+// digestAtSlot is the fork digest in force at slot (the context bytes of
+// a block of that slot).
+func (e *eth2State) digestAtSlot(slot uint64) [4]byte {
+	return e.digestAt[e.boundaries[e.boundaryIndex(slot/e.cfg.Chain.SlotsPerEpoch)]]
 }
 
 // --- Sync --------------------------------------------------------------
@@ -592,9 +610,17 @@ func (c *chainState) syncFrom(p peer.ID, head uint64) {
 		return
 	}
 	c.syncs.Add(1)
+	c.prog.begin(p.String(), from, head)
+	c.push(events.Event{Type: events.SyncProgress, PeerID: p.String(), Code: head, Text: fmt.Sprintf("started %d..%d", from, head)})
+	defer c.prog.end()
 	rs := pipeline.RangeSync{P: c.p, F: c, BatchSize: c.cfg.SyncBatch}
 	res, err := rs.Sync(c.ctx, []string{p.String()}, from, head+1)
 	c.syncedBlocks.Add(uint64(res.Blocks))
+	done := fmt.Sprintf("finished %d blocks", res.Blocks)
+	if err != nil {
+		done = "failed: " + err.Error()
+	}
+	c.push(events.Event{Type: events.SyncProgress, PeerID: p.String(), Code: head, Text: done})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		c.syncFailures.Add(1)
 		c.n.queue.PushError(events.Event{Type: events.Error, Status: int32(status.Network),

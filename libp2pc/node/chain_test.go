@@ -4,6 +4,7 @@ package node
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 	"time"
 
@@ -115,6 +116,12 @@ func TestChainRangeSyncAndGossip(t *testing.T) {
 	}
 	if c.Syncs == 0 || c.SyncedBlocks != nBlocks || c.FetchRequests == 0 {
 		t.Fatalf("B counters %+v", c)
+	}
+	// The sync was reported: started (target: A's head) and finished.
+	for _, want := range []string{fmt.Sprintf("started 1..%d", nBlocks), fmt.Sprintf("finished %d blocks", nBlocks)} {
+		rb.waitFor(t, "sync progress "+want, func(e events.Event) bool {
+			return e.Type == events.SyncProgress && e.PeerID == a.ID().String() && e.Code == nBlocks && e.Text == want
+		})
 	}
 	ca, _ := a.ChainCounters()
 	if ca.BlocksServed < nBlocks {
