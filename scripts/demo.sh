@@ -15,6 +15,9 @@
 # slots 0..7 by range; prop publishes a block-sized SSZ blob on
 # beacon_block, which boot validates and relays and sync validates and
 # receives.
+#
+# Act 3: discovery. A bootnode and five nodes given only its ENR find each
+# other through discv5 and the library's peer manager dials them.
 set -euo pipefail
 NODE=${1:?usage: demo.sh PATH/TO/libp2pc-node}
 dir=$(mktemp -d)
@@ -258,6 +261,47 @@ if [ $ok2 = 1 ]; then
   say "Status handshakes on one fork digest, a host-validated block relayed by gossip, blocks served by range."
 else
   say "Act 2 did not complete (see above)."
+  status=1
+fi
+
+# ------------------------------------------------------------------ act 3
+echo
+say "Act 3: discovery (discv5). A bootnode and five nodes that know only its ENR; each wants 2 peers."
+"$NODE" --listen /ip4/127.0.0.1/tcp/0 "${eth2[@]}" --discovery-port 0 --target-peers 2 \
+  > "$dir/d0.out" 2> "$dir/d0.err" &
+pids[d0]=$!
+enr=""
+for _ in $(seq 100); do
+  enr=$(grep -s '"event":"listening"' "$dir/d0.out" | grep -oE '"enr":"[^"]+"' | cut -d'"' -f4 || true)
+  [ -n "$enr" ] && break
+  sleep 0.1
+done
+printf 'bootnode ENR: %s…\n' "${enr:0:60}"
+for i in 1 2 3 4 5; do
+  "$NODE" --listen /ip4/127.0.0.1/tcp/0 "${eth2[@]}" --discovery-port 0 --bootnode "$enr" --target-peers 2 \
+    > "$dir/d$i.out" 2> "$dir/d$i.err" &
+  pids[d$i]=$!
+done
+# The net peer count of node i: connects minus disconnects.
+peers_of() { echo $(( $(grep -c '"event":"peer_connected"' "$dir/d$1.out" || true) - $(grep -c '"event":"peer_disconnected"' "$dir/d$1.out" || true) )); }
+for _ in $(seq 150); do
+  done3=1
+  for i in 1 2 3 4 5; do [ "$(peers_of $i)" -ge 2 ] || done3=0; done
+  [ $done3 = 1 ] && break
+  sleep 0.2
+done
+ok3=1
+for i in 1 2 3 4 5; do
+  out=$(grep -c '"event":"peer_connected".*"direction":"outbound"' "$dir/d$i.out" || true)
+  printf 'node %s: %s peers now; %s connections it dialled itself after discovery (no --peer given)\n' "$i" "$(peers_of $i)" "$out"
+  [ "$(peers_of $i)" -ge 2 ] || ok3=0
+done
+for i in 0 1 2 3 4 5; do kill -TERM "${pids[d$i]}"; done
+for i in 0 1 2 3 4 5; do wait "${pids[d$i]}" || { echo "d$i exited with an error:"; cat "$dir/d$i.err"; status=1; }; done
+if [ $ok3 = 1 ]; then
+  say "Every node found its peers through discv5 alone and the peer manager dialled them."
+else
+  say "Act 3 did not complete (see above)."
   status=1
 fi
 exit $status

@@ -1275,6 +1275,10 @@ int main(int argc, char **argv) {
                 uint32_t node_max = cfg.max_peers ? cfg.max_peers : 64;
                 if (dc.target_peers > node_max) dc.target_peers = node_max;
                 dc.max_peers = dc.target_peers * 2 < node_max ? dc.target_peers * 2 : node_max;
+                /* Prune only at max_peers: in a network of a handful of nodes, pruning
+                 * above the library's default (halfway) can keep a late node below its
+                 * target (it is refused with goodbye 129 and backs off for minutes). */
+                dc.prune_above = dc.max_peers;
             }
             if (libp2pc_node_discovery_configure(app.node, &dc) != LIBP2PC_OK) die("discovery configure");
         }

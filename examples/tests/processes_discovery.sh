@@ -5,8 +5,8 @@
 # Checks, from the JSON events each printed:
 #   - every "listening" line carries an ENR ("enr:-..."), and no multiaddr
 #     in "addrs" is an ENR;
-#   - every one of the eight reaches at least its target of 3 connected
-#     peers (peer_connected minus peer_disconnected), none above its
+#   - the eight reach, all at the same time, between their target of 3
+#     connected peers (peer_connected minus peer_disconnected) and their
 #     max_peers (2 x target = 6), and each has dialed at least one peer
 #     itself (outbound): discovery, not only inbound connections;
 #   - a ninth node on another network (other genesis validators root),
@@ -113,10 +113,12 @@ start = time.time()
 while True:
     st = {n: state(n) for n in names}
     counts = [len(st[n][0]) for n in names]
-    if all(c >= 3 for c in counts) and all(st[n][1] for n in names):
+    # Within [target, max_peers] everywhere at once (a node may pass
+    # max_peers for a tick before its manager prunes).
+    if all(3 <= c <= 6 for c in counts) and all(st[n][1] for n in names):
         break
     if time.time() > deadline:
-        print("FAIL: not every node reached 3 peers with an outbound dial:", counts, [len(st[n][1]) for n in names])
+        print("FAIL: not every node within [3, 6] peers with an outbound dial:", counts, [len(st[n][1]) for n in names])
         sys.exit(1)
     time.sleep(0.5)
 print("converged in %.1f s: peers %s" % (time.time() - start, counts))
@@ -124,8 +126,6 @@ for n in names:
     peers, outbound, enr, bad = st[n]
     if not enr or not enr.startswith("enr:") or bad:
         print("FAIL: %s listening line: enr %r, ENR among addrs %s" % (n, enr, bad)); sys.exit(1)
-    if len(peers) > 6:
-        print("FAIL: %s holds %d peers, max 6" % (n, len(peers))); sys.exit(1)
 # The wrong-network node is not among anyone's peers now.
 wrong_id = None
 for l in open(os.path.join(d, "wrong.log")):
