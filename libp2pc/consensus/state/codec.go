@@ -90,11 +90,9 @@ func (s *BeaconState) MarshalSSZ() ([]byte, error) {
 
 // HashTreeRoot is hash_tree_root of the state as its fork's container.
 //
-// Phase0 states are hashed incrementally (phase0.BeaconState's cached
-// Merkle trees, kept across calls and copies). Later forks are hashed in
-// full on every call: fine for the minimal preset and tests, but the hook
-// for an incremental hasher of the later forks' states (HOOK: per-fork
-// cached hashing) is here.
+// Phase0 states are hashed incrementally by phase0.BeaconState's cached
+// Merkle trees; later forks by the cache of hashcache.go. Both are kept
+// across calls and shared by copies. FullHashTreeRoot hashes from scratch.
 func (s *BeaconState) HashTreeRoot() ([32]byte, error) {
 	if s.ForkName == forks.Phase0 {
 		p, err := s.ToPhase0()
@@ -103,6 +101,12 @@ func (s *BeaconState) HashTreeRoot() ([32]byte, error) {
 		}
 		return p.CachedHashTreeRoot()
 	}
+	return s.cachedRoot()
+}
+
+// FullHashTreeRoot is hash_tree_root computed by the generated code of the
+// fork's container, without any cache.
+func (s *BeaconState) FullHashTreeRoot() ([32]byte, error) {
 	c, err := s.Container()
 	if err != nil {
 		return [32]byte{}, err

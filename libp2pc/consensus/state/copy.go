@@ -12,7 +12,9 @@ import (
 // historical summaries, the execution payload header: each is replaced, not
 // edited) are shared. Keep in step with the fields of BeaconState.
 func (s *BeaconState) Copy() *BeaconState {
+	lazyMu.Lock() // the lazily created caches (shadow, hashCache, pubkeyIndex)
 	out := *s
+	lazyMu.Unlock()
 	out.Fork = copyPtr(s.Fork)
 	out.LatestBlockHeader = copyPtr(s.LatestBlockHeader)
 	out.BlockRoots = slices.Clone(s.BlockRoots)

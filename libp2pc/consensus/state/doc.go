@@ -22,7 +22,9 @@
 // Conversions are shallow (the result shares memory with its argument),
 // so a phase0-typed API can wrap the generic code at no copying cost; Copy
 // makes a deep copy. Phase0 states keep the incremental hash cache of
-// phase0.BeaconState across conversions and copies.
+// phase0.BeaconState across conversions and copies; altair+ states have
+// their own (hashcache.go). Both, and the pubkey → validator index map
+// (pubkeyindex.go), are shared by copies.
 //
 // # Adding a fork
 //
@@ -30,5 +32,8 @@
 //     convert.go, and the case in Decode/Container (codec.go). Extend
 //     TestRoundTripEveryFork if needed (it already covers capella..fulu).
 //  2. Add the block body fields and the block conversions (block.go).
-//  3. Register the rules in package transition (see its doc).
+//  3. Hash its new fields in forkHashCache.root (hashcache.go), in the
+//     container's field order; TestCachedHashTreeRootUnderEdits compares
+//     it with the generated code.
+//  4. Register the rules in package transition (see its doc).
 package state

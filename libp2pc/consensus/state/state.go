@@ -1,6 +1,8 @@
 package state
 
 import (
+	"sync"
+
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/altair"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/capella"
@@ -79,15 +81,29 @@ type BeaconState struct {
 	// hashShadow carries the incremental hash cache of phase0 states (see
 	// HashTreeRoot). Shared by copies, like phase0.BeaconState's cache.
 	hashShadow *phase0.BeaconState
+	// hashCache is the incremental hash cache of altair+ states (see
+	// hashcache.go). Shared by copies, like hashShadow.
+	hashCache *forkHashCache
+	// pubkeyIndex maps pubkeys to validator indices (see pubkeyindex.go).
+	// Shared by copies.
+	pubkeyIndex *pubkeyIndex
 }
 
 // shadow returns the holder of the phase0 hash cache, creating it.
 func (s *BeaconState) shadow() *phase0.BeaconState {
+	lazyMu.Lock()
+	defer lazyMu.Unlock()
 	if s.hashShadow == nil {
 		s.hashShadow = new(phase0.BeaconState)
 	}
 	return s.hashShadow
 }
+
+// lazyMu guards the creation of the caches a state creates on first use
+// (hashShadow, hashCache, pubkeyIndex) and their copying by Copy: a state
+// shared by goroutines (the pipeline's hot states) may be hashed or copied
+// by two of them at once. The caches themselves serialize their own use.
+var lazyMu sync.Mutex
 
 // Accessors of the helpers.State interface (the read-only view the spec
 // helpers need), also implemented by *phase0.BeaconState.

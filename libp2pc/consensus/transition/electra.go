@@ -184,14 +184,10 @@ func pendingBalanceToWithdraw(s *state.BeaconState, index uint64) uint64 {
 }
 
 // validatorIndexByPubkey is validator_pubkeys.index(pubkey), with ok false
-// when no validator has the key.
+// when no validator has the key (an index map shared by state copies, not a
+// scan of the registry: state/pubkeyindex.go).
 func validatorIndexByPubkey(s *state.BeaconState, pubkey [48]byte) (uint64, bool) {
-	for i, v := range s.Validators {
-		if v.Pubkey == pubkey {
-			return uint64(i), true
-		}
-	}
-	return 0, false
+	return s.ValidatorIndex(pubkey)
 }
 
 // Epoch processing.
