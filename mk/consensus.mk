@@ -24,10 +24,16 @@ STF_TESTS_DEFAULT_DIR := $(CONSENSUS_ROOT)/build/spec-tests-stf
 STF_TESTS_DIR ?= $(STF_TESTS_DEFAULT_DIR)
 STF_TESTS_ARCHIVE ?= $(CONSENSUS_ROOT)/../shared/spec-tests/stf-altair-fulu-minimal.tar.zst
 
+# The mainnet-scale inputs (65,536 validators; phase0, deneb, electra, fulu
+# sanity/blocks and sanity/slots with post-states, configs/mainnet_<fork>.yaml):
+# spec-test-mainnet-scale (Makefile) checks them, bench-consensus times them.
+MAINNET_BENCH_ARCHIVE ?= $(CONSENSUS_ROOT)/../shared/bench/stf-bench-mainnet.tar.zst
+MAINNET_BENCH_DIR ?= $(CONSENSUS_ROOT)/build/bench-mainnet
+
 SSZGEN_VERSION := v0.1.4
 SSZGEN ?= $(shell $(GO) env GOPATH)/bin/sszgen
 
-.PHONY: spec-test spec-test-unpack ssz-generate ssz-check sszgen-install bench-consensus consensus-test consensus-typescheck
+.PHONY: spec-test spec-test-unpack mainnet-bench-unpack ssz-generate ssz-check sszgen-install bench-consensus consensus-test consensus-typescheck
 
 spec-test-unpack:
 	@if [ "$(abspath $(SPEC_TESTS_DIR))" = "$(SPEC_TESTS_DEFAULT_DIR)" ] && [ ! -d "$(SPEC_TESTS_DIR)/tests" ]; then \
@@ -37,6 +43,14 @@ spec-test-unpack:
 	@if [ "$(abspath $(STF_TESTS_DIR))" = "$(STF_TESTS_DEFAULT_DIR)" ] && [ ! -d "$(STF_TESTS_DIR)/tests" ] && [ -f "$(STF_TESTS_ARCHIVE)" ]; then \
 		echo "unpacking $(STF_TESTS_ARCHIVE) into $(STF_TESTS_DIR)"; \
 		mkdir -p "$(STF_TESTS_DIR)" && tar --zstd -C "$(STF_TESTS_DIR)" -xf "$(STF_TESTS_ARCHIVE)"; \
+	fi
+
+# Unpacked only when absent; an archive that is not there is not an error
+# here (the tests and benchmarks that need it skip, saying so).
+mainnet-bench-unpack:
+	@if [ ! -d "$(MAINNET_BENCH_DIR)/tests" ] && [ -f "$(MAINNET_BENCH_ARCHIVE)" ]; then \
+		echo "unpacking $(MAINNET_BENCH_ARCHIVE) into $(MAINNET_BENCH_DIR)"; \
+		mkdir -p "$(MAINNET_BENCH_DIR)" && tar --zstd -C "$(MAINNET_BENCH_DIR)" -xf "$(MAINNET_BENCH_ARCHIVE)"; \
 	fi
 
 # Runs the spec-test runner for PRESET over SPEC_TESTS_DIR; prints a
@@ -85,13 +99,21 @@ ssz-check: sszgen-install
 # Go benchmarks for both presets (minimal, then mainnet), with allocation
 # counts: state hash_tree_root (plain and incremental), state copy,
 # process_slots across an epoch boundary, and state_transition with every
-# signature verified, on the largest sanity/blocks vectors of the tree (the
-# shipped tree has minimal vectors only) and on synthetic chains.
+# signature verified, on the largest sanity/blocks vectors of the tree and on
+# synthetic chains (phase0); and per fork (BenchmarkFork*, bench_forks_test.go)
+# state_transition / process_block with every signature verified and the
+# epoch transition, cold and warm: phase0..fulu on the minimal vectors,
+# phase0/deneb/electra/fulu on the mainnet-scale inputs (MAINNET_BENCH_DIR).
+# BENCH_COUNT runs each benchmark that many times (BENCHMARKS.md reports the
+# median of 3); BENCH_FILTER narrows the -bench pattern.
 BENCH_PKGS := ./libp2pc/consensus/spectest ./libp2pc/consensus/transition
-bench-consensus: spec-test-unpack
+BENCH_COUNT ?= 1
+BENCH_FILTER ?= .
+bench-consensus: spec-test-unpack mainnet-bench-unpack
 	cd $(CONSENSUS_ROOT) && for preset in minimal mainnet; do \
 		tags=$$( [ $$preset = minimal ] && echo minimal ); \
 		echo "== preset $$preset"; \
-		SPEC_TESTS_DIR="$(abspath $(SPEC_TESTS_DIR))" \
-			$(GO) test -tags "$$tags" -run '^$$' -bench . -benchmem -count=1 -timeout 60m $(BENCH_PKGS) || exit 1; \
+		SPEC_TESTS_DIR="$(abspath $(SPEC_TESTS_DIR))" STF_TESTS_DIR="$(abspath $(STF_TESTS_DIR))" \
+		MAINNET_BENCH_DIR="$(abspath $(MAINNET_BENCH_DIR))" \
+			$(GO) test -tags "$$tags" -run '^$$' -bench '$(BENCH_FILTER)' -benchmem -count=$(BENCH_COUNT) -timeout 60m $(BENCH_PKGS) || exit 1; \
 	done
