@@ -123,7 +123,16 @@ func libp2pc_node_new(cfg *C.libp2pc_config, out *C.libp2pc_node) (rc C.int) {
 			for len(evs) > 0 {
 				ptrs, n := deliveryArena.marshalBatch(evs)
 				C.libp2pc__call_batch(e.cb, ptrs, C.size_t(n), e.userData)
+				last := evs[n-1].Type
 				evs = evs[n:]
+				if last == events.Stopped {
+					// STOPPED is the node's last event: free the arena as
+					// soon as its callback returns, on this thread. A host
+					// may exit right after seeing STOPPED; the goroutine
+					// below would free it only after a scheduling delay
+					// (LeakSanitizer then calls it a leak).
+					deliveryArena.free()
+				}
 			}
 		}
 	}
