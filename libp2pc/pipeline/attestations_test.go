@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"encoding/binary"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -12,6 +13,8 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/helpers"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/deneb"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/electra"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
 	"github.com/libp2pc/libp2pc/libp2pc/store"
 )
@@ -26,8 +29,10 @@ type attTest struct {
 	clock atomic.Int64 // unix seconds
 }
 
-func newAttTest(t *testing.T) *attTest {
-	at := &attTest{t: t, c: newAnyChain(t)}
+func newAttTest(t *testing.T) *attTest { return newAttTestOn(t, newAnyChain(t)) }
+
+func newAttTestOn(t *testing.T, c *anyChain) *attTest {
+	at := &attTest{t: t, c: c}
 	st, err := store.Open(t.TempDir(), testStoreOpts)
 	if err != nil {
 		t.Fatal(err)
@@ -304,5 +309,121 @@ func TestGossipSubnetAttestation(t *testing.T) {
 		if r, why := at.v.ValidateSubnetAttestation(forks.Phase0, subnet, ssz(at.single(tip, a, committee, 1)), now); r != Accept {
 			t.Errorf("second member: %v %s", r, why)
 		}
+	}
+}
+
+// electraChain is the AnyFork test chain with every fork through electra
+// at genesis: testchain's phase0 genesis upgraded five times.
+func electraChain(t *testing.T) *anyChain {
+	c := newAnyChain(t)
+	cfg := anyConfig()
+	for i, f := range []string{"ALTAIR", "BELLATRIX", "CAPELLA", "DENEB", "ELECTRA"} {
+		cfg.Raw[f+"_FORK_VERSION"] = fmt.Sprintf("0x0%d000001", i+1)
+		cfg.Raw[f+"_FORK_EPOCH"] = "0"
+	}
+	c.cfg = cfg
+	c.tr = AnyFork{Cfg: cfg}
+	g := c.genesis.Copy()
+	for f := forks.Altair; f <= forks.Electra; f++ {
+		if err := transition.Upgrade(cfg, g, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.genesis = g
+	var err error
+	if c.gRoot, _, err = c.tr.Anchor(AnyState(g)); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestGossipAttestationsElectra: the electra formats. An aggregate names
+// its committee by committee_bits (exactly one) with data.index 0; subnet
+// attestations are SingleAttestations naming the attester. Both are
+// validated with real signatures and their votes applied.
+func TestGossipAttestationsElectra(t *testing.T) {
+	at := newAttTestOn(t, electraChain(t))
+	c := at.c
+	const last = 3
+	pre := c.genesis
+	var posts []*state.BeaconState
+	for slot := uint64(1); slot <= last; slot++ {
+		sb, post := c.produce(pre, slot, false, func(b *state.BeaconBlock) {
+			// A post-merge payload that passes the consensus checks
+			// (capella+ always processes the payload).
+			s := pre.Copy()
+			if err := transition.AdvanceSlots(c.cfg, s, b.Slot); err != nil {
+				t.Fatal(err)
+			}
+			b.Body.ExecutionPayload = &deneb.ExecutionPayload{
+				ParentHash: s.LatestExecutionPayloadHeader.BlockHash, BlockHash: [32]byte{byte(b.Slot), 1},
+				PrevRandao: helpers.RandaoMix(s, helpers.CurrentEpoch(s)), BlockNumber: b.Slot,
+				Timestamp: s.GenesisTime + b.Slot*c.cfg.SecondsPerSlot}
+			ws, err := transition.ExpectedWithdrawals(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.Body.ExecutionPayload.Withdrawals = ws
+			if b.Body.ExecutionRequests == nil {
+				b.Body.ExecutionRequests = &electra.ExecutionRequests{}
+			}
+		})
+		at.at(last)
+		at.importBlock(c.record(sb, post, true))
+		posts, pre = append(posts, post), post
+	}
+	tip := posts[len(posts)-1]
+	attSlot := uint64(last - 1)
+	p0, committee := at.committeeAttestation(tip, attSlot) // phase0-shaped: take data and signatures
+	data := *p0.Data
+	data.Index = 0
+	root, _ := data.HashTreeRoot()
+	var sigs [][96]byte
+	for _, v := range committee {
+		sigs = append(sigs, c.sign(tip, config.DomainBeaconAttester, data.Target.Epoch, root, v))
+	}
+	agg := &electra.Attestation{AggregationBits: p0.AggregationBits, Data: &data, Signature: c.aggregate(sigs)}
+	agg.CommitteeBits[0] = 1 // committee 0
+	epoch := attSlot / config.SlotsPerEpoch
+	var slotRoot [32]byte
+	binary.LittleEndian.PutUint64(slotRoot[:], attSlot)
+	aggregateSSZ := func(a *electra.Attestation, aggregator uint64) []byte {
+		msg := &electra.AggregateAndProof{AggregatorIndex: aggregator, Aggregate: a,
+			SelectionProof: c.sign(tip, config.DomainSelectionProof, epoch, slotRoot, aggregator)}
+		r, _ := msg.HashTreeRoot()
+		ssz, err := (&electra.SignedAggregateAndProof{Message: msg,
+			Signature: c.sign(tip, config.DomainAggregateAndProof, epoch, r, aggregator)}).MarshalSSZ()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ssz
+	}
+	now := at.at(last + 1)
+	two := *agg
+	two.CommitteeBits[0] = 3 // committees 0 and 1
+	if r, why := at.v.ValidateAggregate(forks.Electra, aggregateSSZ(&two, committee[0]), now); r != Reject || !strings.Contains(why, "exactly one committee") {
+		t.Errorf("two committee bits: %v %s", r, why)
+	}
+	if r, why := at.v.ValidateAggregate(forks.Electra, aggregateSSZ(agg, committee[0]), now); r != Accept {
+		t.Fatalf("electra aggregate: %v %s", r, why)
+	}
+	// A SingleAttestation of the last committee member on its subnet.
+	i := len(committee) - 1
+	single := &electra.SingleAttestation{CommitteeIndex: 0, AttesterIndex: committee[i], Data: &data,
+		Signature: c.sign(tip, config.DomainBeaconAttester, data.Target.Epoch, root, committee[i])}
+	ssz, _ := single.MarshalSSZ()
+	perSlot := helpers.CommitteeCountPerSlot(tip, epoch)
+	subnet := (perSlot * (attSlot % config.SlotsPerEpoch)) % AttestationSubnetCount
+	if r, why := at.v.ValidateSubnetAttestation(forks.Electra, subnet, ssz, now); r != Accept {
+		t.Fatalf("single attestation: %v %s", r, why)
+	}
+	wrong := *single
+	wrong.AttesterIndex = committee[i] + 1000 // not in the committee
+	ssz, _ = wrong.MarshalSSZ()
+	if r, why := at.v.ValidateSubnetAttestation(forks.Electra, subnet, ssz, now); r != Reject || !strings.Contains(why, "not in the committee") {
+		t.Errorf("outsider: %v %s", r, why)
+	}
+	if cn := at.v.Counters(); cn.Accepted != 2 || cn.VotesApplied != 2 {
+		t.Errorf("counters %+v", cn)
 	}
 }
