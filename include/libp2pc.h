@@ -104,7 +104,8 @@ extern "C" {
  *   1.1  eth2 gossip and req/resp events and libp2pc_event fields
  *        (protocol, code, context); later also the chain and discovery
  *   1.2  libp2pc_node_chain_submit_block, libp2pc_node_get_state,
- *        libp2pc_node_chain_sync_status, LIBP2PC_EVENT_SYNC_PROGRESS */
+ *        libp2pc_node_chain_sync_status, LIBP2PC_EVENT_SYNC_PROGRESS,
+ *        LIBP2PC_EVENT_BLOCK_DROPPED */
 #define LIBP2PC_ABI_VERSION_MAJOR 1
 #define LIBP2PC_ABI_VERSION_MINOR 2
 #define LIBP2PC_ABI_VERSION \
@@ -215,7 +216,13 @@ typedef enum libp2pc_event_type {
      * failed. code: the peer's head slot (the sync's target); text:
      * "started <first slot>..<target>", "finished <n> blocks" or
      * "failed: <reason>". Poll libp2pc_node_chain_sync_status for counts. */
-    LIBP2PC_EVENT_SYNC_PROGRESS = 22
+    LIBP2PC_EVENT_SYNC_PROGRESS = 22,
+    /* (chain, since ABI 1.2) The pipeline gave a block up without a
+     * verdict: its parent could not be obtained, its slot is too far ahead
+     * of the wall clock, a bound was reached, or the node stopped. code:
+     * slot; data: root (32 bytes); text: the reason. Not a judgement of
+     * the block: it may arrive again and be imported. */
+    LIBP2PC_EVENT_BLOCK_DROPPED = 23
 } libp2pc_event_type;
 
 /* One event. Fields a type does not use are 0 / NULL. Every pointer is
@@ -1089,7 +1096,9 @@ int libp2pc_node_reqresp_counters(libp2pc_node node, libp2pc_reqresp_counters *o
  *   LIBP2PC_EVENT_FINALIZED       code: epoch; data: root (32).
  *   LIBP2PC_EVENT_SYNC_PROGRESS   peer_id; code: target slot; text:
  *                                 "started A..B" / "finished N blocks" /
- *                                 "failed: ...", around each range sync. */
+ *                                 "failed: ...", around each range sync.
+ *   LIBP2PC_EVENT_BLOCK_DROPPED   code: slot; data: root (32); text: why the
+ *                                 pipeline gave it up without a verdict. */
 
 typedef struct libp2pc_chain_config {
     size_t struct_size;        /* sizeof(libp2pc_chain_config) */
@@ -1168,7 +1177,10 @@ int libp2pc_node_get_state(libp2pc_node node, const uint8_t *root, uint8_t **out
  *   LIBP2PC_EVENT_BLOCK_IMPORTED (then HEAD_CHANGED if it became the head,
  *     FINALIZED if finality advanced), or
  *   LIBP2PC_EVENT_BLOCK_INVALID (text: the consensus rule it broke, e.g.
- *     a state root mismatch or a bad proposer signature).
+ *     a state root mismatch or a bad proposer signature), or
+ *   LIBP2PC_EVENT_BLOCK_DROPPED (text: why the pipeline gave it up without
+ *     a verdict: its parent cannot be obtained, its slot is more than a few
+ *     slots ahead of the wall clock, a bound, or the node stopping).
  * The block is not published: to propagate it, also call
  * libp2pc_node_eth2_publish on "beacon_block". A block whose parent is not
  * imported waits for it (the pipeline asks connected peers for it).
@@ -1177,10 +1189,8 @@ int libp2pc_node_get_state(libp2pc_node node, const uint8_t *root, uint8_t **out
  * its BLOCK_IMPORTED was sent when it was imported; libp2pc_node_get_block
  * finds it), that is being processed already (e.g. gossip delivered it
  * first: that process's one outcome stands), or that the pipeline found
- * invalid recently. Nor for one the pipeline gives up without a verdict:
- * its parent cannot be obtained, its slot is more than a few slots ahead
- * of the wall clock, or the node stops (counted in blocks_dropped of
- * libp2pc_node_chain_sync_status).
+ * invalid recently. Like every control event without a reservation, an
+ * outcome event that finds the queue full is not queued (counted).
  *
  * Errors (nothing is submitted): INVALID_ARGUMENT if ssz is NULL, len is 0,
  * or the bytes are not a SignedBeaconBlock; TOO_LARGE above the node's
@@ -1212,7 +1222,7 @@ typedef struct libp2pc_chain_sync_status {
     /* Block pipeline (every source: gossip, sync, downloads, submit): */
     uint64_t blocks_imported;
     uint64_t blocks_invalid;     /* BLOCK_INVALID verdicts */
-    uint64_t blocks_dropped;     /* given up without a verdict (no event) */
+    uint64_t blocks_dropped;     /* given up without a verdict (BLOCK_DROPPED) */
     uint64_t blocks_in_flight;   /* block processes running now */
 } libp2pc_chain_sync_status;
 

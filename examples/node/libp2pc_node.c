@@ -996,6 +996,11 @@ static void on_event(const libp2pc_event *ev, void *user_data) {
         json_field(f, "peer_id", ev->peer_id);
         fprintf(f, ",\"reason\":%llu", (unsigned long long)ev->code);
         break;
+    case LIBP2PC_EVENT_BLOCK_DROPPED:
+        fprintf(f, ",\"slot\":%llu", (unsigned long long)ev->code);
+        if (ev->data_len >= 32) json_hex(f, "root", ev->data, 32);
+        json_field(f, "reason", ev->text);
+        break;
     case LIBP2PC_EVENT_SYNC_PROGRESS:
         json_field(f, "peer_id", ev->peer_id);
         fprintf(f, ",\"target_slot\":%llu", (unsigned long long)ev->code);

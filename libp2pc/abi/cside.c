@@ -67,6 +67,7 @@ const char *libp2pc_event_type_name(uint32_t type) {
     case LIBP2PC_EVENT_PEER_GOODBYE: return "peer_goodbye";
     case LIBP2PC_EVENT_PEER_BANNED: return "peer_banned";
     case LIBP2PC_EVENT_SYNC_PROGRESS: return "sync_progress";
+    case LIBP2PC_EVENT_BLOCK_DROPPED: return "block_dropped";
     case LIBP2PC_EVENT_BLOCK_IMPORTED: return "block_imported";
     case LIBP2PC_EVENT_BLOCK_INVALID: return "block_invalid";
     case LIBP2PC_EVENT_HEAD_CHANGED: return "head_changed";

@@ -82,6 +82,11 @@ const (
 	// failed. Code is the peer's head slot (the sync's target), Text
 	// "started <first>..<target>", "finished <n> blocks" or "failed: <why>".
 	SyncProgress Type = 22
+	// BlockDropped (chain): the pipeline gave a block up without a
+	// verdict (its parent could not be obtained, its slot is too far
+	// ahead, bounds, shutdown). Code is the slot, Data the root (32
+	// bytes), Text the reason. The block may come again and be imported.
+	BlockDropped Type = 23
 )
 
 var typeNames = map[Type]string{
@@ -107,6 +112,7 @@ var typeNames = map[Type]string{
 	HeadChanged:      "head_changed",
 	Finalized:        "finalized",
 	SyncProgress:     "sync_progress",
+	BlockDropped:     "block_dropped",
 }
 
 func (t Type) String() string {

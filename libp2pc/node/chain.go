@@ -383,6 +383,8 @@ func (c *chainState) onEvent(e pipeline.Event) {
 		c.push(events.Event{Type: events.BlockImported, Code: e.Slot, Data: data})
 	case pipeline.EventBlockInvalid:
 		c.push(events.Event{Type: events.BlockInvalid, Code: e.Slot, Data: slices.Clone(e.Root[:]), Text: e.Rule})
+	case pipeline.EventBlockDropped:
+		c.push(events.Event{Type: events.BlockDropped, Code: e.Slot, Data: slices.Clone(e.Root[:]), Text: e.Rule})
 	case pipeline.EventHeadChanged:
 		c.hmu.Lock()
 		c.head, c.hslot = e.Root, e.Slot

@@ -89,6 +89,20 @@ func TestChainSubmitBlock(t *testing.T) {
 	if _, err := n.ChainState(badRoot); status.CodeOf(err) != status.NotFound {
 		t.Fatalf("state of the invalid block: %v", err)
 	}
+	// A block far ahead of the wall clock is given up without a verdict:
+	// BlockDropped says so (a host waiting on its submission learns it).
+	future, err := testchain.ProduceBlock(ccfg, pre, 200, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	futureSSZ, _ := future.MarshalSSZ()
+	futureRoot, err := n.SubmitBlock(futureSSZ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.waitFor(t, "dropped", func(e events.Event) bool {
+		return e.Type == events.BlockDropped && bytes.Equal(e.Data, futureRoot[:]) && e.Code == 200 && e.Text != ""
+	})
 	if _, err := n.SubmitBlock([]byte("garbage")); status.CodeOf(err) != status.InvalidArgument {
 		t.Fatalf("garbage: %v", err)
 	}
