@@ -287,6 +287,12 @@ func TestDiscoveryNetwork(t *testing.T) {
 				dc = append(dc, s.ID())
 			}
 		}
+		// The bootnode is on the same digest without a cgc entry: it serves
+		// CUSTODY_REQUIREMENT groups picked by its random id, sometimes
+		// this subnet (a 1-in-32 flake of this test until it counted it).
+		if MainnetCustody.ServesSubnet(boot.ID(), boot.Fields(), DataColumnSubnet, sub[0]) {
+			dc = append(dc, boot.ID())
+		}
 		if !slices.Contains(dc, nodes[7].ID()) {
 			t.Fatal("supernode does not serve the subnet")
 		}
