@@ -227,13 +227,19 @@ func (p AnyFork) Balances(st State, epoch uint64) ([]uint64, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]uint64, len(s.Validators))
-	for i, v := range s.Validators {
+	return activeBalances(s.Validators, epoch), nil
+}
+
+// activeBalances is the effective balance of each validator active at
+// epoch, 0 for the others (both adapters' Balances).
+func activeBalances(vs []*phase0.Validator, epoch uint64) []uint64 {
+	out := make([]uint64, len(vs))
+	for i, v := range vs {
 		if v.ActivationEpoch <= epoch && epoch < v.ExitEpoch {
 			out[i] = v.EffectiveBalance
 		}
 	}
-	return out, nil
+	return out
 }
 
 // VerifyProposer checks the proposer index with the state's fork's
@@ -261,9 +267,15 @@ func (p AnyFork) VerifyProposer(parent State, b Block) error {
 
 func (p AnyFork) Anchor(st State) (Root, []byte, error) {
 	s := st.(*AnyForkState).s
-	h := *s.LatestBlockHeader
+	return anchorOf(*s.LatestBlockHeader, s.HashTreeRoot)
+}
+
+// anchorOf is the anchor block of a trusted state from its latest block
+// header h (a copy): the state root filled in when process_slot has not
+// yet done it, then the header's root and SSZ (both adapters' Anchor).
+func anchorOf(h phase0.BeaconBlockHeader, stateRoot func() ([32]byte, error)) (Root, []byte, error) {
 	if h.StateRoot == (Root{}) {
-		r, err := s.HashTreeRoot()
+		r, err := stateRoot()
 		if err != nil {
 			return Root{}, nil, err
 		}

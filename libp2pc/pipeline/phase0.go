@@ -108,13 +108,7 @@ func (p Phase0) Balances(st State, epoch uint64) ([]uint64, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]uint64, len(s.Validators))
-	for i, v := range s.Validators {
-		if v.ActivationEpoch <= epoch && epoch < v.ExitEpoch {
-			out[i] = v.EffectiveBalance
-		}
-	}
-	return out, nil
+	return activeBalances(s.Validators, epoch), nil
 }
 
 func (p Phase0) VerifyProposer(parent State, b Block) error {
@@ -134,20 +128,7 @@ func (p Phase0) VerifyProposer(parent State, b Block) error {
 
 func (p Phase0) Anchor(st State) (Root, []byte, error) {
 	s := st.(*p0State).s
-	h := *s.LatestBlockHeader
-	if h.StateRoot == (Root{}) {
-		r, err := s.HashTreeRoot()
-		if err != nil {
-			return Root{}, nil, err
-		}
-		h.StateRoot = r
-	}
-	root, err := h.HashTreeRoot()
-	if err != nil {
-		return Root{}, nil, err
-	}
-	ssz, err := h.MarshalSSZ()
-	return root, ssz, err
+	return anchorOf(*s.LatestBlockHeader, s.HashTreeRoot)
 }
 
 // RuleOf names the consensus rule an invalid-block error broke: the
