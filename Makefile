@@ -59,7 +59,7 @@ $(LIB_DIR)/cmake/libp2pc/libp2pc-config.cmake: packaging/libp2pc-config.cmake
 	@mkdir -p $(dir $@)
 	cp $< $@
 
-examples: $(SO)
+examples: $(SO) | deps
 	$(CMAKE) -S . -B $(BUILD)/cmake -DLIBP2PC_LIB_DIR=$(ROOT)/$(LIB_DIR) >/dev/null
 	$(CMAKE) --build $(BUILD)/cmake -j2
 	@mkdir -p $(BUILD)/bin
@@ -67,7 +67,7 @@ examples: $(SO)
 
 # ---------------------------------------------------------------- tests --
 
-test: fmt-check test-go fuzz-short header-check test-c test-c-asan test-c-valgrind spec-test spec-test-mainnet-scale consensus-typescheck ssz-check test-bindings test-interop
+test: deps fmt-check test-go fuzz-short header-check test-c test-c-asan test-c-valgrind spec-test spec-test-mainnet-scale consensus-typescheck ssz-check test-bindings test-interop
 	@echo "make test: all suites passed"
 
 # Each binding's own suite, against the library built here.
@@ -99,13 +99,13 @@ header-check: $(SO)
 test-c: examples
 	$(CTEST) --test-dir $(BUILD)/cmake --output-on-failure -E _valgrind
 
-test-c-asan: $(SO)
+test-c-asan: $(SO) | deps
 	$(CMAKE) -S . -B $(BUILD)/cmake-asan -DLIBP2PC_LIB_DIR=$(ROOT)/$(LIB_DIR) -DLIBP2PC_SANITIZE=address >/dev/null
 	$(CMAKE) --build $(BUILD)/cmake-asan -j2
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=suppressions=$(ROOT)/examples/tests/lsan.supp \
 		$(CTEST) --test-dir $(BUILD)/cmake-asan --output-on-failure -E two_process
 
-test-c-valgrind: $(SO)
+test-c-valgrind: $(SO) | deps
 	$(CMAKE) -S . -B $(BUILD)/cmake-valgrind -DLIBP2PC_LIB_DIR=$(ROOT)/$(LIB_DIR) -DLIBP2PC_VALGRIND=ON >/dev/null
 	$(CMAKE) --build $(BUILD)/cmake-valgrind -j2
 	$(CTEST) --test-dir $(BUILD)/cmake-valgrind --output-on-failure -R _valgrind
@@ -131,7 +131,7 @@ fmt-check:
 
 # ------------------------------------------------------------ demo/bench --
 
-demo: examples
+demo: deps examples
 	bash scripts/demo.sh $(BUILD)/bin/libp2pc-node
 
 bench: bench-events bench-consensus bench-membership bench-erlang bench-wire bench-pipeline
@@ -143,7 +143,10 @@ bench-erlang: $(SO)
 bench-membership:
 	$(GO) test -run '^$$' -bench BenchmarkThroughput -benchtime 2s -count 3 ./libp2pc/membership/
 
-# Installs what the build and tests need on Debian (used by .ci/run).
+# Installs what the build, tests and demo need on Debian (cmake, valgrind,
+# zstd, a C toolchain; Go modules). make test and make demo run it first, so
+# the README's two commands are the whole setup; it does nothing when all is
+# there already.
 deps:
 	bash scripts/install-deps.sh
 
