@@ -342,6 +342,9 @@ func (n *Node) drain(dst []events.Event, max int, wait bool) ([]events.Event, bo
 	} else {
 		dst, done = n.queue.Drain(dst, max)
 	}
+	if len(dst) > 0 {
+		n.idBarrier()
+	}
 	for i := range dst {
 		n.view.observe(&dst[i])
 		n.reqrespDrained(&dst[i])
@@ -390,8 +393,9 @@ type topicState struct {
 }
 
 type publishJob struct {
-	req  uint64
-	data []byte
+	req    uint64
+	data   []byte
+	encode func([]byte) []byte // nil: data is the payload
 }
 
 // loop is the state owned by the node's event loop goroutine. Nothing
