@@ -71,7 +71,9 @@
  *   libp2pc_node_start and start's REQUEST_DONE (status 0) they return
  *   LIBP2PC_ERR_BAD_STATE ("node is starting"; LISTENING alone is not
  *   enough). Likewise the chain calls between libp2pc_node_chain_start and
- *   its REQUEST_DONE return BAD_STATE ("chain starting"). A host therefore
+ *   its REQUEST_DONE return BAD_STATE ("chain starting"). The library
+ *   finishes the work and then queues the REQUEST_DONE, so the state has
+ *   changed by the time the host sees the event. A host therefore
  *   starts, waits for the completion (in its callback, or by polling),
  *   then dials, subscribes and requests. stop, destroy, peers and counters
  *   work always. A start that fails completes with an error and the node
@@ -1146,7 +1148,8 @@ typedef struct libp2pc_chain_config {
  *     for a store that cannot be opened; BAD_STATE if the host itself is
  *     subscribed to beacon_block; STOPPED if the node stopped meanwhile.
  *     Nothing of the chain remains: chain_start may be called again.
- * Until that REQUEST_DONE the chain is starting: chain_head,
+ * While the chain starts (from the call until its REQUEST_DONE is queued;
+ * a host that waits for that event never sees this), chain_head,
  * chain_finalized, get_block, get_state, chain_submit_block and
  * chain_sync_status return LIBP2PC_ERR_BAD_STATE ("chain starting"), and
  * the Go validators for attestations are not registered yet.

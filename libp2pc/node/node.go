@@ -279,7 +279,13 @@ func (n *Node) request(what string, f func(l *loop, req uint64)) (uint64, error)
 	if n.destroyed.Load() {
 		return 0, status.Errorf(status.BadHandle, "node destroyed")
 	}
-	if s := n.State(); s != StateRunning {
+	switch s := n.State(); s {
+	case StateRunning:
+	case StateStarting:
+		// The contract (header, "Lifecycle"): the host waits for start's
+		// completion; calls made earlier are refused, not queued.
+		return 0, status.Errorf(status.BadState, "%s: node is starting, not running yet (wait for the start request's REQUEST_DONE)", what)
+	default:
 		return 0, status.Errorf(status.BadState, "%s: node is %s, not running", what, s)
 	}
 	if !n.queue.Reserve(1) {
