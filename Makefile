@@ -59,8 +59,12 @@ $(LIB_DIR)/cmake/libp2pc/libp2pc-config.cmake: packaging/libp2pc-config.cmake
 	@mkdir -p $(dir $@)
 	cp $< $@
 
+# The C tests read the mainnet-size anchor state of test_nonblocking from
+# MAINNET_BENCH_DIR (mk/consensus.mk; unpacked by mainnet-bench-unpack).
+CMAKE_TEST_DEFS = -DLIBP2PC_LIB_DIR=$(ROOT)/$(LIB_DIR) -DLIBP2PC_MAINNET_BENCH_DIR=$(abspath $(MAINNET_BENCH_DIR))
+
 examples: $(SO) | deps
-	$(CMAKE) -S . -B $(BUILD)/cmake -DLIBP2PC_LIB_DIR=$(ROOT)/$(LIB_DIR) >/dev/null
+	$(CMAKE) -S . -B $(BUILD)/cmake $(CMAKE_TEST_DEFS) >/dev/null
 	$(CMAKE) --build $(BUILD)/cmake -j2
 	@mkdir -p $(BUILD)/bin
 	cp $(BUILD)/cmake/libp2pc-node $(BUILD)/bin/
@@ -96,17 +100,17 @@ header-check: $(SO)
 	printf '#include "libp2pc.h"\nint main(void) { return 0; }\n' | $(CC) -std=c11 -fsyntax-only -Wall -Wextra -Werror -pedantic -Iinclude -x c -
 	printf '#include "libp2pc.h"\nint main() { return 0; }\n' | $(CXX) -fsyntax-only -Wall -Wextra -Werror -Iinclude -x c++ -
 
-test-c: examples
+test-c: examples mainnet-bench-unpack
 	$(CTEST) --test-dir $(BUILD)/cmake --output-on-failure -E _valgrind
 
-test-c-asan: $(SO) | deps
-	$(CMAKE) -S . -B $(BUILD)/cmake-asan -DLIBP2PC_LIB_DIR=$(ROOT)/$(LIB_DIR) -DLIBP2PC_SANITIZE=address >/dev/null
+test-c-asan: $(SO) mainnet-bench-unpack | deps
+	$(CMAKE) -S . -B $(BUILD)/cmake-asan $(CMAKE_TEST_DEFS) -DLIBP2PC_SANITIZE=address >/dev/null
 	$(CMAKE) --build $(BUILD)/cmake-asan -j2
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=suppressions=$(ROOT)/examples/tests/lsan.supp \
 		$(CTEST) --test-dir $(BUILD)/cmake-asan --output-on-failure -E two_process
 
-test-c-valgrind: $(SO) | deps
-	$(CMAKE) -S . -B $(BUILD)/cmake-valgrind -DLIBP2PC_LIB_DIR=$(ROOT)/$(LIB_DIR) -DLIBP2PC_VALGRIND=ON >/dev/null
+test-c-valgrind: $(SO) mainnet-bench-unpack | deps
+	$(CMAKE) -S . -B $(BUILD)/cmake-valgrind $(CMAKE_TEST_DEFS) -DLIBP2PC_VALGRIND=ON >/dev/null
 	$(CMAKE) --build $(BUILD)/cmake-valgrind -j2
 	$(CTEST) --test-dir $(BUILD)/cmake-valgrind --output-on-failure -R _valgrind
 

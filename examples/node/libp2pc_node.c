@@ -498,6 +498,9 @@ static struct {
     int nboot;
     long disc_port; /* -1: not given */
     long target_peers;
+    /* The one request main waits for (start, chain start), guarded by mu. */
+    int awaiting, awaited_done, awaited_status;
+    uint64_t awaited_req;
 } app = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .work_cv = PTHREAD_COND_INITIALIZER, .disc_port = -1};
 
 static void die(const char *what) {
@@ -1056,12 +1059,44 @@ static void on_event(const libp2pc_event *ev, void *user_data) {
     }
     if (ev->type == LIBP2PC_EVENT_PEER_STATUS && ev->status == 0) send_requests(ev->peer_id);
     if (ev->type == LIBP2PC_EVENT_TOPIC_PEER_JOINED && !app.publish_on_signal) publish_pending(ev->topic);
+    if (ev->type == LIBP2PC_EVENT_REQUEST_DONE) {
+        pthread_mutex_lock(&app.mu);
+        if (app.awaiting && ev->request_id == app.awaited_req) {
+            app.awaited_done = 1;
+            app.awaited_status = ev->status;
+            pthread_cond_broadcast(&app.cv);
+        }
+        pthread_mutex_unlock(&app.mu);
+    }
     if (ev->type == LIBP2PC_EVENT_STOPPED) {
         pthread_mutex_lock(&app.mu);
         app.stopped = 1;
-        pthread_cond_signal(&app.cv);
+        pthread_cond_broadcast(&app.cv);
         pthread_mutex_unlock(&app.mu);
     }
+}
+
+/* Waiting for a request's REQUEST_DONE (the header's rule: use what you
+ * started only after its completion). await_begin takes app.mu before the
+ * call, await_end records the id and waits: the callback takes app.mu
+ * too, so it cannot look for the id before it is recorded, even if the
+ * completion is delivered at once. await_end returns the completion's
+ * status, the call's error, or STOPPED if the node stopped first. */
+static void await_begin(void) {
+    pthread_mutex_lock(&app.mu);
+    app.awaiting = 1;
+    app.awaited_done = 0;
+}
+
+static int await_end(int rc, uint64_t req) {
+    if (rc == LIBP2PC_OK) {
+        app.awaited_req = req;
+        while (!app.awaited_done && !app.stopped) pthread_cond_wait(&app.cv, &app.mu);
+        rc = app.awaited_done ? app.awaited_status : LIBP2PC_ERR_STOPPED;
+    }
+    app.awaiting = 0;
+    pthread_mutex_unlock(&app.mu);
+    return rc;
 }
 
 /* Sets the node's Status for the wall-clock slot (zero roots, head slot =
@@ -1293,34 +1328,40 @@ int main(int argc, char **argv) {
         return 1;
     }
     uint64_t req;
-    if (libp2pc_node_start(app.node, &req) != LIBP2PC_OK) die("start");
-    /* Calls are accepted once the node runs; retry while it starts. */
-    for (int i = 0; i < ntopics + app.neth2; i++) {
-        int rc;
-        for (;;) {
-            rc = i < ntopics ? libp2pc_node_subscribe(app.node, topics[i], &req)
-                             : libp2pc_node_eth2_subscribe(app.node, eth2_topics[i - ntopics].name,
-                                                           eth2_topics[i - ntopics].mode, &req);
-            if (rc != LIBP2PC_ERR_BAD_STATE || stopped_now()) break; /* stopped: start failed, the events said why */
-            nanosleep(&(struct timespec){0, 1000000}, NULL);
-        }
-        if (rc != LIBP2PC_OK && rc != LIBP2PC_ERR_BAD_STATE) die("subscribe");
+    /* Subscribe, start the chain and dial only once the start completed:
+     * until then the node refuses them (BAD_STATE, "node is starting"). A
+     * start that fails is reported by its events and the node stops. */
+    await_begin();
+    int rc = libp2pc_node_start(app.node, &req);
+    if (rc != LIBP2PC_OK) die("start"); /* exits; app.mu is still held, nobody waits for it */
+    int started = await_end(rc, req) == LIBP2PC_OK;
+    for (int i = 0; started && i < ntopics + app.neth2; i++) {
+        rc = i < ntopics ? libp2pc_node_subscribe(app.node, topics[i], &req)
+                         : libp2pc_node_eth2_subscribe(app.node, eth2_topics[i - ntopics].name,
+                                                       eth2_topics[i - ntopics].mode, &req);
+        if (rc != LIBP2PC_OK && !stopped_now()) die("subscribe");
     }
     uint8_t *anchor = NULL, *chain_yaml = NULL;
-    if (data_dir) { /* the chain: store, pipeline, fork choice; before dialing so status carries its head */
+    if (started && data_dir) { /* the chain: store, pipeline, fork choice; before dialing so status carries its head */
         libp2pc_chain_config cc;
         memset(&cc, 0, sizeof cc);
         cc.struct_size = sizeof cc;
         cc.data_dir = data_dir;
         if (genesis_state) cc.anchor_state = anchor = read_file(genesis_state, &cc.anchor_state_len);
         cc.config_yaml = chain_yaml = read_file(eth2_config, &cc.config_yaml_len);
-        int rc;
-        while ((rc = libp2pc_node_chain_start(app.node, &cc, &req)) == LIBP2PC_ERR_BAD_STATE && !stopped_now())
-            nanosleep(&(struct timespec){0, 1000000}, NULL); /* the node is still starting */
-        if (rc != LIBP2PC_OK && !stopped_now()) die("chain start");
-        app.has_chain = 1;
+        /* The call returns at once; the library decodes and hashes the
+         * anchor state afterwards and completes the request. */
+        await_begin();
+        rc = libp2pc_node_chain_start(app.node, &cc, &req);
+        if (rc != LIBP2PC_OK) die("chain start");
+        rc = await_end(rc, req);
+        if (rc != LIBP2PC_OK && !stopped_now()) {
+            fprintf(stderr, "libp2pc-node: chain start failed: %s (see its request_done event)\n", libp2pc_strerror(rc));
+            exit(1);
+        }
+        app.has_chain = rc == LIBP2PC_OK;
     }
-    for (int i = 0; i < npeers; i++)
+    for (int i = 0; started && i < npeers; i++)
         if (libp2pc_node_dial(app.node, peers[i], &req) != LIBP2PC_OK && !stopped_now()) die("dial");
 
     /* Wait for a signal or the deadline. */

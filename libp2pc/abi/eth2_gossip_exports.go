@@ -109,8 +109,8 @@ func libp2pc_node_eth2_publish(h C.libp2pc_node, topic *C.char, ssz *C.uint8_t, 
 	if err != nil {
 		return fail(err)
 	}
-	// data is borrowed; Eth2Publish compresses it into its own buffer
-	// before returning.
+	// data is borrowed; Eth2Publish copies it before returning (and
+	// compresses the copy later, on the topic's publish worker).
 	return request(h, reqOut, func(n *node.Node) (uint64, error) { return n.Eth2Publish(s, data) })
 }
 

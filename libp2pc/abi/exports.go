@@ -151,7 +151,9 @@ func libp2pc_node_new(cfg *C.libp2pc_config, out *C.libp2pc_node) (rc C.int) {
 	return 0
 }
 
-// request runs one asynchronous call and stores its request id.
+// request runs one asynchronous call and stores its request id in the
+// host's *reqOut before any event carrying that id can be delivered (the
+// header's request-id rule; node.Issue).
 func request(h C.libp2pc_node, reqOut *C.uint64_t, call func(n *node.Node) (uint64, error)) C.int {
 	e, err := lookup(h)
 	if err != nil {
@@ -160,11 +162,10 @@ func request(h C.libp2pc_node, reqOut *C.uint64_t, call func(n *node.Node) (uint
 	if reqOut == nil {
 		return failf(status.InvalidArgument, "request_id must not be NULL")
 	}
-	req, err := call(e.n)
+	err = e.n.Issue(func() (uint64, error) { return call(e.n) }, func(id uint64) { *reqOut = C.uint64_t(id) })
 	if err != nil {
 		return fail(err)
 	}
-	*reqOut = C.uint64_t(req)
 	return 0
 }
 

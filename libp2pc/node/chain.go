@@ -7,8 +7,8 @@ package node
 // digest of each block's fork) and fetching, status, and range sync
 // (StartChain).
 //
-// Order: New, ConfigureEth2, Start, StartChain, then dial peers (the status
-// handshake sends the chain's status). The node's Stop closes the chain
+// Order: New, ConfigureEth2, Start, StartChain and wait for its completion,
+// then dial peers (the status handshake sends the chain's status). The node's Stop closes the chain
 // (pipeline, then store) before req/resp and the host.
 //
 // Events (control class; one that finds the queue full is not queued and
@@ -33,6 +33,8 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
+	"github.com/libp2pc/libp2pc/libp2pc/eth2/gossip"
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/reqresp"
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/reqrespnet"
 	"github.com/libp2pc/libp2pc/libp2pc/events"
@@ -99,8 +101,9 @@ type chainState struct {
 	wg     sync.WaitGroup
 	syncCh chan syncReq
 
-	closeOnce sync.Once
-	ready     atomic.Bool // p and ctx are set (StartChain finished its setup)
+	closeOnce      sync.Once
+	ready          atomic.Bool // StartChain finished: set up, wired, beacon_block joined
+	secondsPerSlot uint64
 
 	// The head and finalized checkpoint as the pipeline's events report
 	// them: its events are sent under its fork-choice lock, so the event
@@ -122,14 +125,26 @@ type syncReq struct {
 	head uint64
 }
 
-// StartChain opens the store, starts the pipeline and wires it to the
-// node: beacon_block is validated in Go by the pipeline's gossip rules and
-// accepted blocks are imported; beacon_blocks_by_range and by_root (v1,
-// v2) are served from the store; the Status follows the head and the
-// finalized checkpoint; a peer whose status is ahead is range-synced from.
-// (by_range/by_root v1 are served too where the req/resp layer offers them.)
-// The node must be running with eth2 configured. It returns the request
-// id of the beacon_block subscription (completes with RequestDone).
+// StartChain starts the chain and returns at once with a request id; the
+// work happens after it returns, off the caller's thread: the consensus
+// config is parsed, the store opened, the anchor state decoded, checked
+// and hashed (seconds for a mainnet-size state), the pipeline started,
+// and then, on the loop, the chain is wired to the node: beacon_block is
+// validated in Go by the pipeline's gossip rules and accepted blocks are
+// imported; beacon_blocks_by_range and by_root (v1, v2) are served from
+// the store; the Status follows the head and the finalized checkpoint; a
+// peer whose status is ahead is range-synced from. (by_range/by_root v1
+// are served too where the req/resp layer offers them.)
+//
+// The request completes (RequestDone) when all of that is done and the
+// node is in the beacon_block topic. On failure its status says why
+// (InvalidArgument for a bad config or anchor state: not SSZ, another
+// fork, another chain; Internal for the store) and nothing of the chain
+// remains: StartChain may be called again. Between the call and its
+// completion the chain is "starting": the chain calls return BadState
+// saying so, and a second StartChain too.
+//
+// The node must be running with eth2 configured (BadState otherwise).
 func (n *Node) StartChain(cfg ChainConfig) (uint64, error) {
 	if n.destroyed.Load() {
 		return 0, status.Errorf(status.BadHandle, "node destroyed")
@@ -137,25 +152,8 @@ func (n *Node) StartChain(cfg ChainConfig) (uint64, error) {
 	if n.eth2 == nil {
 		return 0, status.Errorf(status.BadState, "start chain: eth2 is not configured (ConfigureEth2 before Start)")
 	}
-	if n.State() != StateRunning {
-		return 0, status.Errorf(status.BadState, "start chain: node is %s, not running", n.State())
-	}
 	if cfg.DataDir == "" {
 		return 0, status.Errorf(status.InvalidArgument, "start chain: data dir is empty")
-	}
-	ccfg := cfg.Consensus
-	if ccfg == nil {
-		var err error
-		if ccfg, err = config.ParseConfig(cfg.ConsensusConfig); err != nil {
-			return 0, status.Errorf(status.InvalidArgument, "start chain: consensus config: %v", err)
-		}
-	}
-	secondsPerSlot := ccfg.SecondsPerSlot
-	if secondsPerSlot == 0 {
-		secondsPerSlot = uint64(max(time.Second, n.eth2.cfg.Chain.SlotDuration) / time.Second)
-		c := *ccfg // the transition's compute_timestamp_at_slot needs it (bellatrix payloads)
-		c.SecondsPerSlot = secondsPerSlot
-		ccfg = &c
 	}
 	if cfg.StatusPollPeriod == 0 {
 		cfg.StatusPollPeriod = 30 * time.Second
@@ -163,42 +161,102 @@ func (n *Node) StartChain(cfg ChainConfig) (uint64, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
-	c := &chainState{n: n, cfg: cfg, tr: pipeline.AnyFork{Cfg: ccfg}, syncCh: make(chan syncReq, 16)}
+	c := &chainState{n: n, cfg: cfg, syncCh: make(chan syncReq, 16)}
 	if !n.chain.CompareAndSwap(nil, c) {
+		if old := n.chain.Load(); old != nil && !old.ready.Load() {
+			return 0, status.Errorf(status.BadState, "start chain: the chain is starting (wait for its request's completion)")
+		}
 		return 0, status.Errorf(status.BadState, "start chain: already started")
 	}
-	fail := func(code status.Code, format string, a ...any) (uint64, error) {
-		c.close()
+	req, err := n.request("start chain", func(l *loop, req uint64) {
+		l.goOp(req, c.setUp, func(l *loop, err error) error {
+			if err != nil {
+				// setUp failed and undid itself, or never ran (stopping:
+				// then c holds nothing and stopChain may close it).
+				n.chain.CompareAndSwap(c, nil)
+				return err
+			}
+			return c.wire(l, req)
+		})
+	})
+	if err != nil {
 		n.chain.CompareAndSwap(c, nil)
-		return 0, status.Errorf(code, "start chain: "+format, a...)
+		return 0, err
 	}
+	return req, nil
+}
+
+// Offsets in an SSZ BeaconState (every fork): slot, then fork.current_version.
+const (
+	anchorSlotOffset    = 40
+	anchorVersionOffset = 52
+)
+
+// setUp is StartChain's work off the loop: everything whose cost grows
+// with the anchor state or the store. On failure it closes what it opened
+// and clears n.chain before returning, so that the completion finds the
+// node as it was before StartChain.
+func (c *chainState) setUp(ctx context.Context) (err error) {
+	n, cfg := c.n, c.cfg
+	defer func() {
+		if r := recover(); r != nil {
+			err = status.Errorf(status.Internal, "start chain: internal error: %v", r)
+		}
+		if err != nil {
+			c.close()
+			n.chain.CompareAndSwap(c, nil)
+		}
+	}()
+	ccfg := cfg.Consensus
+	if ccfg == nil {
+		if ccfg, err = config.ParseConfig(cfg.ConsensusConfig); err != nil {
+			return status.Errorf(status.InvalidArgument, "start chain: consensus config: %v", err)
+		}
+	}
+	c.secondsPerSlot = ccfg.SecondsPerSlot
+	if c.secondsPerSlot == 0 {
+		c.secondsPerSlot = uint64(max(time.Second, n.eth2.cfg.Chain.SlotDuration) / time.Second)
+		cc := *ccfg // the transition's compute_timestamp_at_slot needs it (bellatrix payloads)
+		cc.SecondsPerSlot = c.secondsPerSlot
+		ccfg = &cc
+	}
+	c.tr = pipeline.AnyFork{Cfg: ccfg}
 	st, err := store.Open(cfg.DataDir, store.Options{})
 	if err != nil {
-		return fail(status.Internal, "store: %v", err)
+		return status.Errorf(status.Internal, "start chain: store: %v", err)
 	}
 	c.st = st
 	if _, ok := st.Anchor(); !ok || len(cfg.AnchorState) > 0 {
 		if len(cfg.AnchorState) == 0 {
-			return fail(status.InvalidArgument, "the store is empty and no anchor state was given")
+			return status.Errorf(status.InvalidArgument, "start chain: the store is empty and no anchor state was given")
+		}
+		if err := checkAnchorFork(ccfg, cfg.AnchorState); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return status.Errorf(status.Stopped, "start chain: node stopping")
 		}
 		s, err := c.tr.DecodeState(cfg.AnchorState)
 		if err != nil {
-			return fail(status.InvalidArgument, "anchor state: %v", err)
+			return status.Errorf(status.InvalidArgument, "start chain: anchor state: %v", err)
 		}
 		if err := pipeline.Init(st, c.tr, s); err != nil {
-			return fail(status.InvalidArgument, "anchor: %v", err)
+			return status.Errorf(status.InvalidArgument, "start chain: anchor: %v", err)
 		}
+	}
+	if ctx.Err() != nil {
+		return status.Errorf(status.Stopped, "start chain: node stopping")
 	}
 	c.anchor, _ = st.Anchor()
 	e := n.eth2
 	c.p, err = pipeline.Start(pipeline.Config{
 		GenesisTime:    uint64(e.cfg.GenesisTime.Unix()),
-		SecondsPerSlot: secondsPerSlot,
+		SecondsPerSlot: c.secondsPerSlot,
 		Workers:        cfg.Workers,
 		Peers:          c.peers,
 	}, st, c.tr, c, pipeline.EventFunc(c.onEvent))
 	if err != nil {
-		return fail(status.Internal, "pipeline: %v", err)
+		return status.Errorf(status.Internal, "start chain: pipeline: %v", err)
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.hmu.Lock()
@@ -208,32 +266,122 @@ func (n *Node) StartChain(cfg ChainConfig) (uint64, error) {
 	}
 	_, c.finalized = st.Checkpoints()
 	c.hmu.Unlock()
-	if err := n.SetStatus(c.status()); err != nil {
-		return fail(status.CodeOf(err), "%v", err)
+	return nil
+}
+
+// checkAnchorFork checks that the anchor state is of the fork the consensus
+// config has in force at its slot (its fork.current_version), so that a
+// state of another fork or chain is named as such rather than as bad SSZ.
+func checkAnchorFork(ccfg *config.Config, ssz []byte) error {
+	if len(ssz) < anchorVersionOffset+4 {
+		return status.Errorf(status.InvalidArgument, "start chain: anchor state: %d bytes is too short for a BeaconState", len(ssz))
 	}
-	for _, p := range []reqresp.Protocol{reqresp.BeaconBlocksByRangeV1, reqresp.BeaconBlocksByRangeV2,
-		reqresp.BeaconBlocksByRootV1, reqresp.BeaconBlocksByRootV2} {
+	sc, err := forks.ScheduleOf(ccfg)
+	if err != nil {
+		return status.Errorf(status.InvalidArgument, "start chain: consensus config: fork schedule: %v", err)
+	}
+	slot := binary.LittleEndian.Uint64(ssz[anchorSlotOffset:])
+	f := sc.AtSlot(slot)
+	want, got := sc.Version(f), [4]byte(ssz[anchorVersionOffset:anchorVersionOffset+4])
+	if got != [4]byte(want) {
+		return status.Errorf(status.InvalidArgument,
+			"start chain: anchor state: wrong fork: its fork.current_version is %x, but the consensus config has %s (version %x) in force at its slot %d (a state of another fork or chain, or not a BeaconState)",
+			got, f, want[:], slot)
+	}
+	return nil
+}
+
+// wire runs on the loop once setUp succeeded: it attaches the chain to
+// the node (validators, block serving) and joins beacon_block; the request
+// completes when the join does (errCompleteLater until then).
+func (c *chainState) wire(l *loop, req uint64) error {
+	n := c.n
+	if l.stopping { // the stop path closes the chain (n.chain is still c)
+		return status.Errorf(status.Stopped, "start chain: node stopping")
+	}
+	const name = "beacon_block"
+	if l.e2 == nil {
+		c.abandon(l, req, status.Errorf(status.Internal, "start chain: eth2 is not running"))
+		return errCompleteLater
+	}
+	if l.e2.subs[name] != nil {
+		c.abandon(l, req, status.Errorf(status.BadState,
+			"start chain: the host is subscribed to %s; the chain subscribes it itself (eth2 unsubscribe it first)", name))
+		return errCompleteLater
+	}
+	e := n.eth2
+	parsed, err := e.params.ParseName(name)
+	if err == nil {
+		err = c.attach()
+	}
+	if err != nil {
+		c.abandon(l, req, status.Errorf(status.CodeOf(err), "start chain: %v", err))
+		return errCompleteLater
+	}
+	l.e2.subs[name] = &eth2Sub{name: name, parsed: parsed, mode: ValidateGo}
+	e.modes.Store(name, ValidateGo)
+	w := &waiter{req: req, then: func(l *loop, err error) error {
+		if err != nil {
+			delete(l.e2.subs, name)
+			e.modes.Delete(name)
+			l.eth2Reconcile(nil, "")
+			c.abandon(l, req, status.Errorf(status.CodeOf(err), "start chain: subscribe %s: %v", name, err))
+			return errCompleteLater
+		}
+		c.ready.Store(true)
+		if err := n.SetStatus(c.status()); err != nil {
+			return err // stopping; the stop path closes the chain
+		}
+		c.wg.Add(1)
+		go c.syncLoop()
+		return nil
+	}}
+	l.eth2Reconcile(w, name)
+	w.arm(l)
+	return errCompleteLater
+}
+
+// blockProtocols are the protocols the chain serves from its store.
+var blockProtocols = []reqresp.Protocol{reqresp.BeaconBlocksByRangeV1, reqresp.BeaconBlocksByRangeV2,
+	reqresp.BeaconBlocksByRootV1, reqresp.BeaconBlocksByRootV2}
+
+// attach registers the chain's Go validators and block responders.
+func (c *chainState) attach() error {
+	n := c.n
+	for _, p := range blockProtocols {
 		if _, ok := reqrespnet.Lookup(p.ID()); !ok {
 			continue // v1 is not offered by the req/resp layer
 		}
 		if err := n.Serve(p.ID(), reqrespnet.ServeByGo, blockResponder{c, p}); err != nil {
-			return fail(status.CodeOf(err), "%v", err)
+			return err
 		}
 	}
 	if err := n.RegisterEth2Validator("beacon_block", c.validateBlock); err != nil {
-		return fail(status.CodeOf(err), "%v", err)
+		return err
 	}
-	if err := c.startAttestations(secondsPerSlot); err != nil {
-		return fail(status.CodeOf(err), "attestations: %v", err)
+	if err := c.startAttestations(c.secondsPerSlot); err != nil {
+		return fmt.Errorf("attestations: %w", err)
 	}
-	req, err := n.Eth2Subscribe("beacon_block", ValidateGo)
-	if err != nil {
-		return fail(status.CodeOf(err), "%v", err)
+	return nil
+}
+
+// abandon undoes attach, then (off the loop) closes the chain, clears
+// n.chain and completes req with cause.
+func (c *chainState) abandon(l *loop, req uint64, cause error) {
+	n := c.n
+	for _, v := range []string{"beacon_block", gossip.BeaconAggregateAndProof, gossip.BeaconAttestation} {
+		_ = n.RegisterEth2Validator(v, nil)
 	}
-	c.ready.Store(true)
-	c.wg.Add(1)
-	go c.syncLoop()
-	return req, nil
+	for _, p := range blockProtocols {
+		if _, ok := reqrespnet.Lookup(p.ID()); ok {
+			_ = n.Serve(p.ID(), reqrespnet.ServeNone, nil)
+		}
+	}
+	l.goOp(req, func(context.Context) error {
+		c.close()
+		n.chain.CompareAndSwap(c, nil)
+		return cause
+	}, nil)
 }
 
 // stopChain closes the chain (node stop path, before req/resp closes).
@@ -262,12 +410,15 @@ func (n *Node) chainOrErr() (*chainState, error) {
 	if n.destroyed.Load() {
 		return nil, status.Errorf(status.BadHandle, "node destroyed")
 	}
-	c := n.chain.Load()
-	if c == nil || !c.ready.Load() {
-		return nil, status.Errorf(status.BadState, "chain not started")
-	}
 	if n.State() >= StateStopping {
 		return nil, status.Errorf(status.Stopped, "chain: the node is %s", n.State())
+	}
+	c := n.chain.Load()
+	if c == nil {
+		return nil, status.Errorf(status.BadState, "chain not started")
+	}
+	if !c.ready.Load() {
+		return nil, status.Errorf(status.BadState, "chain starting: wait for the chain start request's completion")
 	}
 	return c, nil
 }

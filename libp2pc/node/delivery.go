@@ -2,6 +2,7 @@ package node
 
 import (
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -19,6 +20,34 @@ type deliveryState struct {
 	threadID atomic.Int64 // the delivery thread's id (callback mode)
 	pollTID  atomic.Int64 // the thread inside Poll, 0 when none (poll mode)
 	finished chan struct{}
+	// idGate keeps the request-id rule (see Issue): held shared by a call
+	// from before its work is handed on until its id is stored, and taken
+	// exclusively for an instant by delivery between draining a batch and
+	// handing it to the host.
+	idGate sync.RWMutex
+}
+
+// Issue runs call, a method that returns a request id, and gives the id to
+// store before any event can be delivered that was queued after call began:
+// a completion (or response chunk) carrying the id never reaches the host
+// before store has run. The C ABI stores the id in the host's variable
+// there. Delivery waits at most for calls in progress, which never wait.
+func (n *Node) Issue(call func() (uint64, error), store func(id uint64)) error {
+	n.delivery.idGate.RLock()
+	defer n.delivery.idGate.RUnlock()
+	id, err := call()
+	if err != nil {
+		return err
+	}
+	store(id)
+	return nil
+}
+
+// idBarrier waits until every call that may have queued an event of the
+// batch just drained has stored its id (see Issue).
+func (n *Node) idBarrier() {
+	n.delivery.idGate.Lock()
+	n.delivery.idGate.Unlock() // empty on purpose: a barrier, not a critical section
 }
 
 // startDelivery runs the delivery goroutine, locked to its own OS thread for

@@ -34,12 +34,15 @@ type eth2Sub struct {
 }
 
 // waiter completes request req once the n topic operations it counts have
-// finished (armed: no more will be added), with the first error.
+// finished (armed: no more will be added), with the first error. then, if
+// set, runs first and decides the result (errCompleteLater: it completes
+// req itself).
 type waiter struct {
 	req        uint64
 	n          int
 	err        error
 	armed, fin bool
+	then       func(l *loop, err error) error
 }
 
 func (w *waiter) add() { w.n++ }
@@ -57,7 +60,13 @@ func (w *waiter) arm(l *loop) { w.armed = true; w.maybeComplete(l) }
 func (w *waiter) maybeComplete(l *loop) {
 	if w.armed && !w.fin && w.n == 0 {
 		w.fin = true
-		l.complete(w.req, w.err)
+		err := w.err
+		if w.then != nil {
+			if err = w.then(l, err); err == errCompleteLater {
+				return
+			}
+		}
+		l.complete(w.req, err)
 	}
 }
 
@@ -180,8 +189,10 @@ func (n *Node) Eth2Publish(topic string, ssz []byte) (uint64, error) {
 		}
 		topic = gossip.FormatTopic(d, topic)
 	}
-	data := gossip.EncodePayload(ssz)
-	return n.request("eth2 publish", func(l *loop, req uint64) { l.enqueuePublish(req, topic, data) })
+	// Copied now; compressed by the topic's publish worker (up to
+	// MAX_PAYLOAD_SIZE of snappy is not work for the caller's thread).
+	data := append([]byte(nil), ssz...)
+	return n.request("eth2 publish", func(l *loop, req uint64) { l.enqueuePublish(req, topic, data, gossip.EncodePayload) })
 }
 
 // eth2Reconcile joins the topics the eth2 subscriptions need under the

@@ -279,7 +279,13 @@ func (n *Node) request(what string, f func(l *loop, req uint64)) (uint64, error)
 	if n.destroyed.Load() {
 		return 0, status.Errorf(status.BadHandle, "node destroyed")
 	}
-	if s := n.State(); s != StateRunning {
+	switch s := n.State(); s {
+	case StateRunning:
+	case StateStarting:
+		// The contract (header, "Lifecycle"): the host waits for start's
+		// completion; calls made earlier are refused, not queued.
+		return 0, status.Errorf(status.BadState, "%s: node is starting, not running yet (wait for the start request's REQUEST_DONE)", what)
+	default:
 		return 0, status.Errorf(status.BadState, "%s: node is %s, not running", what, s)
 	}
 	if !n.queue.Reserve(1) {
@@ -342,6 +348,9 @@ func (n *Node) drain(dst []events.Event, max int, wait bool) ([]events.Event, bo
 	} else {
 		dst, done = n.queue.Drain(dst, max)
 	}
+	if len(dst) > 0 {
+		n.idBarrier()
+	}
 	for i := range dst {
 		n.view.observe(&dst[i])
 		n.reqrespDrained(&dst[i])
@@ -390,8 +399,9 @@ type topicState struct {
 }
 
 type publishJob struct {
-	req  uint64
-	data []byte
+	req    uint64
+	data   []byte
+	encode func([]byte) []byte // nil: data is the payload
 }
 
 // loop is the state owned by the node's event loop goroutine. Nothing

@@ -341,11 +341,13 @@ func (n *Node) Publish(topic string, data []byte) (uint64, error) {
 		return 0, status.Errorf(status.TooLarge, "publish: %d bytes exceed the %d-byte limit", len(data), n.cfg.MaxMessageSize)
 	}
 	owned := append([]byte(nil), data...)
-	return n.request("publish", func(l *loop, req uint64) { l.enqueuePublish(req, topic, owned) })
+	return n.request("publish", func(l *loop, req uint64) { l.enqueuePublish(req, topic, owned, nil) })
 }
 
-// enqueuePublish hands data (owned) to topic's publish worker as request req.
-func (l *loop) enqueuePublish(req uint64, topic string, data []byte) {
+// enqueuePublish hands data (owned) to topic's publish worker as request
+// req. encode, if set, turns data into the wire payload on the worker (eth2:
+// snappy), so that its cost stays off the caller's thread and the loop.
+func (l *loop) enqueuePublish(req uint64, topic string, data []byte, encode func([]byte) []byte) {
 	ts := l.topics[topic]
 	if ts == nil || !ts.joined || ts.leaving {
 		l.complete(req, status.Errorf(status.NotFound, "publish: not subscribed to %q", topic))
@@ -355,7 +357,7 @@ func (l *loop) enqueuePublish(req uint64, topic string, data []byte) {
 		l.complete(req, status.Errorf(status.Stopped, "publish: node is stopping"))
 		return
 	}
-	ts.publishes <- publishJob{req: req, data: data} // never full: see topicState
+	ts.publishes <- publishJob{req: req, data: data, encode: encode} // never full: see topicState
 }
 
 // startPublisher runs the topic's publish worker: jobs in FIFO order, each
@@ -370,7 +372,11 @@ func (l *loop) startPublisher(topic string, ts *topicState) {
 	go func() {
 		defer close(ts.publishDone)
 		for job := range ts.publishes {
-			err := t.Publish(n.opsCtx, job.data)
+			data := job.data
+			if job.encode != nil {
+				data = job.encode(data)
+			}
+			err := t.Publish(n.opsCtx, data)
 			if err != nil {
 				if n.opsCtx.Err() != nil {
 					err = status.Errorf(status.Stopped, "publish on %q: node stopping", topic)
