@@ -162,7 +162,7 @@ func runCase(ctx *Context, fn string, v *vectorFile) error {
 	// Every input error — hex, length, or the function's own — is an
 	// "output: null" for the vectors.
 	type result struct {
-		bytes  []byte      // blob_to_kzg_commitment, compute_blob_kzg_proof
+		bytes  []byte // blob_to_kzg_commitment, compute_blob_kzg_proof
 		cp     *CellsAndProofs
 		verify error // verification functions
 	}
