@@ -67,7 +67,7 @@ examples: $(SO)
 
 # ---------------------------------------------------------------- tests --
 
-test: fmt-check test-go fuzz-short header-check test-c test-c-asan test-c-valgrind spec-test spec-test-mainnet-scale consensus-typescheck ssz-check test-bindings test-interop
+test: fmt-check test-go test-da fuzz-short header-check test-c test-c-asan test-c-valgrind spec-test spec-test-mainnet-scale consensus-typescheck ssz-check test-bindings test-interop
 	@echo "make test: all suites passed"
 
 # Each binding's own suite, against the library built here.
@@ -134,7 +134,7 @@ fmt-check:
 demo: examples
 	bash scripts/demo.sh $(BUILD)/bin/libp2pc-node
 
-bench: bench-events bench-consensus bench-membership bench-erlang bench-wire bench-pipeline
+bench: bench-events bench-consensus bench-membership bench-erlang bench-wire bench-pipeline bench-da
 
 # Erlang port driver vs out-of-process port program, event throughput.
 bench-erlang: $(SO)
@@ -154,3 +154,4 @@ clean:
 -include mk/bench.mk
 -include mk/fuzz.mk
 -include mk/interop.mk
+-include mk/da.mk
