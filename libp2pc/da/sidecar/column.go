@@ -189,7 +189,8 @@ func BuildDataColumnSidecars(ctx *kzg.Context, b *Block, blobs [][]byte) ([]*ful
 // DataColumnSidecars is get_data_column_sidecars: column j holds cell j
 // and proof j of every blob. Used by the proposer and after
 // reconstruction (with the header, commitments and inclusion proof of a
-// received sidecar of the same block).
+// received sidecar of the same block). The sidecars share the header, the
+// commitments and the inclusion proof (read-only, like the cells).
 func DataColumnSidecars(header *phase0.SignedBeaconBlockHeader, commitments [][48]byte, inclusionProof [][32]byte, cps []kzg.CellsAndProofs) ([]*fulu.DataColumnSidecar, error) {
 	h := header
 	if h == nil || h.Message == nil {
