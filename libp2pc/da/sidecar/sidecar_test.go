@@ -272,3 +272,32 @@ func TestBlobSidecarsBuildVerifyTamper(t *testing.T) {
 		tamper("no header", 1, Reject, ReasonMalformed, func(sc *deneb.BlobSidecar) { sc.SignedBlockHeader = &phase0.SignedBeaconBlockHeader{} })
 	}
 }
+
+// The blob limit follows the blob schedule (BPO entries) by the epoch of
+// the sidecar's slot.
+func TestDataColumnBlobLimitFollowsSchedule(t *testing.T) {
+	cfg := &config.Config{
+		Raw:          map[string]string{"ELECTRA_FORK_EPOCH": "0", "MAX_BLOBS_PER_BLOCK_ELECTRA": "9"},
+		BlobSchedule: []config.BlobParameters{{Epoch: 2, MaxBlobsPerBlock: 15}, {Epoch: 4, MaxBlobsPerBlock: 21}},
+	}
+	rules := ColumnRules{Config: cfg, Custody: custody.Mainnet}
+	column := func(epoch uint64, blobs int) *fulu.DataColumnSidecar {
+		return &fulu.DataColumnSidecar{
+			Index:             5,
+			Column:            make([][]byte, blobs),
+			KZGCommitments:    make([][48]byte, blobs),
+			KZGProofs:         make([][48]byte, blobs),
+			SignedBlockHeader: &phase0.SignedBeaconBlockHeader{Message: &phase0.BeaconBlockHeader{Slot: epoch * config.SlotsPerEpoch}},
+		}
+	}
+	for _, c := range []struct {
+		epoch uint64
+		blobs int
+		ok    bool
+	}{{0, 9, true}, {1, 10, false}, {2, 15, true}, {3, 16, false}, {4, 21, true}, {9, 22, false}} {
+		err := VerifyDataColumnSidecar(rules, column(c.epoch, c.blobs))
+		if c.ok && err != nil || !c.ok && ReasonOf(err) != ReasonTooManyCommitments {
+			t.Errorf("epoch %d, %d blobs: %v", c.epoch, c.blobs, err)
+		}
+	}
+}
