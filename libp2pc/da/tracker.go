@@ -14,6 +14,7 @@ package da
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -382,17 +383,21 @@ func (t *Tracker) Reconstruct(root [32]byte) ([]*fulu.DataColumnSidecar, Status,
 	for k, sc := range held {
 		indices[k] = sc.Index
 	}
+	// One recovery per blob (each also recomputes the blob's 128 proofs),
+	// spread over the CPUs.
 	cps := make([]kzg.CellsAndProofs, blobs)
-	for i := range blobs {
+	errs := make([]error, blobs)
+	parallel(blobs, func(i int) {
 		cells := make([][]byte, len(held))
 		for k, sc := range held {
 			cells[k] = sc.Column[i]
 		}
-		cp, err := ctx.RecoverCellsAndProofs(indices, cells)
+		cps[i], errs[i] = ctx.RecoverCellsAndProofs(indices, cells)
+	})
+	for i, err := range errs {
 		if err != nil {
 			return nil, t.Status(root), fmt.Errorf("da: recovering blob %d: %w", i, err)
 		}
-		cps[i] = cp
 	}
 	all, err := sidecar.DataColumnSidecars(first.SignedBlockHeader, first.KZGCommitments, first.KZGCommitmentsInclusionProof, cps)
 	if err != nil {
@@ -415,6 +420,24 @@ func (t *Tracker) Reconstruct(root [32]byte) ([]*fulu.DataColumnSidecar, Status,
 	t.stats.Reconstructions++
 	t.stats.ColumnsRecovered += uint64(len(recovered))
 	return recovered, t.update(e), nil
+}
+
+// parallel runs f(0..n-1) on up to GOMAXPROCS goroutines.
+func parallel(n int, f func(i int)) {
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for i := range next {
+				f(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // Expired is a block whose data did not become available in time.
