@@ -71,7 +71,7 @@ examples: $(SO) | deps
 
 # ---------------------------------------------------------------- tests --
 
-test: deps fmt-check test-go fuzz-short header-check test-c test-c-asan test-c-valgrind spec-test spec-test-mainnet-scale consensus-typescheck ssz-check test-bindings test-interop
+test: deps fmt-check test-go test-da fuzz-short header-check test-c test-c-asan test-c-valgrind spec-test spec-test-mainnet-scale consensus-typescheck ssz-check test-bindings test-interop
 	@echo "make test: all suites passed"
 
 # Each binding's own suite, against the library built here.
@@ -138,7 +138,7 @@ fmt-check:
 demo: deps examples
 	bash scripts/demo.sh $(BUILD)/bin/libp2pc-node
 
-bench: bench-events bench-consensus bench-membership bench-erlang bench-wire bench-pipeline
+bench: bench-events bench-consensus bench-membership bench-erlang bench-wire bench-pipeline bench-da
 
 # Erlang port driver vs out-of-process port program, event throughput.
 bench-erlang: $(SO)
@@ -161,3 +161,4 @@ clean:
 -include mk/bench.mk
 -include mk/fuzz.mk
 -include mk/interop.mk
+-include mk/da.mk

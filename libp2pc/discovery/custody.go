@@ -1,12 +1,12 @@
 package discovery
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"slices"
 
 	"github.com/ethereum/go-ethereum/p2p/enode"
+
+	"github.com/libp2pc/libp2pc/libp2pc/da/custody"
 )
 
 // CustodyParams are the Fulu data-availability configuration values used by
@@ -34,58 +34,35 @@ func (p CustodyParams) orDefault() CustodyParams {
 	return p
 }
 
-// GetCustodyGroups is get_custody_groups(node_id, custody_group_count): the
-// node id read as a big-endian uint256 (the discv5 id bytes), hashed as its
-// 32-byte little-endian encoding, incremented (wrapping at 2**256) until
-// custodyGroupCount distinct groups are found. The result is sorted.
-func (p CustodyParams) GetCustodyGroups(id enode.ID, custodyGroupCount uint64) ([]uint64, error) {
+// params are the same values in da/custody's form, which implements the
+// custody functions for the whole project.
+func (p CustodyParams) params() custody.Params {
 	p = p.orDefault()
-	if custodyGroupCount > p.NumberOfCustodyGroups {
-		return nil, fmt.Errorf("discovery: custody group count %d exceeds %d", custodyGroupCount, p.NumberOfCustodyGroups)
+	return custody.Params{
+		NumberOfColumns:              p.NumberOfColumns,
+		NumberOfCustodyGroups:        p.NumberOfCustodyGroups,
+		CustodyRequirement:           p.CustodyRequirement,
+		SamplesPerSlot:               custody.Mainnet.SamplesPerSlot,
+		DataColumnSidecarSubnetCount: p.DataColumnSidecarSubnetCount,
 	}
-	if custodyGroupCount == p.NumberOfCustodyGroups {
-		all := make([]uint64, p.NumberOfCustodyGroups)
-		for i := range all {
-			all[i] = uint64(i)
-		}
-		return all, nil
+}
+
+// GetCustodyGroups is get_custody_groups(node_id, custody_group_count)
+// (da/custody), the node id read as a big-endian uint256 (the discv5 id
+// bytes). The result is sorted.
+func (p CustodyParams) GetCustodyGroups(id enode.ID, custodyGroupCount uint64) ([]uint64, error) {
+	groups, err := p.params().GetCustodyGroups(id, custodyGroupCount)
+	if err != nil {
+		return nil, fmt.Errorf("discovery: %w", err)
 	}
-	// cur is current_id as uint_to_bytes(Uint256): little-endian.
-	var cur [32]byte
-	for i := range 32 {
-		cur[i] = id[31-i]
-	}
-	seen := make(map[uint64]bool, custodyGroupCount)
-	groups := make([]uint64, 0, custodyGroupCount)
-	for uint64(len(groups)) < custodyGroupCount {
-		h := sha256.Sum256(cur[:])
-		g := binary.LittleEndian.Uint64(h[:8]) % p.NumberOfCustodyGroups
-		if !seen[g] {
-			seen[g] = true
-			groups = append(groups, g)
-		}
-		// current_id += 1, wrapping UINT256_MAX to 0.
-		for i := range 32 {
-			cur[i]++
-			if cur[i] != 0 {
-				break
-			}
-		}
-	}
-	slices.Sort(groups)
 	return groups, nil
 }
 
 // ComputeColumnsForCustodyGroup is compute_columns_for_custody_group.
 func (p CustodyParams) ComputeColumnsForCustodyGroup(group uint64) ([]uint64, error) {
-	p = p.orDefault()
-	if group >= p.NumberOfCustodyGroups {
-		return nil, fmt.Errorf("discovery: custody group %d out of range", group)
-	}
-	perGroup := p.NumberOfColumns / p.NumberOfCustodyGroups
-	cols := make([]uint64, perGroup)
-	for i := range cols {
-		cols[i] = p.NumberOfCustodyGroups*uint64(i) + group
+	cols, err := p.params().ComputeColumnsForCustodyGroup(group)
+	if err != nil {
+		return nil, fmt.Errorf("discovery: %w", err)
 	}
 	return cols, nil
 }
@@ -110,7 +87,7 @@ func (p CustodyParams) CustodyColumns(id enode.ID, custodyGroupCount uint64) ([]
 
 // ComputeSubnetForDataColumnSidecar is compute_subnet_for_data_column_sidecar.
 func (p CustodyParams) ComputeSubnetForDataColumnSidecar(column uint64) uint64 {
-	return column % p.orDefault().DataColumnSidecarSubnetCount
+	return p.params().ComputeSubnetForDataColumnSidecar(column)
 }
 
 // DataColumnSubnets are the data column subnets (sorted, distinct) a node
