@@ -67,7 +67,7 @@ examples: $(SO)
 
 # ---------------------------------------------------------------- tests --
 
-test: fmt-check test-go fuzz-short header-check test-c test-c-asan test-c-valgrind spec-test spec-test-mainnet-scale consensus-typescheck ssz-check test-bindings test-interop
+test: fmt-check test-go fuzz-short header-check test-c test-c-asan test-c-valgrind spec-test spec-test-mainnet-scale consensus-typescheck ssz-check state-check test-bindings test-interop
 	@echo "make test: all suites passed"
 
 # Each binding's own suite, against the library built here.
