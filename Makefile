@@ -71,7 +71,7 @@ examples: $(SO) | deps
 
 # ---------------------------------------------------------------- tests --
 
-test: deps fmt-check test-go test-da fuzz-short header-check test-c test-c-asan test-c-valgrind spec-test spec-test-mainnet-scale consensus-typescheck ssz-check test-bindings test-interop
+test: deps fmt-check test-go test-da fuzz-short header-check test-c test-c-asan test-c-valgrind spec-test spec-test-mainnet-scale consensus-typescheck ssz-check test-bindings test-interop state-check
 	@echo "make test: all suites passed"
 
 # Each binding's own suite, against the library built here.

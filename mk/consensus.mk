@@ -33,7 +33,7 @@ MAINNET_BENCH_DIR ?= $(CONSENSUS_ROOT)/build/bench-mainnet
 SSZGEN_VERSION := v0.1.4
 SSZGEN ?= $(shell $(GO) env GOPATH)/bin/sszgen
 
-.PHONY: spec-test spec-test-unpack mainnet-bench-unpack ssz-generate ssz-check sszgen-install bench-consensus consensus-test consensus-typescheck
+.PHONY: spec-test spec-test-unpack mainnet-bench-unpack ssz-generate ssz-check sszgen-install state-generate state-check bench-consensus consensus-test consensus-typescheck
 
 spec-test-unpack:
 	@if [ "$(abspath $(SPEC_TESTS_DIR))" = "$(SPEC_TESTS_DEFAULT_DIR)" ] && [ ! -d "$(SPEC_TESTS_DIR)/tests" ]; then \
@@ -95,6 +95,19 @@ ssz-check: sszgen-install
 		[ -e "$$f" ] || { echo "ssz-check: libp2pc/consensus/types/$${f#./} is not produced by the generator"; status=1; }; \
 	done; \
 	[ $$status -eq 0 ] && echo "ssz-check: generated SSZ code is up to date"; exit $$status
+
+# Regenerates libp2pc/consensus/state/convert_gen.go, the conversions between
+# the fork-generic state/block and each fork's containers (generator:
+# libp2pc/consensus/state/gen).
+state-generate:
+	cd $(CONSENSUS_ROOT)/libp2pc/consensus/state && $(GO) run ./gen -dir . -o convert_gen.go
+
+# Fails if the committed convert_gen.go differs from a fresh generation.
+state-check:
+	@tmp=$$(mktemp) && trap 'rm -f "$$tmp"' EXIT && \
+	cd $(CONSENSUS_ROOT)/libp2pc/consensus/state && $(GO) run ./gen -dir . -o - >"$$tmp" && \
+	if cmp -s "$$tmp" convert_gen.go; then echo "state-check: convert_gen.go is up to date"; \
+	else echo "state-check: libp2pc/consensus/state/convert_gen.go is stale; run make state-generate"; exit 1; fi
 
 # Go benchmarks for both presets (minimal, then mainnet), with allocation
 # counts: state hash_tree_root (plain and incremental), state copy,

@@ -14,8 +14,8 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/helpers"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/spectest"
-	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
+	"github.com/libp2pc/libp2pc/libp2pc/internal/phase0transition"
 )
 
 // harness is the spec's Store around the fork choice: it keeps
@@ -71,7 +71,7 @@ func (h *harness) checkpointState(cp Checkpoint) (*phase0.BeaconState, error) {
 	}
 	s := base.Copy()
 	if start := cp.Epoch * config.SlotsPerEpoch; s.Slot < start {
-		if err := transition.ProcessSlots(h.cfg, s, start); err != nil {
+		if err := phase0transition.ProcessSlots(h.cfg, s, start); err != nil {
 			return nil, err
 		}
 	}
@@ -111,7 +111,7 @@ func (h *harness) onBlock(signed *phase0.SignedBeaconBlock) error {
 	if err := h.fc.CheckBlock(b.Slot, b.ParentRoot); err != nil {
 		return err
 	}
-	post, err := transition.StateTransition(h.cfg, pre, signed, true, true)
+	post, err := phase0transition.StateTransition(h.cfg, pre, signed, true, true)
 	if err != nil {
 		return err
 	}

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
-	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
 	"github.com/libp2pc/libp2pc/libp2pc/events"
+	"github.com/libp2pc/libp2pc/libp2pc/internal/phase0transition"
 	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
 	"github.com/libp2pc/libp2pc/libp2pc/status"
 )
@@ -45,7 +45,7 @@ func TestChainSubmitBlock(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		post, err := transition.StateTransition(ccfg, pre, sb, false, true)
+		post, err := phase0transition.StateTransition(ccfg, pre, sb, false, true)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
-	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
 	"github.com/libp2pc/libp2pc/libp2pc/events"
+	"github.com/libp2pc/libp2pc/libp2pc/internal/phase0transition"
 	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
 	"github.com/libp2pc/libp2pc/libp2pc/pipeline"
 	"github.com/libp2pc/libp2pc/libp2pc/status"
@@ -46,7 +46,7 @@ func TestChainRangeSyncAndGossip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		post, err := transition.StateTransition(ccfg, pre, sb, false, true)
+		post, err := phase0transition.StateTransition(ccfg, pre, sb, false, true)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
-	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
+	"github.com/libp2pc/libp2pc/libp2pc/internal/phase0transition"
 	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
 	"github.com/libp2pc/libp2pc/libp2pc/store"
 )
@@ -82,7 +82,7 @@ func (bd *builder) extend(parent Root, slot, attest uint64) Root {
 	if err != nil {
 		bd.t.Fatal(err)
 	}
-	post, err := transition.StateTransition(bd.cfg, pre, sb, false, true)
+	post, err := phase0transition.StateTransition(bd.cfg, pre, sb, false, true)
 	if err != nil {
 		bd.t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func (bd *builder) badSignature(parent Root, slot uint64) Root {
 	if err != nil {
 		bd.t.Fatal(err)
 	}
-	post, err := transition.StateTransition(bd.cfg, pre, sb, false, true)
+	post, err := phase0transition.StateTransition(bd.cfg, pre, sb, false, true)
 	if err != nil {
 		bd.t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func (bd *builder) sequential() map[Root]BlockState {
 		if err := sb.UnmarshalSSZ(b.ssz); err != nil {
 			bd.t.Fatal(err)
 		}
-		post, err := transition.StateTransition(bd.cfg, pre, sb, true, true)
+		post, err := phase0transition.StateTransition(bd.cfg, pre, sb, true, true)
 		if err != nil {
 			out[b.root] = Invalid
 			continue

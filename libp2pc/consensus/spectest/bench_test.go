@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
-	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
+	transition "github.com/libp2pc/libp2pc/libp2pc/internal/phase0transition" // the phase0-typed test helpers
 )
 
 // Benchmarks on the spec vectors of the compiled preset: the valid

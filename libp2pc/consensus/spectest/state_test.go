@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
-	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
+	transition "github.com/libp2pc/libp2pc/libp2pc/internal/phase0transition" // the phase0-typed test helpers
 )
 
 // meta is meta.yaml of the state-transition formats.

@@ -8,7 +8,8 @@
 // shape of fulu.BeaconState, with the execution payload header in its
 // deneb shape, the superset of all headers) plus a fork tag, ForkName.
 // The tag selects the SSZ container used for decoding, encoding and
-// hash_tree_root (To<Fork>/From<Fork>, Decode, MarshalSSZ, HashTreeRoot)
+// hash_tree_root (To<Fork>/From<Fork>, Decode, MarshalSSZ, HashTreeRoot;
+// the per-fork conversions are generated, see convert.go)
 // and, in package transition, the rules applied. Fields a fork does not
 // have stay zero. Because field names and types are those of the generated
 // containers, spec functions read the same whatever the fork, and a fork
@@ -28,10 +29,15 @@
 //
 // # Adding a fork
 //
-//  1. Add its fields to BeaconState (and Copy), From<Fork>/To<Fork> in
-//     convert.go, and the case in Decode/Container (codec.go). Extend
-//     TestRoundTripEveryFork if needed (it already covers capella..fulu).
-//  2. Add the block body fields and the block conversions (block.go).
+//  1. Add its fields to BeaconState (and Copy) and, if its blocks change,
+//     to BeaconBlockBody; a field whose type changes at the fork gets a
+//     new field named <package><Name> (see BeaconBlockBody).
+//  2. Add a row to the fork table of ./gen and run `make state-generate`
+//     (go generate): From<Fork>/To<Fork>, BlockFrom<Fork>, Decode,
+//     DecodeSignedBlock and the Container switches are written from the
+//     containers; the generator fails on a container field the generic
+//     structs cannot carry. `make state-check` (part of make test) fails
+//     when convert_gen.go is stale. Extend TestRoundTripEveryFork if needed.
 //  3. Hash its new fields in forkHashCache.root (hashcache.go), in the
 //     container's field order; TestCachedHashTreeRootUnderEdits compares
 //     it with the generated code.

@@ -218,9 +218,9 @@ func (c *forkHashCache) root(s *BeaconState) ([32]byte, error) {
 		}
 		switch s.ForkName {
 		case forks.Bellatrix:
-			fields[24], err = headerToBellatrix(h).HashTreeRoot()
+			fields[24], err = toBellatrixExecutionPayloadHeader(h).HashTreeRoot()
 		case forks.Capella:
-			fields[24], err = headerToCapella(h).HashTreeRoot()
+			fields[24], err = toCapellaExecutionPayloadHeader(h).HashTreeRoot()
 		default:
 			fields[24], err = h.HashTreeRoot()
 		}

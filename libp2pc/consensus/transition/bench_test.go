@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
-	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
+	"github.com/libp2pc/libp2pc/libp2pc/internal/phase0transition"
 	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
 )
 
@@ -85,7 +85,7 @@ func BenchmarkSyntheticProcessSlotsEpochBoundary(b *testing.B) {
 				b.Fatal(err)
 			}
 			from := uint64(2*config.SlotsPerEpoch - 1)
-			if err := transition.ProcessSlots(cfg, s, from); err != nil {
+			if err := phase0transition.ProcessSlots(cfg, s, from); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
@@ -94,7 +94,7 @@ func BenchmarkSyntheticProcessSlotsEpochBoundary(b *testing.B) {
 				b.StopTimer()
 				c := s.Copy()
 				b.StartTimer()
-				if err := transition.ProcessSlots(cfg, c, from+1); err != nil {
+				if err := phase0transition.ProcessSlots(cfg, c, from+1); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -115,7 +115,7 @@ func BenchmarkSyntheticProcessBlockWithSignatures(b *testing.B) {
 			// The block at slot SLOTS_PER_EPOCH+1 carries the attestations of
 			// the SLOTS_PER_EPOCH slots before it; s stays one slot behind.
 			slot := uint64(config.SlotsPerEpoch + 1)
-			if err := transition.ProcessSlots(cfg, s, slot-1); err != nil {
+			if err := phase0transition.ProcessSlots(cfg, s, slot-1); err != nil {
 				b.Fatal(err)
 			}
 			blk, err := testchain.ProduceBlock(cfg, s, slot, config.SlotsPerEpoch)
@@ -124,13 +124,13 @@ func BenchmarkSyntheticProcessBlockWithSignatures(b *testing.B) {
 			}
 			// Warm-up: decompresses the validators' keys into the bls
 			// package's cache, as a running node always has them.
-			if _, err := transition.StateTransition(cfg, s, blk, true, true); err != nil {
+			if _, err := phase0transition.StateTransition(cfg, s, blk, true, true); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if _, err := transition.StateTransition(cfg, s, blk, true, true); err != nil {
+				if _, err := phase0transition.StateTransition(cfg, s, blk, true, true); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -14,13 +14,15 @@
 //   - AdvanceSlots: process_slots in place, across forks: at the first slot
 //     of each fork epoch the config schedules (ALTAIR_FORK_EPOCH, ...), the
 //     state is upgraded (Upgrade), so one call handles any slot range.
-//   - The phase0-typed functions of phase0api.go (StateTransition,
-//     ProcessSlots, ProcessEpoch, Process<Operation>, the epoch steps, ...)
-//     keep the phase0 API; they wrap the same generic code.
+//   - The sub-steps callers run on their own (steps.go): ProcessBlockAny,
+//     VerifyBlockSignatureAny (the pipeline's proposer check),
+//     ProcessEpochAny, ProcessOperation and ProcessEpochStep (one spec
+//     function at a time, as the operations and epoch_processing vectors
+//     run them), AttestationDeltasOf. The phase0-typed wrappers the phase0
+//     tests use (StateTransition on phase0 containers, ...) are test
+//     helpers in libp2pc/internal/phase0transition.
 //
-// The Process* functions operate in place, as the spec's functions do, and
-// are exported for the spec-test runners and for callers that manage
-// copies themselves.
+// The Process* functions operate in place, as the spec's functions do.
 //
 // # The multi-fork frame
 //

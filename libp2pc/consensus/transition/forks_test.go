@@ -8,6 +8,7 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
+	"github.com/libp2pc/libp2pc/libp2pc/internal/phase0transition"
 	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
 )
 
@@ -76,7 +77,7 @@ func TestAdvanceSlotsCrossesForks(t *testing.T) {
 // The phase0-typed API does not silently leave phase0.
 func TestPhase0ProcessSlotsRefusesToLeavePhase0(t *testing.T) {
 	s := genesis(t)
-	if err := transition.ProcessSlots(forkConfig(), s, 2*config.SlotsPerEpoch); err == nil {
+	if err := phase0transition.ProcessSlots(forkConfig(), s, 2*config.SlotsPerEpoch); err == nil {
 		t.Fatal("phase0 ProcessSlots crossed ALTAIR_FORK_EPOCH without an error")
 	}
 	if s.Slot != 0 || s.StateRoots[0] != ([32]byte{}) {

@@ -8,6 +8,7 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
+	"github.com/libp2pc/libp2pc/libp2pc/internal/phase0transition"
 	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
 )
 
@@ -42,7 +43,7 @@ func TestValidBlockApplies(t *testing.T) {
 		t.Fatal("test block carries no attestation")
 	}
 	preRoot := root(t, pre)
-	post, err := transition.StateTransition(cfg, pre, block, true, true)
+	post, err := phase0transition.StateTransition(cfg, pre, block, true, true)
 	if err != nil {
 		t.Fatalf("valid block rejected: %v", err)
 	}
@@ -91,7 +92,7 @@ func TestInvalidBlocksNameTheRuleAndKeepPreState(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			_, err := transition.StateTransition(cfg, pre, b, true, true)
+			_, err := phase0transition.StateTransition(cfg, pre, b, true, true)
 			var re *transition.RuleError
 			if !errors.As(err, &re) {
 				t.Fatalf("want a RuleError, got %v", err)
@@ -114,10 +115,10 @@ func TestWithoutSignatureVerification(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Signature = [96]byte{0xc0}
-	if _, err := transition.StateTransition(cfg, pre, b, false, true); err != nil {
+	if _, err := phase0transition.StateTransition(cfg, pre, b, false, true); err != nil {
 		t.Fatalf("with signatures off, a bad block signature must not matter: %v", err)
 	}
-	if _, err := transition.StateTransition(cfg, pre, b, true, true); err == nil {
+	if _, err := phase0transition.StateTransition(cfg, pre, b, true, true); err == nil {
 		t.Fatal("with signatures on, the bad block signature must be rejected")
 	}
 }
@@ -134,7 +135,7 @@ func TestFullParticipationFinalizes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s, err = transition.StateTransition(cfg, s, b, true, true); err != nil {
+		if s, err = phase0transition.StateTransition(cfg, s, b, true, true); err != nil {
 			t.Fatalf("slot %d: %v", slot, err)
 		}
 	}
@@ -177,14 +178,14 @@ func TestIncompleteBlocksAreRuleErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			b := cloneBlock(t, good)
 			tamper(b)
-			_, err := transition.StateTransition(cfg, pre, b, false, false)
+			_, err := phase0transition.StateTransition(cfg, pre, b, false, false)
 			var re *transition.RuleError
 			if !errors.As(err, &re) || !strings.Contains(err.Error(), "missing") {
 				t.Fatalf("want a RuleError about a missing container, got %v", err)
 			}
 		})
 	}
-	if _, err := transition.StateTransition(cfg, pre, nil, true, true); err == nil {
+	if _, err := phase0transition.StateTransition(cfg, pre, nil, true, true); err == nil {
 		t.Fatal("nil block accepted")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/bls"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/helpers"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
 )
@@ -101,11 +102,15 @@ func Genesis(n int) (*phase0.BeaconState, error) {
 // attestations for every committee of the attestSlots slots before slot
 // (as many as MAX_ATTESTATIONS allows).
 func ProduceBlock(cfg *config.Config, pre *phase0.BeaconState, slot uint64, attestSlots uint64) (*phase0.SignedBeaconBlock, error) {
-	s := pre.Copy()
-	if s.Slot < slot {
-		if err := transition.ProcessSlots(cfg, s, slot); err != nil {
+	generic := state.FromPhase0(pre.Copy())
+	if generic.Slot < slot {
+		if err := transition.AdvanceSlots(cfg, generic, slot); err != nil {
 			return nil, err
 		}
+	}
+	s, err := generic.ToPhase0() // fails if the slots reached a later fork: the chains are phase0
+	if err != nil {
+		return nil, fmt.Errorf("testchain: slot %d: %w", slot, err)
 	}
 	ks, err := Keys(len(s.Validators))
 	if err != nil {
@@ -146,11 +151,14 @@ func ProduceBlock(cfg *config.Config, pre *phase0.BeaconState, slot uint64, atte
 		}
 	}
 	block := &phase0.BeaconBlock{Slot: slot, ProposerIndex: proposer, ParentRoot: parent, Body: body}
-	post := s.Copy()
-	if err := transition.ProcessBlock(cfg, post, block, false); err != nil {
+	// process_block on a copy of the advanced state, without signature
+	// checks, for the block's state root.
+	post := generic.Copy()
+	unsigned := state.BlockFromPhase0(&phase0.SignedBeaconBlock{Message: block}).Message
+	if _, err := transition.ProcessBlockAny(cfg, post, unsigned, false, nil); err != nil {
 		return nil, fmt.Errorf("testchain: produced block does not apply: %w", err)
 	}
-	if block.StateRoot, err = post.CachedHashTreeRoot(); err != nil {
+	if block.StateRoot, err = post.HashTreeRoot(); err != nil {
 		return nil, err
 	}
 	domain, err = helpers.Domain(s, config.DomainBeaconProposer, epoch)

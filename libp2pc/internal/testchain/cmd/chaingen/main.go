@@ -31,6 +31,7 @@ import (
 	"path/filepath"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
 	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
 )
@@ -139,9 +140,14 @@ func run(dir string, nBlocks, nVals int) error {
 			fmt.Fprintf(&manifest, "bad %d %x %x %x\n", slot, root, sb.Message.ParentRoot, sb.Message.StateRoot)
 			break
 		}
-		post, err := transition.StateTransition(cfg, pre, sb, true, true)
+		res, err := transition.Transition(cfg, state.FromPhase0(pre), state.BlockFromPhase0(sb),
+			transition.Options{VerifySignatures: true, ValidateStateRoot: true})
 		if err != nil {
 			return fmt.Errorf("block %d does not apply: %w", i, err)
+		}
+		post, err := res.State.ToPhase0()
+		if err != nil {
+			return err
 		}
 		ssz, err := sb.MarshalSSZ()
 		if err != nil {

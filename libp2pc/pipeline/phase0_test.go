@@ -1,20 +1,20 @@
 package pipeline
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/helpers"
-	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
 	"github.com/libp2pc/libp2pc/libp2pc/forkchoice"
+	"github.com/libp2pc/libp2pc/libp2pc/internal/phase0transition"
 )
 
-// Phase0 implements Transitioner on the phase0 API of
-// libp2pc/consensus/transition (StateTransition, ProcessSlots,
-// VerifyBlockSignature). It is the only file of the package that knows the
-// phase0 containers.
+// Phase0 is a test Transitioner on the phase0 containers, through the
+// phase0 test helpers of libp2pc/internal/phase0transition (StateTransition,
+// ProcessSlots, VerifyBlockSignature): the pipeline's own tests drive it
+// with synthetic phase0 chains. The shipped pipeline uses the multi-fork
+// Forks transitioner (forks.go).
 type Phase0 struct {
 	Cfg *config.Config
 }
@@ -68,7 +68,7 @@ func (p Phase0) DecodeState(ssz []byte) (State, error) {
 func (p Phase0) EncodeState(s State) ([]byte, error) { return s.(*p0State).s.MarshalSSZ() }
 
 func (p Phase0) Transition(pre State, b Block, verify bool) (State, error) {
-	post, err := transition.StateTransition(p.Cfg, pre.(*p0State).s, b.(*p0Block).b, verify, true)
+	post, err := phase0transition.StateTransition(p.Cfg, pre.(*p0State).s, b.(*p0Block).b, verify, true)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func (p Phase0) advanced(s *phase0.BeaconState, slot uint64) (*phase0.BeaconStat
 		return s, nil
 	}
 	c := s.Copy()
-	if err := transition.ProcessSlots(p.Cfg, c, slot); err != nil {
+	if err := phase0transition.ProcessSlots(p.Cfg, c, slot); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -123,20 +123,10 @@ func (p Phase0) VerifyProposer(parent State, b Block) error {
 	if want != b.ProposerIndex() {
 		return fmt.Errorf("proposer index %d, expected %d", b.ProposerIndex(), want)
 	}
-	return transition.VerifyBlockSignature(p.Cfg, s, b.(*p0Block).b)
+	return phase0transition.VerifyBlockSignature(p.Cfg, s, b.(*p0Block).b)
 }
 
 func (p Phase0) Anchor(st State) (Root, []byte, error) {
 	s := st.(*p0State).s
 	return anchorOf(*s.LatestBlockHeader, s.HashTreeRoot)
-}
-
-// RuleOf names the consensus rule an invalid-block error broke: the
-// RuleError's function and rule when there is one, else the error text.
-func RuleOf(err error) string {
-	var re *transition.RuleError
-	if errors.As(err, &re) {
-		return re.Error()
-	}
-	return err.Error()
 }
