@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
@@ -150,9 +151,25 @@ func TestDataColumnSidecarsBuildVerifyTamper(t *testing.T) {
 	if !bytes.Equal(scs[5].Column[1], cp.Cells[5]) || scs[5].KZGProofs[1] != cp.Proofs[5] {
 		t.Error("column 5 does not hold cell 5 of blob 1")
 	}
-	// Several columns in one batch.
+	// Several columns in one batch, as a by-root response.
 	if err := VerifyDataColumnSidecarsKZGProofs(ctx, scs[:8]); err != nil {
 		t.Fatal(err)
+	}
+	if err := VerifyDataColumnSidecars(ctx, rules, scs[:8]); err != nil {
+		t.Fatal(err)
+	}
+	// One bad cell among several columns: the error names its column.
+	resp := []*fulu.DataColumnSidecar{scs[10], cloneColumn(scs[11]), scs[12]}
+	resp[1].Column[0][200] ^= 1
+	if err := VerifyDataColumnSidecars(ctx, rules, resp); ReasonOf(err) != ReasonKZGProof || !strings.Contains(err.Error(), "column 11") {
+		t.Errorf("response with a bad cell in column 11: %v", err)
+	}
+	// A bad inclusion proof in the second sidecar of a block is not hidden by
+	// the first one's good proof.
+	resp = []*fulu.DataColumnSidecar{scs[10], cloneColumn(scs[11])}
+	resp[1].KZGCommitmentsInclusionProof[0][0] ^= 1
+	if err := VerifyDataColumnSidecars(ctx, rules, resp); ReasonOf(err) != ReasonInclusionProof {
+		t.Errorf("response with a bad inclusion proof: %v", err)
 	}
 
 	base := scs[3]
