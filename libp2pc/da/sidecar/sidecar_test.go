@@ -81,6 +81,26 @@ func TestInclusionProofMatchesFastsszProofTree(t *testing.T) {
 	if root, _ := CommitmentsRoot(comms); !bytes.Equal(proof.Leaf, root[:]) {
 		t.Fatal("commitments root differs from fastssz's leaf")
 	}
+	// The deneb-style branch of each commitment: generalized index
+	// (27 * 2) * 4096 + i (the list's data subtree, 12 levels deep).
+	for i := range comms {
+		proof, err := tree.Prove(27*2*MaxBlobCommitmentsPerBlock + i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ours := b.commitmentInclusionProof(i)
+		if len(proof.Hashes) != KZGCommitmentInclusionProofDepth || len(ours) != KZGCommitmentInclusionProofDepth {
+			t.Fatalf("commitment %d: fastssz branch %d nodes, ours %d", i, len(proof.Hashes), len(ours))
+		}
+		for d := range ours {
+			if !bytes.Equal(proof.Hashes[d], ours[d][:]) {
+				t.Fatalf("commitment %d: branch node %d differs from fastssz", i, d)
+			}
+		}
+		if leaf := CommitmentRoot(comms[i]); !bytes.Equal(proof.Leaf, leaf[:]) {
+			t.Fatalf("commitment %d: leaf differs from fastssz's", i)
+		}
+	}
 	if _, err := FromDeneb(datest.DenebBlock(r, 3, comms)); err != nil {
 		t.Fatal(err)
 	}
