@@ -338,3 +338,22 @@ func TestDataColumnBlobLimitFollowsSchedule(t *testing.T) {
 		}
 	}
 }
+
+func TestBlobRulesAt(t *testing.T) {
+	cfg := &config.Config{Raw: map[string]string{
+		"ELECTRA_FORK_EPOCH": "5", "MAX_BLOBS_PER_BLOCK": "6", "MAX_BLOBS_PER_BLOCK_ELECTRA": "9",
+		"BLOB_SIDECAR_SUBNET_COUNT": "6", "BLOB_SIDECAR_SUBNET_COUNT_ELECTRA": "9",
+	}}
+	if r := BlobRulesAt(cfg, 4); r != (BlobRules{MaxBlobsPerBlock: 6, SubnetCount: 6}) {
+		t.Errorf("deneb epoch: %+v", r)
+	}
+	if r := BlobRulesAt(cfg, 5); r != (BlobRules{MaxBlobsPerBlock: 9, SubnetCount: 9}) {
+		t.Errorf("electra epoch: %+v", r)
+	}
+	if r := BlobRulesAt(&config.Config{}, 100); r != (BlobRules{MaxBlobsPerBlock: 6, SubnetCount: 6}) {
+		t.Errorf("no electra in the config: %+v", r)
+	}
+	if s := BlobRulesAt(cfg, 5).ComputeSubnetForBlobSidecar(11); s != 2 {
+		t.Errorf("subnet of blob 11 under electra: %d", s)
+	}
+}
