@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/helpers"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/deneb"
 	"github.com/libp2pc/libp2pc/libp2pc/da/kzg"
@@ -121,4 +122,24 @@ func BuildBlobSidecars(ctx *kzg.Context, b *Block, blobs [][]byte, proofs []kzg.
 		}
 	}
 	return out, nil
+}
+
+// BlobRulesAt are the blob sidecar limits in force at epoch: electra's
+// (MAX_BLOBS_PER_BLOCK_ELECTRA, BLOB_SIDECAR_SUBNET_COUNT_ELECTRA) from
+// ELECTRA_FORK_EPOCH on, deneb's before. Keys absent from the config take
+// the published values (6 and 6, 9 and 9).
+func BlobRulesAt(cfg *config.Config, epoch uint64) BlobRules {
+	uintOr := func(key string, def uint64) uint64 {
+		if cfg == nil {
+			return def
+		}
+		if v, err := cfg.Uint(key); err == nil {
+			return v
+		}
+		return def
+	}
+	if epoch >= uintOr("ELECTRA_FORK_EPOCH", config.FarFutureEpoch) {
+		return BlobRules{MaxBlobsPerBlock: cfg.MaxBlobsPerBlockElectra(), SubnetCount: uintOr("BLOB_SIDECAR_SUBNET_COUNT_ELECTRA", 9)}
+	}
+	return BlobRules{MaxBlobsPerBlock: cfg.MaxBlobsPerBlock(), SubnetCount: uintOr("BLOB_SIDECAR_SUBNET_COUNT", 6)}
 }

@@ -220,3 +220,50 @@ func DataColumnSidecars(header *phase0.SignedBeaconBlockHeader, commitments [][4
 	}
 	return out, nil
 }
+
+// inclusionKey identifies what an inclusion check proves: the same body
+// root, commitments and proof nodes give the same answer.
+type inclusionKey struct {
+	bodyRoot, commitments [32]byte
+	proof                 [KZGCommitmentsInclusionProofDepth][32]byte
+}
+
+// VerifyDataColumnSidecars checks the sidecars of a by-root or by-range
+// response (no subnet): the field checks of each, the inclusion proof once
+// per distinct (body root, commitments, proof) — once per block for honest
+// columns — and every cell of every sidecar in one KZG batch. When the
+// batch fails, the sidecars are checked one by one so the error names the
+// first bad column.
+func VerifyDataColumnSidecars(ctx *kzg.Context, r ColumnRules, scs []*fulu.DataColumnSidecar) error {
+	verified := make(map[inclusionKey]bool)
+	for _, sc := range scs {
+		if err := VerifyDataColumnSidecar(r, sc); err != nil {
+			return err
+		}
+		root, err := CommitmentsRoot(sc.KZGCommitments)
+		if err != nil {
+			return reject(ReasonTooManyCommitments, "%v", err)
+		}
+		key := inclusionKey{bodyRoot: sc.SignedBlockHeader.Message.BodyRoot, commitments: root}
+		if len(sc.KZGCommitmentsInclusionProof) == KZGCommitmentsInclusionProofDepth {
+			copy(key.proof[:], sc.KZGCommitmentsInclusionProof)
+		}
+		if verified[key] {
+			continue
+		}
+		if err := VerifyDataColumnSidecarInclusionProof(sc); err != nil {
+			return err
+		}
+		verified[key] = true
+	}
+	err := VerifyDataColumnSidecarsKZGProofs(ctx, scs)
+	if err == nil || len(scs) == 1 {
+		return err
+	}
+	for _, sc := range scs {
+		if e := VerifyDataColumnSidecarKZGProofs(ctx, sc); e != nil {
+			return e
+		}
+	}
+	return err
+}

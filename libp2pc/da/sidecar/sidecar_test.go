@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
@@ -80,6 +81,26 @@ func TestInclusionProofMatchesFastsszProofTree(t *testing.T) {
 	if root, _ := CommitmentsRoot(comms); !bytes.Equal(proof.Leaf, root[:]) {
 		t.Fatal("commitments root differs from fastssz's leaf")
 	}
+	// The deneb-style branch of each commitment: generalized index
+	// (27 * 2) * 4096 + i (the list's data subtree, 12 levels deep).
+	for i := range comms {
+		proof, err := tree.Prove(27*2*MaxBlobCommitmentsPerBlock + i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ours := b.commitmentInclusionProof(i)
+		if len(proof.Hashes) != KZGCommitmentInclusionProofDepth || len(ours) != KZGCommitmentInclusionProofDepth {
+			t.Fatalf("commitment %d: fastssz branch %d nodes, ours %d", i, len(proof.Hashes), len(ours))
+		}
+		for d := range ours {
+			if !bytes.Equal(proof.Hashes[d], ours[d][:]) {
+				t.Fatalf("commitment %d: branch node %d differs from fastssz", i, d)
+			}
+		}
+		if leaf := CommitmentRoot(comms[i]); !bytes.Equal(proof.Leaf, leaf[:]) {
+			t.Fatalf("commitment %d: leaf differs from fastssz's", i)
+		}
+	}
 	if _, err := FromDeneb(datest.DenebBlock(r, 3, comms)); err != nil {
 		t.Fatal(err)
 	}
@@ -150,9 +171,25 @@ func TestDataColumnSidecarsBuildVerifyTamper(t *testing.T) {
 	if !bytes.Equal(scs[5].Column[1], cp.Cells[5]) || scs[5].KZGProofs[1] != cp.Proofs[5] {
 		t.Error("column 5 does not hold cell 5 of blob 1")
 	}
-	// Several columns in one batch.
+	// Several columns in one batch, as a by-root response.
 	if err := VerifyDataColumnSidecarsKZGProofs(ctx, scs[:8]); err != nil {
 		t.Fatal(err)
+	}
+	if err := VerifyDataColumnSidecars(ctx, rules, scs[:8]); err != nil {
+		t.Fatal(err)
+	}
+	// One bad cell among several columns: the error names its column.
+	resp := []*fulu.DataColumnSidecar{scs[10], cloneColumn(scs[11]), scs[12]}
+	resp[1].Column[0][200] ^= 1
+	if err := VerifyDataColumnSidecars(ctx, rules, resp); ReasonOf(err) != ReasonKZGProof || !strings.Contains(err.Error(), "column 11") {
+		t.Errorf("response with a bad cell in column 11: %v", err)
+	}
+	// A bad inclusion proof in the second sidecar of a block is not hidden by
+	// the first one's good proof.
+	resp = []*fulu.DataColumnSidecar{scs[10], cloneColumn(scs[11])}
+	resp[1].KZGCommitmentsInclusionProof[0][0] ^= 1
+	if err := VerifyDataColumnSidecars(ctx, rules, resp); ReasonOf(err) != ReasonInclusionProof {
+		t.Errorf("response with a bad inclusion proof: %v", err)
 	}
 
 	base := scs[3]
@@ -299,5 +336,24 @@ func TestDataColumnBlobLimitFollowsSchedule(t *testing.T) {
 		if c.ok && err != nil || !c.ok && ReasonOf(err) != ReasonTooManyCommitments {
 			t.Errorf("epoch %d, %d blobs: %v", c.epoch, c.blobs, err)
 		}
+	}
+}
+
+func TestBlobRulesAt(t *testing.T) {
+	cfg := &config.Config{Raw: map[string]string{
+		"ELECTRA_FORK_EPOCH": "5", "MAX_BLOBS_PER_BLOCK": "6", "MAX_BLOBS_PER_BLOCK_ELECTRA": "9",
+		"BLOB_SIDECAR_SUBNET_COUNT": "6", "BLOB_SIDECAR_SUBNET_COUNT_ELECTRA": "9",
+	}}
+	if r := BlobRulesAt(cfg, 4); r != (BlobRules{MaxBlobsPerBlock: 6, SubnetCount: 6}) {
+		t.Errorf("deneb epoch: %+v", r)
+	}
+	if r := BlobRulesAt(cfg, 5); r != (BlobRules{MaxBlobsPerBlock: 9, SubnetCount: 9}) {
+		t.Errorf("electra epoch: %+v", r)
+	}
+	if r := BlobRulesAt(&config.Config{}, 100); r != (BlobRules{MaxBlobsPerBlock: 6, SubnetCount: 6}) {
+		t.Errorf("no electra in the config: %+v", r)
+	}
+	if s := BlobRulesAt(cfg, 5).ComputeSubnetForBlobSidecar(11); s != 2 {
+		t.Errorf("subnet of blob 11 under electra: %d", s)
 	}
 }
