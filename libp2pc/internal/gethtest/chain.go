@@ -1,0 +1,321 @@
+package gethtest
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/crypto/kzg4844"
+	"github.com/holiman/uint256"
+
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/capella"
+	"github.com/libp2pc/libp2pc/libp2pc/engine"
+)
+
+// ChainOptions shape the payloads a ChainBuilder makes.
+type ChainOptions struct {
+	// Fork of the payloads: electra (EL on Prague) or fulu (EL on Osaka).
+	Fork forks.Fork
+	// TxsPerBlock: value transfers from the dev key in each block.
+	TxsPerBlock int
+	// WithdrawalsPerBlock: synthetic withdrawals in each payload's
+	// attributes (the EL credits them; indices run on across blocks).
+	WithdrawalsPerBlock int
+	// SlotSeconds between payload timestamps; 0 is 12.
+	SlotSeconds uint64
+	// BuildWait between forkchoiceUpdated with attributes and getPayload,
+	// the time geth gets to fill the payload with pool transactions; 0 is
+	// 300 ms.
+	BuildWait time.Duration
+}
+
+// Block is one payload the execution client built, with the new-payload
+// request a beacon block carrying it makes.
+type Block struct {
+	Built   *engine.BuiltPayload
+	Request *transition.NewPayloadRequest
+}
+
+// Hash is the execution block hash.
+func (b *Block) Hash() [32]byte { return b.Built.Payload.BlockHash }
+
+// ChainBuilder makes real payloads: forkchoiceUpdated with payload
+// attributes, then getPayload, through the libp2pc engine client.
+type ChainBuilder struct {
+	client *engine.Client
+	opts   ChainOptions
+	key    *ecdsa.PrivateKey
+	signer types.Signer
+	nonce  uint64
+
+	head            [32]byte
+	headTime        uint64
+	headNumber      uint64
+	withdrawalIndex uint64
+}
+
+// NewChainBuilder starts building on el's current head.
+func NewChainBuilder(el *EL, client *engine.Client, opts ChainOptions) (*ChainBuilder, error) {
+	if opts.Fork != forks.Electra && opts.Fork != forks.Fulu {
+		return nil, fmt.Errorf("gethtest: fork %s: only electra and fulu payloads", opts.Fork)
+	}
+	if (opts.Fork == forks.Fulu) != el.opts.Osaka {
+		return nil, fmt.Errorf("gethtest: fork %s on an EL with Osaka=%v", opts.Fork, el.opts.Osaka)
+	}
+	if opts.SlotSeconds == 0 {
+		opts.SlotSeconds = 12
+	}
+	if opts.BuildWait == 0 {
+		opts.BuildWait = 300 * time.Millisecond
+	}
+	e := el.Eth()
+	if e == nil {
+		return nil, fmt.Errorf("gethtest: not running")
+	}
+	head := e.BlockChain().CurrentBlock()
+	key := DevKey()
+	return &ChainBuilder{
+		client: client, opts: opts, key: key,
+		signer:   types.LatestSigner(el.ChainConfig()),
+		nonce:    e.TxPool().Nonce(crypto.PubkeyToAddress(key.PublicKey)),
+		head:     head.Hash(),
+		headTime: head.Time, headNumber: head.Number.Uint64(),
+	}, nil
+}
+
+// Head is the hash, timestamp and number of the block the next Next builds
+// on.
+func (b *ChainBuilder) Head() ([32]byte, uint64, uint64) { return b.head, b.headTime, b.headNumber }
+
+// Transfer signs the dev key's next value transfer.
+func (b *ChainBuilder) Transfer() (*types.Transaction, error) {
+	to := common.BytesToAddress([]byte{0xaa, byte(b.nonce)})
+	tx, err := types.SignNewTx(b.key, b.signer, &types.DynamicFeeTx{
+		ChainID:   big.NewInt(ChainID),
+		Nonce:     b.nonce,
+		GasTipCap: big.NewInt(1_000_000_000),
+		GasFeeCap: big.NewInt(100_000_000_000),
+		Gas:       21000,
+		To:        &to,
+		Value:     big.NewInt(1_000_000_000 + int64(b.nonce)),
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.nonce++
+	return tx, nil
+}
+
+// BlobTx signs the dev key's next transaction carrying one blob made from
+// seed, with the sidecar form of the fork (fulu: version 1, 128 cell
+// proofs; electra: version 0, one blob proof). It returns the versioned
+// hash too.
+func (b *ChainBuilder) BlobTx(seed string) (*types.Transaction, [32]byte, error) {
+	var blob kzg4844.Blob
+	h := sha256.Sum256([]byte(seed))
+	for i := 0; i < len(blob); i += 32 {
+		h = sha256.Sum256(h[:])
+		copy(blob[i+1:i+32], h[:31]) // byte 0 of each field element stays 0: canonical
+	}
+	commit, err := kzg4844.BlobToCommitment(&blob)
+	if err != nil {
+		return nil, [32]byte{}, err
+	}
+	var sidecar *types.BlobTxSidecar
+	if b.opts.Fork >= forks.Fulu {
+		proofs, err := kzg4844.ComputeCellProofs(&blob)
+		if err != nil {
+			return nil, [32]byte{}, err
+		}
+		sidecar = types.NewBlobTxSidecar(types.BlobSidecarVersion1, []kzg4844.Blob{blob}, []kzg4844.Commitment{commit}, proofs)
+	} else {
+		proof, err := kzg4844.ComputeBlobProof(&blob, commit)
+		if err != nil {
+			return nil, [32]byte{}, err
+		}
+		sidecar = types.NewBlobTxSidecar(types.BlobSidecarVersion0, []kzg4844.Blob{blob}, []kzg4844.Commitment{commit}, []kzg4844.Proof{proof})
+	}
+	to := crypto.PubkeyToAddress(b.key.PublicKey)
+	tx, err := types.SignNewTx(b.key, b.signer, &types.BlobTx{
+		ChainID:    uint256.NewInt(ChainID),
+		Nonce:      b.nonce,
+		GasTipCap:  uint256.NewInt(2_000_000_000),
+		GasFeeCap:  uint256.NewInt(200_000_000_000),
+		Gas:        21000,
+		To:         to,
+		Value:      uint256.NewInt(0),
+		BlobFeeCap: uint256.NewInt(10_000_000_000),
+		BlobHashes: sidecar.BlobHashes(),
+		Sidecar:    sidecar,
+	})
+	if err != nil {
+		return nil, [32]byte{}, err
+	}
+	b.nonce++
+	return tx, sidecar.BlobHashes()[0], nil
+}
+
+// BeaconRoot is the parent beacon block root the builder gives the block
+// with this execution block number (any 32 bytes do for the EL, which only
+// stores it in the EIP-4788 contract; deterministic so chains repeat).
+func BeaconRoot(number uint64) [32]byte { return tagged("gethtest beacon root", number) }
+
+// PrevRandao the builder gives the block with this number.
+func PrevRandao(number uint64) [32]byte { return tagged("gethtest randao", number) }
+
+func tagged(tag string, n uint64) [32]byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], n)
+	return sha256.Sum256(append([]byte(tag), b[:]...))
+}
+
+// Build asks the execution client for a payload on parent (timestamp
+// parentTime, number parentNumber) containing every transaction of want,
+// which it first adds to the pool unless the pool has them. It does not import the payload.
+// geth fills the payload in the background; if want is not all in after
+// BuildWait, it builds again (a different fee recipient makes a new
+// payload id), waiting longer, three times at most.
+func (b *ChainBuilder) Build(ctx context.Context, el *EL, parent [32]byte, parentTime, parentNumber uint64, want []*types.Transaction) (*Block, error) {
+	if e := el.Eth(); e != nil {
+		var fresh []*types.Transaction
+		for _, tx := range want {
+			if !e.TxPool().Has(tx.Hash()) {
+				fresh = append(fresh, tx)
+			}
+		}
+		if err := el.AddTxs(fresh...); err != nil {
+			return nil, err
+		}
+	}
+	number := parentNumber + 1
+	root := BeaconRoot(number)
+	withdrawals := make([]*capella.Withdrawal, b.opts.WithdrawalsPerBlock)
+	for i := range withdrawals {
+		withdrawals[i] = &capella.Withdrawal{
+			Index: b.withdrawalIndex + uint64(i), ValidatorIndex: uint64(i),
+			Address: [20]byte{0xee, byte(i)}, Amount: 1_000_000 + uint64(i),
+		}
+	}
+	wait := b.opts.BuildWait
+	for attempt := 0; attempt < 3; attempt++ {
+		attrs := &engine.PayloadAttributes{
+			Timestamp:             parentTime + b.opts.SlotSeconds,
+			PrevRandao:            PrevRandao(number),
+			SuggestedFeeRecipient: [20]byte{0xfe, byte(attempt)},
+			Withdrawals:           withdrawals,
+			ParentBeaconBlockRoot: &root,
+		}
+		res, err := b.client.ForkchoiceUpdated(ctx, b.opts.Fork, engine.ForkchoiceState{Head: parent}, attrs)
+		if err != nil {
+			return nil, err
+		}
+		if res.PayloadStatus.Status != engine.StatusValid || res.PayloadID == nil {
+			return nil, fmt.Errorf("gethtest: forkchoiceUpdated on %x: %s, payload id %v", parent, res.PayloadStatus.Status, res.PayloadID)
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		built, err := b.client.GetPayload(ctx, b.opts.Fork, *res.PayloadID)
+		if err != nil {
+			return nil, err
+		}
+		if !containsAll(built.Payload.Transactions, want) {
+			wait *= 2
+			continue
+		}
+		b.withdrawalIndex += uint64(len(withdrawals))
+		return &Block{Built: built, Request: RequestOf(built, root)}, nil
+	}
+	return nil, fmt.Errorf("gethtest: geth did not include the %d transactions in 3 builds", len(want))
+}
+
+func containsAll(payloadTxs [][]byte, want []*types.Transaction) bool {
+	have := make(map[common.Hash]bool, len(payloadTxs))
+	for _, raw := range payloadTxs {
+		var tx types.Transaction
+		if tx.UnmarshalBinary(raw) == nil {
+			have[tx.Hash()] = true
+		}
+	}
+	for _, tx := range want {
+		if !have[tx.Hash()] {
+			return false
+		}
+	}
+	return true
+}
+
+// RequestOf is the new-payload request of a beacon block carrying built
+// with parent beacon block root root: versioned hashes from the blob
+// commitments (kzg_commitment_to_versioned_hash).
+func RequestOf(built *engine.BuiltPayload, root [32]byte) *transition.NewPayloadRequest {
+	req := &transition.NewPayloadRequest{
+		Fork: built.Fork, ExecutionPayload: built.Payload,
+		VersionedHashes: [][32]byte{}, ParentBeaconBlockRoot: root, ExecutionRequests: built.ExecutionRequests,
+	}
+	if built.Blobs != nil {
+		for _, c := range built.Blobs.Commitments {
+			commit := kzg4844.Commitment(c)
+			req.VersionedHashes = append(req.VersionedHashes, kzg4844.CalcBlobHashV1(sha256.New(), &commit))
+		}
+	}
+	return req
+}
+
+// Next builds a block on the builder's head with TxsPerBlock fresh
+// transfers (plus extra), imports it (newPayload must be VALID) and makes
+// it the EL's head (forkchoiceUpdated), then moves the builder's head.
+func (b *ChainBuilder) Next(ctx context.Context, el *EL, extra ...*types.Transaction) (*Block, error) {
+	want := append([]*types.Transaction(nil), extra...)
+	for range b.opts.TxsPerBlock {
+		tx, err := b.Transfer()
+		if err != nil {
+			return nil, err
+		}
+		want = append(want, tx)
+	}
+	blk, err := b.Build(ctx, el, b.head, b.headTime, b.headNumber, want)
+	if err != nil {
+		return nil, err
+	}
+	st, err := b.client.NewPayload(ctx, blk.Request)
+	if err != nil {
+		return nil, err
+	}
+	if st.Status != engine.StatusValid {
+		return nil, fmt.Errorf("gethtest: newPayload of built block %d: %s %s", blk.Built.Payload.BlockNumber, st.Status, st.ValidationError)
+	}
+	res, err := b.client.ForkchoiceUpdated(ctx, b.opts.Fork, engine.ForkchoiceState{Head: blk.Hash()}, nil)
+	if err != nil {
+		return nil, err
+	}
+	if res.PayloadStatus.Status != engine.StatusValid {
+		return nil, fmt.Errorf("gethtest: forkchoiceUpdated to block %d: %s", blk.Built.Payload.BlockNumber, res.PayloadStatus.Status)
+	}
+	b.head, b.headTime, b.headNumber = blk.Hash(), blk.Built.Payload.Timestamp, blk.Built.Payload.BlockNumber
+	return blk, nil
+}
+
+// Chain builds and imports n blocks with Next.
+func (b *ChainBuilder) Chain(ctx context.Context, el *EL, n int) ([]*Block, error) {
+	out := make([]*Block, 0, n)
+	for range n {
+		blk, err := b.Next(ctx, el)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, blk)
+	}
+	return out, nil
+}
