@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -115,34 +118,111 @@ func (b *ChainBuilder) Transfer() (*types.Transaction, error) {
 	return tx, nil
 }
 
-// BlobTx signs the dev key's next transaction carrying one blob made from
-// seed, with the sidecar form of the fork (fulu: version 1, 128 cell
-// proofs; electra: version 0, one blob proof). It returns the versioned
-// hash too.
-func (b *ChainBuilder) BlobTx(seed string) (*types.Transaction, [32]byte, error) {
+// FixtureBlobSeed names the blob whose KZG commitment and proofs are stored
+// in testdata/fixture_blob.txt: computing 128 cell proofs takes tens of
+// seconds on a loaded machine (minutes under -race), so the tests use the
+// stored ones. geth's blob pool verifies them on every AddTxs, so a stale
+// file fails loudly. Regenerate with
+// GETHTEST_REGEN=1 go test -run TestFixtureBlob ./libp2pc/internal/gethtest/
+const FixtureBlobSeed = "libp2pc gethtest fixture blob"
+
+//go:embed testdata/fixture_blob.txt
+var fixtureBlobText string
+
+// BlobKZG is a blob's KZG commitment, its EIP-4844 blob proof and its
+// EIP-7594 cell proofs.
+type BlobKZG struct {
+	Commitment kzg4844.Commitment
+	BlobProof  kzg4844.Proof
+	CellProofs []kzg4844.Proof
+}
+
+// BlobFromSeed is the deterministic blob of seed (byte 0 of each 32-byte
+// field element stays 0, so every element is canonical).
+func BlobFromSeed(seed string) *kzg4844.Blob {
 	var blob kzg4844.Blob
 	h := sha256.Sum256([]byte(seed))
 	for i := 0; i < len(blob); i += 32 {
 		h = sha256.Sum256(h[:])
-		copy(blob[i+1:i+32], h[:31]) // byte 0 of each field element stays 0: canonical
+		copy(blob[i+1:i+32], h[:31])
 	}
-	commit, err := kzg4844.BlobToCommitment(&blob)
+	return &blob
+}
+
+// ComputeBlobKZG computes commitment and proofs (slow: see FixtureBlobSeed).
+func ComputeBlobKZG(blob *kzg4844.Blob) (*BlobKZG, error) {
+	commit, err := kzg4844.BlobToCommitment(blob)
+	if err != nil {
+		return nil, err
+	}
+	proof, err := kzg4844.ComputeBlobProof(blob, commit)
+	if err != nil {
+		return nil, err
+	}
+	cells, err := kzg4844.ComputeCellProofs(blob)
+	if err != nil {
+		return nil, err
+	}
+	return &BlobKZG{Commitment: commit, BlobProof: proof, CellProofs: cells}, nil
+}
+
+// FormatBlobKZG writes k in the fixture file's format.
+func FormatBlobKZG(k *BlobKZG) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "commitment %x\nblobproof %x\n", k.Commitment[:], k.BlobProof[:])
+	for _, p := range k.CellProofs {
+		fmt.Fprintf(&sb, "cellproof %x\n", p[:])
+	}
+	return sb.String()
+}
+
+func parseBlobKZG(text string) (*BlobKZG, error) {
+	k := &BlobKZG{}
+	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
+		key, val, ok := strings.Cut(line, " ")
+		raw, err := hex.DecodeString(val)
+		if !ok || err != nil || len(raw) != 48 {
+			return nil, fmt.Errorf("gethtest: fixture blob line %q", line)
+		}
+		switch key {
+		case "commitment":
+			k.Commitment = kzg4844.Commitment(raw)
+		case "blobproof":
+			k.BlobProof = kzg4844.Proof(raw)
+		case "cellproof":
+			k.CellProofs = append(k.CellProofs, kzg4844.Proof(raw))
+		default:
+			return nil, fmt.Errorf("gethtest: fixture blob key %q", key)
+		}
+	}
+	if len(k.CellProofs) != kzg4844.CellProofsPerBlob {
+		return nil, fmt.Errorf("gethtest: fixture blob has %d cell proofs", len(k.CellProofs))
+	}
+	return k, nil
+}
+
+// BlobTx signs the dev key's next transaction carrying the blob of seed,
+// with the sidecar form of the fork (fulu: version 1, 128 cell proofs;
+// electra: version 0, one blob proof). The FixtureBlobSeed blob uses the
+// stored proofs; any other seed computes them. It returns the versioned
+// hash too.
+func (b *ChainBuilder) BlobTx(seed string) (*types.Transaction, [32]byte, error) {
+	blob := BlobFromSeed(seed)
+	var k *BlobKZG
+	var err error
+	if seed == FixtureBlobSeed {
+		k, err = parseBlobKZG(fixtureBlobText)
+	} else {
+		k, err = ComputeBlobKZG(blob)
+	}
 	if err != nil {
 		return nil, [32]byte{}, err
 	}
 	var sidecar *types.BlobTxSidecar
 	if b.opts.Fork >= forks.Fulu {
-		proofs, err := kzg4844.ComputeCellProofs(&blob)
-		if err != nil {
-			return nil, [32]byte{}, err
-		}
-		sidecar = types.NewBlobTxSidecar(types.BlobSidecarVersion1, []kzg4844.Blob{blob}, []kzg4844.Commitment{commit}, proofs)
+		sidecar = types.NewBlobTxSidecar(types.BlobSidecarVersion1, []kzg4844.Blob{*blob}, []kzg4844.Commitment{k.Commitment}, k.CellProofs)
 	} else {
-		proof, err := kzg4844.ComputeBlobProof(&blob, commit)
-		if err != nil {
-			return nil, [32]byte{}, err
-		}
-		sidecar = types.NewBlobTxSidecar(types.BlobSidecarVersion0, []kzg4844.Blob{blob}, []kzg4844.Commitment{commit}, []kzg4844.Proof{proof})
+		sidecar = types.NewBlobTxSidecar(types.BlobSidecarVersion0, []kzg4844.Blob{*blob}, []kzg4844.Commitment{k.Commitment}, []kzg4844.Proof{k.BlobProof})
 	}
 	to := crypto.PubkeyToAddress(b.key.PublicKey)
 	tx, err := types.SignNewTx(b.key, b.signer, &types.BlobTx{

@@ -184,6 +184,9 @@ func (el *EL) start() error {
 	// Small caches: the machine is shared.
 	cfg.DatabaseCache, cfg.TrieCleanCache, cfg.TrieDirtyCache, cfg.SnapshotCache = 16, 16, 16, 0
 	cfg.Miner.Recommit = 500 * time.Millisecond
+	// No log search index: nothing here searches logs, and its indexer
+	// makes shutdown take a minute under -race on a loaded machine.
+	cfg.LogNoHistory = true
 	backend, err := eth.New(stack, &cfg)
 	if err != nil {
 		stack.Close()
