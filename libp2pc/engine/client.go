@@ -201,12 +201,14 @@ type Health struct {
 	// ChangesDropped: state changes the OnStateChange queue had no room
 	// for.
 	ChangesDropped uint64
+	// CallbackPanics: OnStateChange calls that panicked (recovered).
+	CallbackPanics uint64
 }
 
 // Health returns the current health.
 func (c *Client) Health() Health {
 	st, err, since := c.health.get()
-	return Health{State: st, LastError: err, Since: since, ChangesDropped: c.health.dropped.Load()}
+	return Health{State: st, LastError: err, Since: since, ChangesDropped: c.health.dropped.Load(), CallbackPanics: c.health.panics.Load()}
 }
 
 // State is Health().State.

@@ -35,7 +35,8 @@ const (
 	KindUnsupported
 	// KindRequest: the request itself is wrong (refused before sending).
 	KindRequest
-	// KindCanceled: the caller's context was canceled.
+	// KindCanceled: the caller's context was canceled or its deadline
+	// passed (no health change).
 	KindCanceled
 )
 
@@ -106,6 +107,11 @@ const (
 // context (not the per-call one) so a caller's cancel is told apart from a
 // method timeout.
 func classify(callerCtx context.Context, err error) (ErrorKind, int) {
+	if callerCtx.Err() != nil {
+		// The caller gave up (canceled, or its own deadline passed): says
+		// nothing about the execution client.
+		return KindCanceled, 0
+	}
 	var httpErr rpc.HTTPError
 	if errors.As(err, &httpErr) {
 		switch httpErr.StatusCode {
@@ -122,9 +128,6 @@ func classify(callerCtx context.Context, err error) (ErrorKind, int) {
 			return KindUnsupported, rpcErr.ErrorCode()
 		}
 		return KindRPC, rpcErr.ErrorCode()
-	}
-	if callerCtx.Err() != nil && errors.Is(err, context.Canceled) {
-		return KindCanceled, 0
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return KindTimeout, 0

@@ -59,6 +59,7 @@ type health struct {
 	onChange func(StateChange)
 	queue    chan StateChange
 	dropped  atomic.Uint64
+	panics   atomic.Uint64
 	done     chan struct{}
 	wg       sync.WaitGroup
 }
@@ -123,7 +124,11 @@ func (h *health) deliver() {
 // call runs the host's callback; a panic in it must not take the client
 // down.
 func (h *health) call(c StateChange) {
-	defer func() { _ = recover() }()
+	defer func() {
+		if recover() != nil {
+			h.panics.Add(1)
+		}
+	}()
 	h.onChange(c)
 }
 

@@ -496,5 +496,3 @@ func (c *Client) GetBlobsV2(ctx context.Context, hashes [][32]byte) ([]*BlobAndC
 	c.succeeded(method, OutcomeOK)
 	return out, nil
 }
-
-var _ transition.ExecutionEngine = (*Client)(nil)
