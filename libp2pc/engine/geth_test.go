@@ -263,6 +263,71 @@ func TestGethElectraMethods(t *testing.T) {
 	}
 }
 
+// TestGethForkWalk: a chain that starts on Paris and crosses Shanghai,
+// Cancun, Prague and Osaka in geth: every payload is built and imported with
+// its fork's method versions (forkchoiceUpdatedV1..V3, getPayloadV1..V5,
+// newPayloadV1..V4), all VALID, each block hash ours as well as geth's.
+func TestGethForkWalk(t *testing.T) {
+	el, err := gethtest.Start(gethtest.Options{Quiet: true, Forks: &gethtest.ForkOffsets{Shanghai: 24, Cancun: 48, Prague: 72, Osaka: 96}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { el.Close() })
+	ctx := testCtx(t)
+	c, _ := newClient(t, el, nil)
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b, err := gethtest.NewChainBuilder(el, c, gethtest.ChainOptions{TxsPerBlock: 1, WithdrawalsPerBlock: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks, err := b.Chain(ctx, el, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []forks.Fork{forks.Bellatrix, forks.Capella, forks.Capella, forks.Deneb, forks.Deneb, forks.Electra, forks.Electra, forks.Fulu, forks.Fulu}
+	for i, blk := range blocks {
+		p := blk.Built.Payload
+		if blk.Built.Fork != want[i] {
+			t.Fatalf("block %d (t=+%d): fork %s, want %s", i, p.Timestamp-gethtest.GenesisTimestamp, blk.Built.Fork, want[i])
+		}
+		wantWithdrawals := 1
+		if want[i] == forks.Bellatrix {
+			wantWithdrawals = 0
+		}
+		if len(p.Transactions) != 1 || len(p.Withdrawals) != wantWithdrawals {
+			t.Fatalf("block %d: %d txs, %d withdrawals", i, len(p.Transactions), len(p.Withdrawals))
+		}
+		if h, err := engine.BlockHash(blk.Request); err != nil || h != p.BlockHash {
+			t.Fatalf("block %d: our hash %x (%v), geth's %x", i, h, err, p.BlockHash)
+		}
+	}
+	if el.Head().Hash() != common.Hash(blocks[8].Hash()) {
+		t.Fatal("geth head is not the last block")
+	}
+	for _, m := range []struct {
+		method  string
+		outcome engine.Outcome
+		n       uint64
+	}{
+		{engine.MethodNewPayloadV1, engine.OutcomeValid, 1}, {engine.MethodNewPayloadV2, engine.OutcomeValid, 2},
+		{engine.MethodNewPayloadV3, engine.OutcomeValid, 2}, {engine.MethodNewPayloadV4, engine.OutcomeValid, 4},
+		{engine.MethodGetPayloadV1, engine.OutcomeOK, 1}, {engine.MethodGetPayloadV2, engine.OutcomeOK, 2},
+		{engine.MethodGetPayloadV3, engine.OutcomeOK, 2}, {engine.MethodGetPayloadV4, engine.OutcomeOK, 2},
+		{engine.MethodGetPayloadV5, engine.OutcomeOK, 2},
+	} {
+		if got := c.Count(m.method, m.outcome); got != m.n {
+			t.Errorf("%s %s: %d, want %d", m.method, m.outcome, got, m.n)
+		}
+	}
+	for _, m := range []string{engine.MethodForkchoiceUpdatedV1, engine.MethodForkchoiceUpdatedV2, engine.MethodForkchoiceUpdatedV3} {
+		if c.Count(m, engine.OutcomeValid) == 0 {
+			t.Errorf("%s never VALID", m)
+		}
+	}
+}
+
 // rehash gives a tampered request's payload the block hash of its new
 // contents, so the execution client executes it instead of stopping at the
 // hash check.

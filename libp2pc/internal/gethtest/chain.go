@@ -27,6 +27,8 @@ import (
 // ChainOptions shape the payloads a ChainBuilder makes.
 type ChainOptions struct {
 	// Fork of the payloads: electra (EL on Prague) or fulu (EL on Osaka).
+	// Zero (phase0): each payload takes the fork of its timestamp on the
+	// EL's schedule (EL.ForkAt), bellatrix to fulu.
 	Fork forks.Fork
 	// TxsPerBlock: value transfers from the dev key in each block.
 	TxsPerBlock int
@@ -55,6 +57,7 @@ func (b *Block) Hash() [32]byte { return b.Built.Payload.BlockHash }
 // attributes, then getPayload, through the libp2pc engine client.
 type ChainBuilder struct {
 	client *engine.Client
+	el     *EL
 	opts   ChainOptions
 	key    *ecdsa.PrivateKey
 	signer types.Signer
@@ -68,11 +71,8 @@ type ChainBuilder struct {
 
 // NewChainBuilder starts building on el's current head.
 func NewChainBuilder(el *EL, client *engine.Client, opts ChainOptions) (*ChainBuilder, error) {
-	if opts.Fork != forks.Electra && opts.Fork != forks.Fulu {
-		return nil, fmt.Errorf("gethtest: fork %s: only electra and fulu payloads", opts.Fork)
-	}
-	if (opts.Fork == forks.Fulu) != el.opts.Osaka {
-		return nil, fmt.Errorf("gethtest: fork %s on an EL with Osaka=%v", opts.Fork, el.opts.Osaka)
+	if opts.Fork != forks.Phase0 && opts.Fork < forks.Bellatrix {
+		return nil, fmt.Errorf("gethtest: fork %s has no payloads", opts.Fork)
 	}
 	if opts.SlotSeconds == 0 {
 		opts.SlotSeconds = 12
@@ -87,7 +87,7 @@ func NewChainBuilder(el *EL, client *engine.Client, opts ChainOptions) (*ChainBu
 	head := e.BlockChain().CurrentBlock()
 	key := DevKey()
 	return &ChainBuilder{
-		client: client, opts: opts, key: key,
+		client: client, el: el, opts: opts, key: key,
 		signer:   types.LatestSigner(el.ChainConfig()),
 		nonce:    e.TxPool().Nonce(crypto.PubkeyToAddress(key.PublicKey)),
 		head:     head.Hash(),
@@ -202,8 +202,8 @@ func parseBlobKZG(text string) (*BlobKZG, error) {
 }
 
 // BlobTx signs the dev key's next transaction carrying the blob of seed,
-// with the sidecar form of the fork (fulu: version 1, 128 cell proofs;
-// electra: version 0, one blob proof). The FixtureBlobSeed blob uses the
+// with the sidecar form of the next block's fork (fulu: version 1, 128
+// cell proofs; before: version 0, one blob proof). The FixtureBlobSeed blob uses the
 // stored proofs; any other seed computes them. It returns the versioned
 // hash too.
 func (b *ChainBuilder) BlobTx(seed string) (*types.Transaction, [32]byte, error) {
@@ -219,7 +219,7 @@ func (b *ChainBuilder) BlobTx(seed string) (*types.Transaction, [32]byte, error)
 		return nil, [32]byte{}, err
 	}
 	var sidecar *types.BlobTxSidecar
-	if b.opts.Fork >= forks.Fulu {
+	if b.forkAt(b.headTime+b.opts.SlotSeconds) >= forks.Fulu {
 		sidecar = types.NewBlobTxSidecar(types.BlobSidecarVersion1, []kzg4844.Blob{*blob}, []kzg4844.Commitment{k.Commitment}, k.CellProofs)
 	} else {
 		sidecar = types.NewBlobTxSidecar(types.BlobSidecarVersion0, []kzg4844.Blob{*blob}, []kzg4844.Commitment{k.Commitment}, []kzg4844.Proof{k.BlobProof})
@@ -252,6 +252,14 @@ func BeaconRoot(number uint64) [32]byte { return tagged("gethtest beacon root", 
 // PrevRandao the builder gives the block with this number.
 func PrevRandao(number uint64) [32]byte { return tagged("gethtest randao", number) }
 
+// forkAt: the fixed fork of the options, or the schedule's.
+func (b *ChainBuilder) forkAt(timestamp uint64) forks.Fork {
+	if b.opts.Fork != forks.Phase0 {
+		return b.opts.Fork
+	}
+	return b.el.ForkAt(timestamp)
+}
+
 func tagged(tag string, n uint64) [32]byte {
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], n)
@@ -277,24 +285,33 @@ func (b *ChainBuilder) Build(ctx context.Context, el *EL, parent [32]byte, paren
 		}
 	}
 	number := parentNumber + 1
-	root := BeaconRoot(number)
-	withdrawals := make([]*capella.Withdrawal, b.opts.WithdrawalsPerBlock)
-	for i := range withdrawals {
-		withdrawals[i] = &capella.Withdrawal{
-			Index: b.withdrawalIndex + uint64(i), ValidatorIndex: uint64(i),
-			Address: [20]byte{0xee, byte(i)}, Amount: 1_000_000 + uint64(i),
+	timestamp := parentTime + b.opts.SlotSeconds
+	fork := b.forkAt(timestamp)
+	var withdrawals []*capella.Withdrawal
+	if fork >= forks.Capella {
+		withdrawals = make([]*capella.Withdrawal, b.opts.WithdrawalsPerBlock)
+		for i := range withdrawals {
+			withdrawals[i] = &capella.Withdrawal{
+				Index: b.withdrawalIndex + uint64(i), ValidatorIndex: uint64(i),
+				Address: [20]byte{0xee, byte(i)}, Amount: 1_000_000 + uint64(i),
+			}
 		}
+	}
+	var root *[32]byte
+	if fork >= forks.Deneb {
+		r := BeaconRoot(number)
+		root = &r
 	}
 	wait := b.opts.BuildWait
 	for attempt := 0; attempt < 3; attempt++ {
 		attrs := &engine.PayloadAttributes{
-			Timestamp:             parentTime + b.opts.SlotSeconds,
+			Timestamp:             timestamp,
 			PrevRandao:            PrevRandao(number),
 			SuggestedFeeRecipient: [20]byte{0xfe, byte(attempt)},
 			Withdrawals:           withdrawals,
-			ParentBeaconBlockRoot: &root,
+			ParentBeaconBlockRoot: root,
 		}
-		res, err := b.client.ForkchoiceUpdated(ctx, b.opts.Fork, engine.ForkchoiceState{Head: parent}, attrs)
+		res, err := b.client.ForkchoiceUpdated(ctx, fork, engine.ForkchoiceState{Head: parent}, attrs)
 		if err != nil {
 			return nil, err
 		}
@@ -306,7 +323,7 @@ func (b *ChainBuilder) Build(ctx context.Context, el *EL, parent [32]byte, paren
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
-		built, err := b.client.GetPayload(ctx, b.opts.Fork, *res.PayloadID)
+		built, err := b.client.GetPayload(ctx, fork, *res.PayloadID)
 		if err != nil {
 			return nil, err
 		}
@@ -315,7 +332,11 @@ func (b *ChainBuilder) Build(ctx context.Context, el *EL, parent [32]byte, paren
 			continue
 		}
 		b.withdrawalIndex += uint64(len(withdrawals))
-		return &Block{Built: built, Request: RequestOf(built, root)}, nil
+		var beaconRoot [32]byte
+		if root != nil {
+			beaconRoot = *root
+		}
+		return &Block{Built: built, Request: RequestOf(built, beaconRoot)}, nil
 	}
 	return nil, fmt.Errorf("gethtest: geth did not include the %d transactions in 3 builds", len(want))
 }
@@ -337,8 +358,9 @@ func containsAll(payloadTxs [][]byte, want []*types.Transaction) bool {
 }
 
 // RequestOf is the new-payload request of a beacon block carrying built
-// with parent beacon block root root: versioned hashes from the blob
-// commitments (kzg_commitment_to_versioned_hash).
+// with parent beacon block root root (deneb and later; zero before):
+// versioned hashes from the blob commitments
+// (kzg_commitment_to_versioned_hash).
 func RequestOf(built *engine.BuiltPayload, root [32]byte) *transition.NewPayloadRequest {
 	req := &transition.NewPayloadRequest{
 		Fork: built.Fork, ExecutionPayload: built.Payload,
@@ -376,7 +398,7 @@ func (b *ChainBuilder) Next(ctx context.Context, el *EL, extra ...*types.Transac
 	if st.Status != engine.StatusValid {
 		return nil, fmt.Errorf("gethtest: newPayload of built block %d: %s %s", blk.Built.Payload.BlockNumber, st.Status, st.ValidationError)
 	}
-	res, err := b.client.ForkchoiceUpdated(ctx, b.opts.Fork, engine.ForkchoiceState{Head: blk.Hash()}, nil)
+	res, err := b.client.ForkchoiceUpdated(ctx, blk.Built.Fork, engine.ForkchoiceState{Head: blk.Hash()}, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,8 @@ import (
 	"github.com/ethereum/go-ethereum/node"
 	"github.com/ethereum/go-ethereum/p2p"
 	"github.com/ethereum/go-ethereum/params"
+
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
 )
 
 // DevKeyHex is the well-known dev key (address
@@ -54,6 +56,9 @@ type Options struct {
 	// blob sidecars) at genesis; otherwise the chain is on Prague
 	// (electra).
 	Osaka bool
+	// Forks, if set, schedules Shanghai .. Osaka after genesis (Osaka is
+	// then ignored).
+	Forks *ForkOffsets
 	// DataDir: empty makes a temporary one (removed by Stop).
 	DataDir string
 	// Secret: the zero value draws a random one.
@@ -85,18 +90,30 @@ func DevKey() *ecdsa.PrivateKey {
 	return k
 }
 
+// ForkOffsets schedules the execution forks after genesis (seconds after
+// GenesisTimestamp): a chain that starts on Paris (bellatrix payloads) and
+// walks through Shanghai (capella), Cancun (deneb), Prague (electra) and
+// Osaka (fulu). Offsets must not decrease.
+type ForkOffsets struct {
+	Shanghai, Cancun, Prague, Osaka uint64
+}
+
 // Genesis returns the execution genesis for opts: every fork through
-// Prague (and Osaka with opts.Osaka) at time 0, TTD 0, the four Prague
-// system contracts and the funded dev account.
-func Genesis(osaka bool) *core.Genesis {
+// Prague (and Osaka with opts.Osaka) at time 0, or on opts.Forks'
+// schedule; TTD 0; the four Prague system contracts and the funded dev
+// account.
+func Genesis(opts Options) *core.Genesis {
 	cfg := *params.MergedTestChainConfig
 	cfg.ChainID = big.NewInt(ChainID)
-	if !osaka {
+	if !opts.Osaka {
 		cfg.OsakaTime = nil
 	}
-	cfg.BlobScheduleConfig = &params.BlobScheduleConfig{Cancun: params.DefaultCancunBlobConfig, Prague: params.DefaultPragueBlobConfig}
+	if f := opts.Forks; f != nil {
+		at := func(offset uint64) *uint64 { t := uint64(GenesisTimestamp) + offset; return &t }
+		cfg.ShanghaiTime, cfg.CancunTime, cfg.PragueTime, cfg.OsakaTime = at(f.Shanghai), at(f.Cancun), at(f.Prague), at(f.Osaka)
+	}
 	funded, _ := new(big.Int).SetString("1000000000000000000000000000", 10)
-	return &core.Genesis{
+	g := &core.Genesis{
 		Config: &cfg,
 		Alloc: types.GenesisAlloc{
 			params.BeaconRootsAddress:                  {Nonce: 1, Code: params.BeaconRootsCode, Balance: common.Big0},
@@ -112,6 +129,11 @@ func Genesis(osaka bool) *core.Genesis {
 		ExcessBlobGas: new(uint64),
 		BlobGasUsed:   new(uint64),
 	}
+	if opts.Forks != nil && opts.Forks.Cancun > 0 {
+		// A pre-Cancun genesis has no blob gas fields.
+		g.ExcessBlobGas, g.BlobGasUsed = nil, nil
+	}
+	return g
 }
 
 var quietOnce sync.Once
@@ -121,7 +143,7 @@ func Start(opts Options) (*EL, error) {
 	if opts.Quiet {
 		quietOnce.Do(func() { log.SetDefault(log.NewLogger(log.DiscardHandler())) })
 	}
-	el := &EL{opts: opts, genesis: Genesis(opts.Osaka)}
+	el := &EL{opts: opts, genesis: Genesis(opts)}
 	if el.opts.DataDir == "" {
 		dir, err := os.MkdirTemp("", "gethtest-")
 		if err != nil {
@@ -250,6 +272,24 @@ func (el *EL) JWTPath() string { return el.jwtPath }
 
 // GenesisBlock is the execution genesis block.
 func (el *EL) GenesisBlock() *types.Block { return el.genesis.ToBlock() }
+
+// ForkAt is the consensus fork whose payloads carry this timestamp:
+// bellatrix before Shanghai, capella before Cancun, deneb before Prague,
+// electra before Osaka, fulu after.
+func (el *EL) ForkAt(timestamp uint64) forks.Fork {
+	c := el.genesis.Config
+	switch {
+	case !c.IsShanghai(common.Big0, timestamp):
+		return forks.Bellatrix
+	case !c.IsCancun(common.Big0, timestamp):
+		return forks.Capella
+	case !c.IsPrague(common.Big0, timestamp):
+		return forks.Deneb
+	case !c.IsOsaka(common.Big0, timestamp):
+		return forks.Electra
+	}
+	return forks.Fulu
+}
 
 // ChainConfig of the network.
 func (el *EL) ChainConfig() *params.ChainConfig { return el.genesis.Config }
