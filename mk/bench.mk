@@ -63,4 +63,4 @@ bench-pipeline:
 # alone). Reports ns/op and p50/p99 in ms.
 .PHONY: bench-engine
 bench-engine:
-	$(GO) test -run '^$$' -bench NewPayload -benchtime 20x -count 3 ./libp2pc/engine/
+	$(GO) test -run '^$$' -bench NewPayload -benchtime 50x -count 3 ./libp2pc/engine/
