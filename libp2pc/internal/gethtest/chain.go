@@ -268,11 +268,46 @@ func tagged(tag string, n uint64) [32]byte {
 
 // Build asks the execution client for a payload on parent (timestamp
 // parentTime, number parentNumber) containing every transaction of want,
-// which it first adds to the pool unless the pool has them. It does not import the payload.
-// geth fills the payload in the background; if want is not all in after
-// BuildWait, it builds again (a different fee recipient makes a new
-// payload id), waiting longer, three times at most.
+// which it first adds to the pool unless the pool has them, with the
+// builder's attributes: the slot after parentTime, PrevRandao(number),
+// BeaconRoot(number) from deneb, WithdrawalsPerBlock synthetic withdrawals
+// from capella. It does not import the payload.
 func (b *ChainBuilder) Build(ctx context.Context, el *EL, parent [32]byte, parentTime, parentNumber uint64, want []*types.Transaction) (*Block, error) {
+	number := parentNumber + 1
+	timestamp := parentTime + b.opts.SlotSeconds
+	fork := b.forkAt(timestamp)
+	attrs := engine.PayloadAttributes{Timestamp: timestamp, PrevRandao: PrevRandao(number), SuggestedFeeRecipient: [20]byte{0xfe}}
+	if fork >= forks.Capella {
+		attrs.Withdrawals = make([]*capella.Withdrawal, b.opts.WithdrawalsPerBlock)
+		for i := range attrs.Withdrawals {
+			attrs.Withdrawals[i] = &capella.Withdrawal{
+				Index: b.withdrawalIndex + uint64(i), ValidatorIndex: uint64(i),
+				Address: [20]byte{0xee, byte(i)}, Amount: 1_000_000 + uint64(i),
+			}
+		}
+	}
+	if fork >= forks.Deneb {
+		root := BeaconRoot(number)
+		attrs.ParentBeaconBlockRoot = &root
+	}
+	blk, err := b.BuildWith(ctx, el, fork, parent, attrs, want)
+	if err != nil {
+		return nil, err
+	}
+	b.withdrawalIndex += uint64(len(attrs.Withdrawals))
+	return blk, nil
+}
+
+// BuildWith asks for a payload of fork on parent with the caller's
+// attributes (a consensus chain generator passes the slot's timestamp, the
+// state's randao mix, its expected withdrawals and the parent beacon block
+// root) containing every transaction of want (added to the pool unless
+// there already). geth fills a payload in the background; if want is not
+// all in after BuildWait, it builds again, waiting twice as long, three
+// times at most; a retry needs a new payload id, so it changes the fee
+// recipient's last byte (the only attribute the consensus side leaves
+// free). It does not import the payload.
+func (b *ChainBuilder) BuildWith(ctx context.Context, el *EL, fork forks.Fork, parent [32]byte, attrs engine.PayloadAttributes, want []*types.Transaction) (*Block, error) {
 	if e := el.Eth(); e != nil {
 		var fresh []*types.Transaction
 		for _, tx := range want {
@@ -284,34 +319,13 @@ func (b *ChainBuilder) Build(ctx context.Context, el *EL, parent [32]byte, paren
 			return nil, err
 		}
 	}
-	number := parentNumber + 1
-	timestamp := parentTime + b.opts.SlotSeconds
-	fork := b.forkAt(timestamp)
-	var withdrawals []*capella.Withdrawal
-	if fork >= forks.Capella {
-		withdrawals = make([]*capella.Withdrawal, b.opts.WithdrawalsPerBlock)
-		for i := range withdrawals {
-			withdrawals[i] = &capella.Withdrawal{
-				Index: b.withdrawalIndex + uint64(i), ValidatorIndex: uint64(i),
-				Address: [20]byte{0xee, byte(i)}, Amount: 1_000_000 + uint64(i),
-			}
-		}
-	}
-	var root *[32]byte
-	if fork >= forks.Deneb {
-		r := BeaconRoot(number)
-		root = &r
-	}
 	wait := b.opts.BuildWait
 	for attempt := 0; attempt < 3; attempt++ {
-		attrs := &engine.PayloadAttributes{
-			Timestamp:             timestamp,
-			PrevRandao:            PrevRandao(number),
-			SuggestedFeeRecipient: [20]byte{0xfe, byte(attempt)},
-			Withdrawals:           withdrawals,
-			ParentBeaconBlockRoot: root,
+		a := attrs
+		if attempt > 0 {
+			a.SuggestedFeeRecipient[19] ^= byte(attempt)
 		}
-		res, err := b.client.ForkchoiceUpdated(ctx, fork, engine.ForkchoiceState{Head: parent}, attrs)
+		res, err := b.client.ForkchoiceUpdated(ctx, fork, engine.ForkchoiceState{Head: parent}, &a)
 		if err != nil {
 			return nil, err
 		}
@@ -331,10 +345,9 @@ func (b *ChainBuilder) Build(ctx context.Context, el *EL, parent [32]byte, paren
 			wait *= 2
 			continue
 		}
-		b.withdrawalIndex += uint64(len(withdrawals))
 		var beaconRoot [32]byte
-		if root != nil {
-			beaconRoot = *root
+		if a.ParentBeaconBlockRoot != nil {
+			beaconRoot = *a.ParentBeaconBlockRoot
 		}
 		return &Block{Built: built, Request: RequestOf(built, beaconRoot)}, nil
 	}
