@@ -44,8 +44,11 @@ const (
 type Config struct {
 	// Endpoint is the authenticated Engine API URL, http:// or https://
 	// (geth's --authrpc.addr/--authrpc.port, usually http://127.0.0.1:8551).
-	Endpoint  string
-	JWTSecret JWTSecret
+	Endpoint string
+	// JWTSecret, or JWTSecretPath: the file of 64 hex digits (read by New)
+	// when JWTSecret is zero.
+	JWTSecret     JWTSecret
+	JWTSecretPath string
 	// Timeouts: zero fields take DefaultTimeouts.
 	Timeouts Timeouts
 	// MaxRetries: 0 takes DefaultMaxRetries, negative disables retries.
@@ -87,6 +90,11 @@ func New(cfg Config) (*Client, error) {
 	u, err := url.Parse(cfg.Endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("%w: endpoint %q is not an http(s) URL", ErrRequest, cfg.Endpoint)
+	}
+	if cfg.JWTSecret == (JWTSecret{}) && cfg.JWTSecretPath != "" {
+		if cfg.JWTSecret, err = LoadJWTSecret(cfg.JWTSecretPath); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.JWTSecret == (JWTSecret{}) {
 		return nil, fmt.Errorf("%w: the all-zero secret", ErrJWTSecret)

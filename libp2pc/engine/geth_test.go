@@ -122,7 +122,8 @@ func testCtx(t *testing.T) context.Context {
 func TestGethChainOfRealPayloads(t *testing.T) {
 	el := fuluEL(t)
 	ctx := testCtx(t)
-	c, log := newClient(t, el, nil)
+	// The secret from geth's own --authrpc.jwtsecret file.
+	c, log := newClient(t, el, func(cfg *engine.Config) { cfg.JWTSecret, cfg.JWTSecretPath = engine.JWTSecret{}, el.JWTPath() })
 	if err := c.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

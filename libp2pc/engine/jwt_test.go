@@ -84,4 +84,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	if _, err := New(Config{Endpoint: "http://127.0.0.1:8551"}); !errors.Is(err, ErrJWTSecret) {
 		t.Errorf("zero secret: %v", err)
 	}
+	if _, err := New(Config{Endpoint: "http://127.0.0.1:8551", JWTSecretPath: filepath.Join(t.TempDir(), "none")}); !errors.Is(err, ErrJWTSecret) {
+		t.Errorf("missing secret file: %v", err)
+	}
 }
