@@ -80,6 +80,8 @@ type Client struct {
 	caps   map[string]bool // nil until an exchangeCapabilities succeeded
 
 	closed    atomic.Bool
+	closeMu   sync.Mutex // orders Start's probe launch against Close
+	startOnce sync.Once
 	closeOnce sync.Once
 	stop      chan struct{}
 	probeWG   sync.WaitGroup
@@ -150,12 +152,17 @@ func New(cfg Config) (*Client, error) {
 // Start sends engine_exchangeCapabilities and starts the background probe.
 // An execution client that is down is not fatal: the error is returned, the
 // state says why, and the probe keeps trying.
+// Calling it again only exchanges capabilities again.
 func (c *Client) Start(ctx context.Context) error {
 	_, err := c.ExchangeCapabilities(ctx)
-	if c.cfg.ProbeInterval > 0 {
-		c.probeWG.Add(1)
-		go c.probe()
-	}
+	c.startOnce.Do(func() {
+		c.closeMu.Lock()
+		defer c.closeMu.Unlock()
+		if c.cfg.ProbeInterval > 0 && !c.closed.Load() {
+			c.probeWG.Add(1)
+			go c.probe()
+		}
+	})
 	return err
 }
 
@@ -163,7 +170,9 @@ func (c *Client) Start(ctx context.Context) error {
 // Calls after Close fail with KindOffline.
 func (c *Client) Close() {
 	c.closeOnce.Do(func() {
+		c.closeMu.Lock()
 		c.closed.Store(true)
+		c.closeMu.Unlock()
 		close(c.stop)
 		c.probeWG.Wait()
 		c.rpc.Close()
