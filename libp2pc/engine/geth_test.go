@@ -670,6 +670,29 @@ func TestGethTimeout(t *testing.T) {
 	}
 }
 
+// TestGethBlobsMissing (also under -race): getBlobsV2 for blobs geth's pool
+// does not have is null, an answer (not an error), and the state stays
+// online; an empty request is an empty answer.
+func TestGethBlobsMissing(t *testing.T) {
+	el := fuluEL(t)
+	ctx := testCtx(t)
+	c, _ := newClient(t, el, nil)
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.GetBlobsV2(ctx, [][32]byte{sha256.Sum256([]byte("no such blob")), sha256.Sum256([]byte("nor this"))})
+	if err != nil || got != nil {
+		t.Fatalf("getBlobsV2 of unknown blobs: %v %v (want null)", got, err)
+	}
+	if c.State() != engine.StateOnline || c.Count(engine.MethodGetBlobsV2, engine.OutcomeOK) != 1 {
+		t.Fatalf("state %s, ok %d", c.State(), c.Count(engine.MethodGetBlobsV2, engine.OutcomeOK))
+	}
+	tooMany := make([][32]byte, engine.MaxBlobsPerGetBlobs+1)
+	if _, err := c.GetBlobsV2(ctx, tooMany); engine.KindOf(err) != engine.KindRequest {
+		t.Fatalf("129 hashes: %v (want a request error)", err)
+	}
+}
+
 // TestGethBlobs: a blob transaction with a version-1 (cell proof) sidecar
 // in geth's pool is served by getBlobsV2 (blob and 128 cell proofs as
 // sent); a missing hash makes the answer null; the next payload carries the
