@@ -151,7 +151,11 @@ func classify(callerCtx context.Context, err error) (ErrorKind, int) {
 }
 
 // retryable: the request never reached the execution client, so sending it
-// again cannot run it twice. Timeouts are not retried: the execution client
-// may still be executing the payload, and the next attempt would spend
-// another full timeout.
+// again cannot run it twice. Timeouts are not retried here: the execution
+// client may still be executing the payload, and another attempt would
+// spend another full timeout inside one call. execution-apis common.md
+// says the consensus client SHOULD retry after a timeout "when it is needed
+// to keep progressing": that is the caller's decision (the pipeline sends
+// newPayload again for a block it imported optimistically, and
+// forkchoiceUpdated on the next head change).
 func retryable(kind ErrorKind) bool { return kind == KindOffline }
