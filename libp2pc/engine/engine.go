@@ -17,6 +17,11 @@ type Engine interface {
 	transition.ExecutionEngine
 	// NewPayload: newPayloadV1..V4 by req.Fork.
 	NewPayload(ctx context.Context, req *transition.NewPayloadRequest) (PayloadStatus, error)
+	// NewPayloadAsync starts NewPayload in the background; the returned
+	// PendingPayload is the transition's ExecutionEngine for that block
+	// (request from RequestForBlock), so execution and the state
+	// transition overlap.
+	NewPayloadAsync(ctx context.Context, req *transition.NewPayloadRequest) *PendingPayload
 	// ForkchoiceUpdated: forkchoiceUpdatedV1..V3 by fork; on every head,
 	// safe or finalized change, and with attributes to build a payload.
 	ForkchoiceUpdated(ctx context.Context, fork forks.Fork, state ForkchoiceState, attrs *PayloadAttributes) (ForkchoiceResult, error)

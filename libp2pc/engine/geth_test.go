@@ -18,6 +18,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/capella"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/deneb"
@@ -469,6 +470,65 @@ func TestGethTamperedPayloads(t *testing.T) {
 	}
 	if v, err := c.NotifyNewPayload(blk.Request); err != nil || v != transition.PayloadValid {
 		t.Fatalf("NotifyNewPayload(valid): %v %v", v, err)
+	}
+}
+
+// TestGethNewPayloadAsync: newPayload started before the state transition
+// (NewPayloadAsync) gives the transition's NotifyNewPayload the verdict of
+// that call, for a valid and for a tampered payload; a request for another
+// payload is asked directly. RequestForBlock builds the request the
+// transition makes from a block's body alone.
+func TestGethNewPayloadAsync(t *testing.T) {
+	el := fuluEL(t)
+	ctx := testCtx(t)
+	c, _ := newClient(t, el, nil)
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b, err := gethtest.NewChainBuilder(el, c, gethtest.ChainOptions{Fork: forks.Fulu, TxsPerBlock: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, tm, number := b.Head()
+	tx, _ := b.Transfer()
+	blk, err := b.Build(ctx, el, head, tm, number, []*types.Transaction{tx})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The request from a beacon block carrying the payload equals the
+	// builder's.
+	block := &state.BeaconBlock{ForkName: forks.Fulu, ParentRoot: blk.Request.ParentBeaconBlockRoot, Body: &state.BeaconBlockBody{
+		ExecutionPayload: blk.Built.Payload, ExecutionRequests: blk.Built.ExecutionRequests, BlobKZGCommitments: blk.Built.Blobs.Commitments,
+	}}
+	req := engine.RequestForBlock(block)
+	if req == nil || req.ParentBeaconBlockRoot != blk.Request.ParentBeaconBlockRoot || len(req.VersionedHashes) != 0 {
+		t.Fatalf("RequestForBlock: %+v", req)
+	}
+	if engine.RequestForBlock(&state.BeaconBlock{ForkName: forks.Altair, Body: &state.BeaconBlockBody{}}) != nil {
+		t.Fatal("an altair block has no payload request")
+	}
+	bad := cloneRequest(req)
+	bad.ExecutionPayload.StateRoot[0] ^= 1
+	rehash(t, bad)
+
+	pending := c.NewPayloadAsync(ctx, req)
+	pendingBad := c.NewPayloadAsync(ctx, bad)
+	if v, err := pendingBad.NotifyNewPayload(bad); err != nil || v != transition.PayloadInvalid {
+		t.Fatalf("prefetched invalid: %v %v", v, err)
+	}
+	if v, err := pending.NotifyNewPayload(req); err != nil || v != transition.PayloadValid {
+		t.Fatalf("prefetched valid: %v %v", v, err)
+	}
+	sent := c.Count(engine.MethodNewPayloadV4, engine.OutcomeValid) + c.Count(engine.MethodNewPayloadV4, engine.OutcomeInvalid)
+	if sent != 2 {
+		t.Fatalf("%d newPayload calls, want the 2 prefetches only", sent)
+	}
+	// The transition asks about another payload: a direct call.
+	if v, err := pending.NotifyNewPayload(bad); err != nil || v != transition.PayloadInvalid {
+		t.Fatalf("other payload through a pending call: %v %v", v, err)
+	}
+	if c.Count(engine.MethodNewPayloadV4, engine.OutcomeInvalid) != 2 {
+		t.Fatalf("the other payload was not asked directly")
 	}
 }
 

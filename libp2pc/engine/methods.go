@@ -206,21 +206,7 @@ func (c *Client) NewPayload(ctx context.Context, req *transition.NewPayloadReque
 // settles it. Other failures (a bad request, an Engine API error) are
 // returned.
 func (c *Client) NotifyNewPayload(req *transition.NewPayloadRequest) (transition.PayloadStatus, error) {
-	st, err := c.NewPayload(context.Background(), req)
-	if err != nil {
-		switch KindOf(err) {
-		case KindOffline, KindTimeout, KindAuth:
-			return transition.PayloadOptimistic, nil
-		}
-		return transition.PayloadOptimistic, err
-	}
-	switch st.Status {
-	case StatusValid:
-		return transition.PayloadValid, nil
-	case StatusInvalid, StatusInvalidBlockHash:
-		return transition.PayloadInvalid, nil
-	}
-	return transition.PayloadOptimistic, nil
+	return notifyResult(c.NewPayload(context.Background(), req))
 }
 
 // ForkchoiceState is ForkchoiceStateV1: execution block hashes.
