@@ -27,7 +27,7 @@ GO_SRC  := $(shell find libp2pc -name '*.go' -not -name '*_test.go') $(wildcard 
 LDFLAGS := -ldflags "-extldflags -Wl,-soname,libp2pc.so"
 
 
-.PHONY: all lib examples test test-bindings test-go test-c test-c-asan test-c-valgrind header-check \
+.PHONY: all lib examples test test-bindings test-go test-engine-blobs test-c test-c-asan test-c-valgrind header-check \
         demo bench bench-events bench-erlang bench-membership spec-test-mainnet-scale deps fmt-check clean
 
 all: lib examples
@@ -71,7 +71,7 @@ examples: $(SO) | deps
 
 # ---------------------------------------------------------------- tests --
 
-test: deps fmt-check test-go test-da fuzz-short header-check test-c test-c-asan test-c-valgrind spec-test spec-test-mainnet-scale consensus-typescheck ssz-check test-bindings test-interop state-check
+test: deps fmt-check test-go test-da fuzz-short header-check test-c test-c-asan test-c-valgrind spec-test spec-test-mainnet-scale consensus-typescheck ssz-check test-bindings test-interop state-check test-engine-blobs
 	@echo "make test: all suites passed"
 
 # Each binding's own suite, against the library built here.
@@ -89,6 +89,12 @@ test-bindings: $(SO)
 test-go: spec-test-unpack $(BUILD)/go.mod
 	SPEC_TESTS_DIR=$(ROOT)/$(BUILD)/spec-tests STF_TESTS_DIR=$(ROOT)/$(BUILD)/spec-tests-stf \
 		$(GO) test -race -count=1 -timeout 30m -tags $(PRESET) ./...
+
+# The geth-backed blob test of libp2pc/engine (getBlobsV2, a payload with a
+# blob) without -race: the race detector makes geth's pure-Go KZG take
+# minutes, so test-go skips it.
+test-engine-blobs:
+	$(GO) test -count=1 -timeout 5m -tags $(PRESET) -run TestGethBlobs ./libp2pc/engine/
 
 $(BUILD)/go.mod:
 	@mkdir -p $(BUILD)
@@ -138,7 +144,7 @@ fmt-check:
 demo: deps examples
 	bash scripts/demo.sh $(BUILD)/bin/libp2pc-node
 
-bench: bench-events bench-consensus bench-membership bench-erlang bench-wire bench-pipeline bench-da
+bench: bench-events bench-consensus bench-membership bench-erlang bench-wire bench-pipeline bench-da bench-engine
 
 # Erlang port driver vs out-of-process port program, event throughput.
 bench-erlang: $(SO)
