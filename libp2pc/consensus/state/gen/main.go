@@ -83,7 +83,6 @@ type structInfo struct {
 	key    string  // canonical key of the struct type (not the pointer)
 	expr   string  // how the generated code names it: "BeaconBlockBody", "deneb.ExecutionPayloadHeader"
 	fields []field // exported fields, in declaration order
-	local  bool    // declared in package state
 	rt     reflect.Type
 }
 
@@ -286,23 +285,24 @@ func (g *generator) blocks(b *bytes.Buffer) error {
 		}
 		return c, nil
 	}
-	type sw struct{ fn, doc, recv, arg, ret string }
+	// path: the fields leading from the signed block container to the
+	// returned one; switchOn: the generic value holding the fork.
+	type sw struct{ fn, doc, param, arg, path, switchOn string }
 	switches := []sw{
-		{"signedBlockContainer", "the signed block as its fork's SignedBeaconBlock container", "b *SignedBeaconBlock", "b", ""},
-		{"blockContainer", "the block as its fork's BeaconBlock container", "b *BeaconBlock", "b", "Message"},
-		{"bodyContainer", "the block's body as its fork's BeaconBlockBody container", "b *BeaconBlock", "b.Body", "Message.Body"},
+		{"signedBlockContainer", "the signed block as its fork's SignedBeaconBlock container", "b *SignedBeaconBlock", "b", "", "b.Message.ForkName"},
+		{"blockContainer", "the block as its fork's BeaconBlock container", "b *BeaconBlock", "b", "Message", "b.ForkName"},
+		{"bodyContainer", "the block's body as its fork's BeaconBlockBody container", "b *BeaconBlock", "b.Body", "Message.Body", "b.ForkName"},
 	}
 	for _, s := range switches {
 		fmt.Fprintf(b, "\n// %s returns %s,\n// sharing memory with b.\nfunc %s(%s) (SSZObject, error) {\n\tswitch %s {\n",
-			s.fn, s.doc, s.fn, s.recv, map[bool]string{true: "b.Message.ForkName", false: "b.ForkName"}[s.ret == ""])
+			s.fn, s.doc, s.fn, s.param, s.switchOn)
 		for i, f := range forkTable {
-			c := per[i].to
-			var err error
-			cont := f.block
-			for _, part := range strings.Split(s.ret, ".") {
+			c, cont := per[i].to, f.block
+			for _, part := range strings.Split(s.path, ".") {
 				if part == "" {
 					continue
 				}
+				var err error
 				if c, err = find(cont, part, false); err != nil {
 					return err
 				}
@@ -310,11 +310,7 @@ func (g *generator) blocks(b *bytes.Buffer) error {
 			}
 			fmt.Fprintf(b, "\tcase forks.%s:\n\t\treturn %s(%s), nil\n", f.name, c.fn, s.arg)
 		}
-		unknown := "b.ForkName"
-		if s.ret == "" {
-			unknown = "b.Message.ForkName"
-		}
-		fmt.Fprintf(b, "\t}\n\treturn nil, fmt.Errorf(\"state: unknown block fork %%v\", %s)\n}\n", unknown)
+		fmt.Fprintf(b, "\t}\n\treturn nil, fmt.Errorf(\"state: unknown block fork %%v\", %s)\n}\n", s.switchOn)
 	}
 	return nil
 }
@@ -576,7 +572,7 @@ func parseLocalStructs(dir string, names ...string) (map[string]*structInfo, err
 				if !ok || !want[ts.Name.Name] {
 					continue
 				}
-				s := &structInfo{key: statePkgPath + "." + ts.Name.Name, expr: ts.Name.Name, local: true}
+				s := &structInfo{key: statePkgPath + "." + ts.Name.Name, expr: ts.Name.Name}
 				for _, fl := range st.Fields.List {
 					key, err := keyOfExpr(fl.Type, imports)
 					if err != nil {
