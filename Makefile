@@ -111,9 +111,11 @@ test-c: examples test-abi-growth
 # host, unchanged, and a new host that sets the new field.
 GROWTH := $(BUILD)/abigrowth
 GROWTH_CFLAGS := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -g
-test-abi-growth:
+$(GROWTH)/lib/libp2pc.so: $(GO_SRC) include/libp2pc.h examples/tests/growth/libp2pc_growth.h
 	@mkdir -p $(GROWTH)/lib
-	$(GO) build -buildmode=c-shared -tags 'abigrowth_test $(LIB_TAGS)' $(LDFLAGS) -o $(GROWTH)/lib/libp2pc.so ./libp2pc/abi
+	$(GO) build -buildmode=c-shared -tags 'abigrowth_test $(LIB_TAGS)' $(LDFLAGS) -o $@ ./libp2pc/abi
+
+test-abi-growth: $(GROWTH)/lib/libp2pc.so
 	$(CC) $(GROWTH_CFLAGS) -Iexamples/tests/frozen examples/tests/frozen/host_2_0.c \
 		-L$(GROWTH)/lib -Wl,-rpath,$(ROOT)/$(GROWTH)/lib -lp2pc -lpthread -o $(GROWTH)/host_2_0
 	$(CC) $(GROWTH_CFLAGS) -Iinclude -Iexamples/tests -Iexamples/tests/growth examples/tests/growth/host_grown.c \
