@@ -181,12 +181,11 @@ func elementSize[T any](elemSize C.size_t, l layout, what string) (stride, n uin
 // count rows of stride bytes (the host's element size), then the strings
 // the rows point to, so that one free() releases everything.
 type rowBlock struct {
-	block   unsafe.Pointer
-	stride  uintptr // the host's element size
-	n       uintptr // bytes of each row the library writes: min(stride, sizeof)
-	strs    unsafe.Pointer
-	size    uintptr
-	rowsEnd uintptr
+	block  unsafe.Pointer
+	stride uintptr        // the host's element size
+	n      uintptr        // bytes of each row the library writes: min(stride, sizeof)
+	strs   unsafe.Pointer // where the next string goes
+	size   uintptr        // of the whole allocation
 }
 
 // newRowBlock allocates (zeroed: bytes of a row past what the library
@@ -198,7 +197,7 @@ func newRowBlock(count int, stride, n uintptr, strLen int, what string) (*rowBlo
 	if block == nil {
 		return nil, status.Errorf(status.Internal, "%s: out of memory (%d bytes)", what, size)
 	}
-	return &rowBlock{block: block, stride: stride, n: n, strs: unsafe.Add(block, rowsEnd), size: size, rowsEnd: rowsEnd}, nil
+	return &rowBlock{block: block, stride: stride, n: n, strs: unsafe.Add(block, rowsEnd), size: size}, nil
 }
 
 // str copies s and a NUL into the string area and returns it.

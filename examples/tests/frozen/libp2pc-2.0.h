@@ -45,8 +45,9 @@
  * Memory.  Inputs (strings, buffers, config) are copied before the call
  *   returns; the caller may free them at once. Event data is borrowed: every
  *   pointer inside a libp2pc_event is valid only until the callback returns;
- *   copy what you keep. Memory the library returns to the caller (peer lists)
- *   is freed with the matching libp2pc_*_free function.
+ *   copy what you keep. Memory the library returns to the caller is freed
+ *   with the function its block names: libp2pc_peers_free (peer lists),
+ *   libp2pc_peer_table_free (peer tables), libp2pc_free (blocks, states).
  *
  * Order.  Each node's events carry a sequence number (seq: 1, 2, 3, ...) in
  *   one total order. For a given peer: CONNECTED comes first; MESSAGE and
