@@ -27,7 +27,7 @@ GO_SRC  := $(shell find libp2pc -name '*.go' -not -name '*_test.go') $(wildcard 
 LDFLAGS := -ldflags "-extldflags -Wl,-soname,libp2pc.so"
 
 
-.PHONY: all lib examples test test-bindings test-go test-engine-blobs test-c test-c-asan test-c-valgrind header-check \
+.PHONY: all lib examples test test-bindings test-go test-engine-blobs test-c test-c-asan test-c-valgrind test-abi-growth header-check \
         demo bench bench-events bench-erlang bench-membership spec-test-mainnet-scale deps fmt-check clean
 
 all: lib examples
@@ -102,12 +102,37 @@ $(BUILD)/go.mod:
 
 header-check: $(SO)
 	$(GO) run ./libp2pc/internal/cmd/headercheck include/libp2pc.h $(BUILD)/cgo/libp2pc_cgo.h libp2pc/abi/abi.go
-	@# the header must compile warning-free as a plain (non-system) include, in C and C++
-	printf '#include "libp2pc.h"\nint main(void) { return 0; }\n' | $(CC) -std=c11 -fsyntax-only -Wall -Wextra -Werror -pedantic -Iinclude -x c -
-	printf '#include "libp2pc.h"\nint main() { return 0; }\n' | $(CXX) -fsyntax-only -Wall -Wextra -Werror -Iinclude -x c++ -
+	@# the header must compile warning-free as a plain (non-system) include, in C and C++;
+	@# -Wpadded: no struct may have hidden padding (THE GROWTH RULE in the header)
+	printf '#include "libp2pc.h"\nint main(void) { return 0; }\n' | $(CC) -std=c11 -fsyntax-only -Wall -Wextra -Wpadded -Werror -pedantic -Iinclude -x c -
+	printf '#include "libp2pc.h"\nint main() { return 0; }\n' | $(CXX) -fsyntax-only -Wall -Wextra -Wpadded -Werror -Iinclude -x c++ -
+	@# the frozen headers of every major stay valid C too
+	for h in examples/tests/frozen/libp2pc-*.h; do \
+		printf '#include "%s"\nint main(void) { return 0; }\n' "$$h" | $(CC) -std=c11 -fsyntax-only -Wall -Wextra -Wpadded -Werror -pedantic -I. -x c - || exit 1; \
+	done
 
-test-c: examples mainnet-bench-unpack
+test-c: examples mainnet-bench-unpack test-abi-growth
 	$(CTEST) --test-dir $(BUILD)/cmake --output-on-failure -E _valgrind
+
+# THE GROWTH RULE (include/libp2pc.h), proven: the library built with
+# -tags abigrowth_test has one more field at the end of libp2pc_config and
+# of libp2pc_counters (libp2pc/abi/growth_on.go,
+# examples/tests/growth/libp2pc_growth.h). Against it run the frozen ABI 2.0
+# host, unchanged, and a new host that sets the new field.
+GROWTH := $(BUILD)/abigrowth
+GROWTH_CFLAGS := -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -g
+$(GROWTH)/lib/libp2pc.so: $(GO_SRC) include/libp2pc.h examples/tests/growth/libp2pc_growth.h
+	@mkdir -p $(GROWTH)/lib
+	$(GO) build -buildmode=c-shared -tags 'abigrowth_test $(LIB_TAGS)' $(LDFLAGS) -o $@ ./libp2pc/abi
+
+test-abi-growth: $(GROWTH)/lib/libp2pc.so
+	$(CC) $(GROWTH_CFLAGS) -Iexamples/tests/frozen examples/tests/frozen/host_2_0.c \
+		-L$(GROWTH)/lib -Wl,-rpath,$(ROOT)/$(GROWTH)/lib -lp2pc -lpthread -o $(GROWTH)/host_2_0
+	$(CC) $(GROWTH_CFLAGS) -Iinclude -Iexamples/tests -Iexamples/tests/growth examples/tests/growth/host_grown.c \
+		-L$(GROWTH)/lib -Wl,-rpath,$(ROOT)/$(GROWTH)/lib -lp2pc -lpthread -o $(GROWTH)/host_grown
+	$(GO) run ./libp2pc/internal/testchain/cmd/chaingen -out $(GROWTH)/chaindata
+	$(GROWTH)/host_grown
+	$(GROWTH)/host_2_0 $(GROWTH)/chaindata
 
 test-c-asan: $(SO) mainnet-bench-unpack | deps
 	$(CMAKE) -S . -B $(BUILD)/cmake-asan $(CMAKE_TEST_DEFS) -DLIBP2PC_SANITIZE=address >/dev/null

@@ -36,8 +36,9 @@
  * Memory.  Inputs (strings, buffers, config) are copied before the call
  *   returns; the caller may free them at once. Event data is borrowed: every
  *   pointer inside a libp2pc_event is valid only until the callback returns;
- *   copy what you keep. Memory the library returns to the caller (peer lists)
- *   is freed with the matching libp2pc_*_free function.
+ *   copy what you keep. Memory the library returns to the caller is freed
+ *   with the function its block names: libp2pc_peers_free (peer lists),
+ *   libp2pc_peer_table_free (peer tables), libp2pc_free (blocks, states).
  *
  * Order.  Each node's events carry a sequence number (seq: 1, 2, 3, ...) in
  *   one total order. For a given peer: CONNECTED comes first; MESSAGE and
@@ -91,6 +92,78 @@
  *   valid until the STOPPED event has been delivered (destroying a running
  *   node stops it; STOPPED still comes). A node that was never started
  *   delivers nothing.
+ *
+ * ---------------------------------------------------------------------------
+ * THE GROWTH RULE (a promise, from ABI 2.0 on)
+ * ---------------------------------------------------------------------------
+ *
+ * A host built against this header keeps working, unchanged and without
+ * being rebuilt, with every later library of the same major version (2):
+ *
+ *   - libp2pc_init accepts a host of this major whose minor is at most the
+ *     library's. A later minor version only ADDS: functions, event types,
+ *     constants, and fields at the END of a struct. Nothing is removed,
+ *     renamed, reordered or retyped, and no existing value changes meaning.
+ *   - Every struct that crosses the ABI in either direction (configs the
+ *     host passes in, counters and status the library writes out) begins
+ *     with uint32_t struct_size: the size of that struct in the host's
+ *     header. The libp2pc_*_init macros set it for configs; for out structs
+ *     the host sets it to sizeof before the call. The library reads, or
+ *     writes, only the first min(struct_size, sizeof in the library's
+ *     header) bytes: a field a host's (older) struct lacks takes its
+ *     default, which is 0 for every field ("0 selects the default" in the
+ *     field's comment), and an out struct is never written past
+ *     struct_size. A struct_size below the struct's ABI 2.0 layout, zero, or
+ *     above 65536 is LIBP2PC_ERR_INVALID_ARGUMENT with a message naming the
+ *     struct: that is an uninitialised struct, not an older host.
+ *   - Arrays carry their element size. The library fills the arrays of
+ *     libp2pc_node_peers and libp2pc_node_peer_table, and reads the array
+ *     of libp2pc_node_membership_set, with the element size the host passes
+ *     (the macros of those names pass sizeof of the host's element type),
+ *     writing or reading only the first min(element size, library's sizeof)
+ *     bytes of each element (the rest of an element the library writes is
+ *     0). The same size bounds apply.
+ *   - libp2pc_event is built by the library; later fields are appended to
+ *     it, and an older host reads only the fields it knows.
+ *   - No struct has hidden padding: explicit reserved fields (always 0) fill
+ *     every gap, so a field appended later lands at the same offset in
+ *     every compiler (make header-check compiles this header with
+ *     -Wpadded -Werror).
+ *   - A change that cannot follow these rules makes a new major version. A
+ *     host of another major is refused by libp2pc_init
+ *     (LIBP2PC_ERR_ABI_MISMATCH) instead of being misread. The header of
+ *     each major's first version is kept, never edited, in
+ *     examples/tests/frozen/libp2pc-<major>.0.h, and a host built against it
+ *     runs in make test-c against every later library of that major.
+ *
+ * The init functions take the size of the host's struct:
+ * libp2pc_config_init(cfg) is a macro for libp2pc_config_init_sized(cfg,
+ * sizeof(libp2pc_config)), so that a newer library never writes past an
+ * older host's struct (zlib's deflateInit passes sizeof(z_stream) the same
+ * way). Bindings that cannot use the C macros call the *_sized function
+ * with their own struct's size.
+ *
+ * ---------------------------------------------------------------------------
+ * HOW EACH FUNCTION IS DESCRIBED
+ * ---------------------------------------------------------------------------
+ *
+ * Every function below has one block of the same shape:
+ *   <name>: what it does.
+ *   Returns   LIBP2PC_OK, or the codes listed (the message is in
+ *             libp2pc_last_error()). For asynchronous calls, "completes
+ *             with X" means the REQUEST_DONE event for *request_id carries
+ *             status X. Not repeated in each block: a call taking a node
+ *             returns BAD_HANDLE for an unknown or destroyed handle, and any
+ *             call may return INTERNAL (a caught panic).
+ *   Threads   which threads may call it, and whether it can wait. Unless
+ *             the block says otherwise: any thread, also inside the event
+ *             callback, and it never waits on the network, on the node's
+ *             event loop or on the host's callback.
+ *   Pointers  for every pointer parameter: "read" (borrowed for the call
+ *             and copied before it returns: the caller may free it at once),
+ *             "written" (the library stores into it; the caller owns it), or
+ *             who owns what the library hands back and how it is freed.
+ *   Since     the ABI version that added it in this major.
  */
 #ifndef LIBP2PC_H
 #define LIBP2PC_H
@@ -112,18 +185,23 @@ extern "C" {
 /* Versions                                                                 */
 /* ----------------------------------------------------------------------- */
 
-/* ABI version this header describes. MAJOR changes break compatibility;
- * MINOR changes only add. A host built with this header passes
+/* ABI version this header describes: (MAJOR << 16) | MINOR. A host passes
  * LIBP2PC_ABI_VERSION to libp2pc_init, which refuses a different MAJOR and a
- * host MINOR newer than the library's.
- *   1.0  nodes, gossip, membership transport
- *   1.1  eth2 gossip and req/resp events and libp2pc_event fields
- *        (protocol, code, context); later also the chain and discovery
- *   1.2  libp2pc_node_chain_submit_block, libp2pc_node_get_state,
- *        libp2pc_node_chain_sync_status, LIBP2PC_EVENT_SYNC_PROGRESS,
- *        LIBP2PC_EVENT_BLOCK_DROPPED */
-#define LIBP2PC_ABI_VERSION_MAJOR 1
-#define LIBP2PC_ABI_VERSION_MINOR 2
+ * host MINOR newer than the library's (see THE GROWTH RULE).
+ *   2.0  the first version of major 2: every struct carries a uint32_t
+ *        struct_size read as described by the growth rule, and arrays their
+ *        element size (the libp2pc_*_init, libp2pc_node_peers,
+ *        libp2pc_node_peer_table and libp2pc_node_membership_set macros over
+ *        the *_sized functions); libp2pc_config has reserved0 and reserved1
+ *        instead of hidden padding; libp2pc_chain_config.struct_size is uint32_t (with
+ *        reserved0) and has libp2pc_chain_config_init; mode and result
+ *        parameters are uint32_t. Everything else as in 1.2.
+ *   (Major 1, retired: 1.0 nodes, gossip, membership transport; 1.1 eth2
+ *   gossip, req/resp, chain and discovery; 1.2 chain_submit_block,
+ *   get_state, chain_sync_status, SYNC_PROGRESS, BLOCK_DROPPED. A 1.x host
+ *   is refused with LIBP2PC_ERR_ABI_MISMATCH.) */
+#define LIBP2PC_ABI_VERSION_MAJOR 2
+#define LIBP2PC_ABI_VERSION_MINOR 0
 #define LIBP2PC_ABI_VERSION \
     ((uint32_t)((LIBP2PC_ABI_VERSION_MAJOR << 16) | LIBP2PC_ABI_VERSION_MINOR))
 
@@ -228,12 +306,12 @@ typedef enum libp2pc_event_type {
     LIBP2PC_EVENT_HEAD_CHANGED = 20,
     /* (chain) The finalized checkpoint advanced. code: epoch; data: root (32). */
     LIBP2PC_EVENT_FINALIZED = 21,
-    /* (chain, since ABI 1.2) A range sync from peer_id started, finished or
+    /* (chain) A range sync from peer_id started, finished or
      * failed. code: the peer's head slot (the sync's target); text:
      * "started <first slot>..<target>", "finished <n> blocks" or
      * "failed: <reason>". Poll libp2pc_node_chain_sync_status for counts. */
     LIBP2PC_EVENT_SYNC_PROGRESS = 22,
-    /* (chain, since ABI 1.2) The pipeline gave a block up without a
+    /* (chain) The pipeline gave a block up without a
      * verdict: its parent could not be obtained, its slot is too far ahead
      * of the wall clock, a bound was reached, or the node stopped. code:
      * slot; data: root (32 bytes); text: the reason. Not a judgement of
@@ -241,31 +319,49 @@ typedef enum libp2pc_event_type {
     LIBP2PC_EVENT_BLOCK_DROPPED = 23
 } libp2pc_event_type;
 
-/* One event. Fields a type does not use are 0 / NULL. Every pointer is
- * borrowed: valid until the callback returns. Strings are NUL-terminated
- * UTF-8; data and msg_id are bytes with explicit lengths. */
+/* One event. Fields a type does not use are 0 / NULL; each field's comment
+ * lists every event type that sets it (the types' comments above say what
+ * it holds). Every pointer is borrowed: valid until the callback returns.
+ * Strings are NUL-terminated UTF-8; data, msg_id and context are bytes with
+ * explicit lengths. Built by the library: later minor versions append
+ * fields (see THE GROWTH RULE). */
 typedef struct libp2pc_event {
     uint32_t type;           /* libp2pc_event_type */
-    int32_t status;          /* REQUEST_DONE, ERROR */
-    uint64_t seq;            /* per-node total order, from 1 */
-    uint64_t request_id;     /* REQUEST_DONE */
-    const char *peer_id;     /* LISTENING (own), PEER_*, MESSAGE, TOPIC_PEER_*, MEMBER_MESSAGE (sender) */
+    int32_t status;          /* REQUEST_DONE, ERROR, PEER_STATUS: LIBP2PC_OK or a LIBP2PC_ERR_* code */
+    uint64_t seq;            /* every event: per-node total order, from 1 */
+    /* REQUEST_DONE, RESPONSE_CHUNK: the id the call returned; GOSSIP_VALIDATE:
+     * the validation id; INCOMING_REQUEST: the incoming id (its own space). */
+    uint64_t request_id;
+    /* LISTENING (own id), PEER_CONNECTED, PEER_DISCONNECTED, MESSAGE,
+     * TOPIC_PEER_JOINED, TOPIC_PEER_LEFT, MEMBER_MESSAGE (sender's member
+     * id), GOSSIP_VALIDATE, INCOMING_REQUEST, PEER_STATUS, PEER_GOODBYE,
+     * PEER_BANNED, SYNC_PROGRESS */
+    const char *peer_id;
     const char *direction;   /* PEER_CONNECTED */
     const char *addr;        /* PEER_CONNECTED */
-    const char *topic;       /* MESSAGE, TOPIC_PEER_* */
-    const uint8_t *msg_id;   /* MESSAGE */
+    const char *topic;       /* MESSAGE, TOPIC_PEER_JOINED, TOPIC_PEER_LEFT, GOSSIP_VALIDATE */
+    const uint8_t *msg_id;   /* MESSAGE, GOSSIP_VALIDATE */
     size_t msg_id_len;
-    const uint8_t *data;     /* MESSAGE, MEMBER_MESSAGE */
+    /* MESSAGE, MEMBER_MESSAGE, GOSSIP_VALIDATE, RESPONSE_CHUNK,
+     * INCOMING_REQUEST, PEER_STATUS, BLOCK_IMPORTED, BLOCK_INVALID,
+     * HEAD_CHANGED, FINALIZED, BLOCK_DROPPED */
+    const uint8_t *data;
     size_t data_len;
-    const char *text;        /* REQUEST_DONE (failure), ERROR, PEER_DISCONNECTED, STOPPED */
+    /* REQUEST_DONE (on failure), ERROR, PEER_DISCONNECTED, STOPPED,
+     * PEER_STATUS (on failure), PEER_BANNED, BLOCK_INVALID, SYNC_PROGRESS,
+     * BLOCK_DROPPED */
+    const char *text;
     const char *const *addrs; /* LISTENING */
     size_t addrs_len;
     uint64_t dropped_gossip; /* DROPS */
     uint64_t dropped_errors; /* DROPS */
-    /* Since ABI 1.1: */
     const char *protocol;    /* RESPONSE_CHUNK, INCOMING_REQUEST, PEER_STATUS */
-    uint64_t code;           /* RESPONSE_CHUNK: result code; PEER_GOODBYE: reason; PEER_BANNED: seconds */
-    const uint8_t *context;  /* RESPONSE_CHUNK: context bytes, if any */
+    /* REQUEST_DONE of libp2pc_node_request: chunks delivered;
+     * RESPONSE_CHUNK: result code; PEER_GOODBYE: reason; PEER_BANNED: ban
+     * seconds; BLOCK_IMPORTED, BLOCK_INVALID, HEAD_CHANGED, BLOCK_DROPPED:
+     * slot; FINALIZED: epoch; SYNC_PROGRESS: target slot */
+    uint64_t code;
+    const uint8_t *context;  /* RESPONSE_CHUNK: context bytes (fork digest), if the protocol has them */
     size_t context_len;
 } libp2pc_event;
 
@@ -278,38 +374,43 @@ typedef void (*libp2pc_event_cb)(const libp2pc_event *ev, void *user_data);
 /* Library                                                                  */
 /* ----------------------------------------------------------------------- */
 
-/* The ABI version of the loaded library (same encoding as
- * LIBP2PC_ABI_VERSION). */
+/* libp2pc_abi_version: the ABI version of the loaded library, in the
+ * encoding of LIBP2PC_ABI_VERSION.
+ *   Returns   the version; cannot fail.
+ *   Threads   any; never waits. Needs no libp2pc_init.
+ *   Pointers  none.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 uint32_t libp2pc_abi_version(void);
 #endif
 
-/* Checks that the host was built against a compatible ABI and readies the
- * library. Pass LIBP2PC_ABI_VERSION. Returns LIBP2PC_ERR_ABI_MISMATCH (with
- * a message naming both versions) if the major versions differ or the host's
- * minor is newer than the library's. Must succeed once before
- * libp2pc_node_new; calling it again is harmless. */
+/* libp2pc_init: checks that the host was built against a compatible ABI
+ * and readies the library. Pass LIBP2PC_ABI_VERSION. Must succeed once
+ * before libp2pc_node_new; calling it again is harmless.
+ *   Returns   ABI_MISMATCH (the message names both versions) if the major
+ *             versions differ or the host's minor is newer than the
+ *             library's.
+ *   Threads   any; never waits.
+ *   Pointers  none.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_init(uint32_t host_abi_version);
 #endif
 
-/* libp2pc_last_error() (declared at the end of this file): message for the
- * last failed libp2pc_* call on the calling thread, or "" if none failed
- * yet. Never NULL; the text stays until the next failing call on the same
- * thread overwrites it (copy it if you keep it longer). */
-
-/* libp2pc_strerror(code): fixed name of an error code; static, never NULL.
- * libp2pc_event_type_name(type): fixed name of an event type ("message",
- * "peer_connected", ...); static, never NULL. (Both declared at the end.) */
+/* libp2pc_last_error, libp2pc_strerror, libp2pc_event_type_name: declared
+ * (and described) at the end of this file. */
 
 /* ----------------------------------------------------------------------- */
 /* Node configuration                                                       */
 /* ----------------------------------------------------------------------- */
 
+/* A node's configuration (libp2pc_node_new). Read as THE GROWTH RULE says:
+ * the first struct_size bytes; fields past them take their defaults. ABI 2.0
+ * layout: up to and including user_data, 80 bytes on 64-bit platforms. */
 typedef struct libp2pc_config {
-    /* sizeof(libp2pc_config); set by libp2pc_config_init. Lets later minor
-     * versions add fields at the end. */
+    /* sizeof(libp2pc_config); set by libp2pc_config_init. */
     uint32_t struct_size;
+    uint32_t reserved0;              /* 0 */
     /* Multiaddrs to listen on, e.g. "/ip4/127.0.0.1/tcp/9000" and
      * "/ip4/127.0.0.1/udp/9000/quic-v1". May be empty (dial-only node). */
     const char *const *listen_addrs;
@@ -323,19 +424,32 @@ typedef struct libp2pc_config {
     uint32_t gossip_queue_capacity;  /* 4096 gossip events */
     uint32_t control_queue_capacity; /* 1024 control events (minimum 4) */
     uint32_t error_queue_capacity;   /* 64 error events */
-    uint32_t max_message_size;       /* 10485760 bytes (10 MiB) */
+    /* 10485760 bytes (10 MiB): the largest payload of libp2pc_node_publish,
+     * of a received gossip message on a plain topic, of a membership message
+     * and of libp2pc_node_chain_submit_block. (Eth2 topics have the spec's
+     * limits; see "Eth2 gossip".) */
+    uint32_t max_message_size;
     uint32_t dial_timeout_ms;        /* 10000 */
     uint32_t stop_grace_ms;          /* 5000: in-flight requests' time to finish on stop */
+    uint32_t reserved1;              /* 0 */
     /* Callback mode: called on the node's delivery thread for every event.
      * NULL: poll mode (libp2pc_node_event_fd + libp2pc_node_poll). */
     libp2pc_event_cb on_event;
-    void *user_data;
+    void *user_data;                 /* passed back to on_event; never read by the library */
 } libp2pc_config;
 
-/* Fills cfg with defaults (struct_size set, everything else 0/NULL). */
+/* libp2pc_config_init(cfg) (a macro over libp2pc_config_init_sized(cfg,
+ * sizeof(libp2pc_config))): zeroes the struct_size bytes at cfg, which
+ * selects every default, and sets cfg->struct_size.
+ *   Returns   INVALID_ARGUMENT if cfg is NULL or struct_size is below the
+ *             ABI 2.0 layout or above 65536.
+ *   Threads   any; never waits. Needs no libp2pc_init.
+ *   Pointers  cfg: written (struct_size bytes).
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
-int libp2pc_config_init(libp2pc_config *cfg);
+int libp2pc_config_init_sized(libp2pc_config *cfg, size_t struct_size);
 #endif
+#define libp2pc_config_init(cfg) libp2pc_config_init_sized((cfg), sizeof(libp2pc_config))
 
 /* ----------------------------------------------------------------------- */
 /* Node lifecycle                                                           */
@@ -344,40 +458,68 @@ int libp2pc_config_init(libp2pc_config *cfg);
 /* Opaque node handle. 0 is never a valid handle. Handles are never reused. */
 typedef uint64_t libp2pc_node;
 
-/* Creates a node from cfg (copied) and stores its handle in *out. Loads or
- * creates the identity key; opens no sockets. In callback mode the delivery
- * thread starts here. Errors: INVALID_ARGUMENT (bad config), IO (key file),
- * NOT_INITIALIZED. */
+/* libp2pc_node_new: creates a node from cfg and stores its handle in *out.
+ * Loads or creates the identity key; opens no sockets. In callback mode the
+ * delivery thread starts here.
+ *   Returns   NOT_INITIALIZED (no successful libp2pc_init); INVALID_ARGUMENT
+ *             (NULL, bad struct_size, a bad value: the message names it);
+ *             IO (identity key file).
+ *   Threads   any; reads or writes the key file on the calling thread
+ *             (small, local disk I/O); never waits on the network.
+ *   Pointers  cfg and every string it points to: read. out: written on OK.
+ *             cfg->user_data: kept and passed back to on_event, never
+ *             dereferenced; it must stay valid until STOPPED is delivered.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_new(const libp2pc_config *cfg, libp2pc_node *out);
 #endif
 
-/* Starts listening, asynchronously. *request_id completes after a LISTENING
- * event, or with an error (then STOPPED follows). Errors: BAD_STATE if the
- * node was already started. */
+/* libp2pc_node_start: starts listening, asynchronously. Completes after
+ * the LISTENING event, or with an error (then STOPPED follows: the node is
+ * done).
+ *   Returns   BAD_STATE if the node was already started; INVALID_ARGUMENT
+ *             if request_id is NULL; QUEUE_FULL (no room for the
+ *             completion). Completes with OK, or NETWORK (a listen address
+ *             cannot be bound).
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  request_id: written on OK.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_start(libp2pc_node node, uint64_t *request_id);
 #endif
 
-/* Stops gracefully, asynchronously: new calls fail with BAD_STATE;
- * in-flight requests get stop_grace_ms to finish, then complete with
- * LIBP2PC_ERR_STOPPED; every connected peer gets its PEER_DISCONNECTED; the
- * request completes; STOPPED is the last event. Calling it twice returns
- * BAD_STATE. Always accepted once (its events are reserved at creation). */
+/* libp2pc_node_stop: stops gracefully, asynchronously. New calls fail
+ * with BAD_STATE; in-flight requests get stop_grace_ms to finish, then
+ * complete with STOPPED; every connected peer gets its PEER_DISCONNECTED;
+ * the request completes; STOPPED is the last event. Always accepted once
+ * (its events are reserved at creation).
+ *   Returns   BAD_STATE the second time (or for a node never started);
+ *             INVALID_ARGUMENT if request_id is NULL. Completes with OK.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  request_id: written on OK.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_stop(libp2pc_node node, uint64_t *request_id);
 #endif
 
-/* Releases the handle. A started node that is not stopped is stopped first
- * (STOPPED still comes, and ends delivery). Never waits. Returns IN_CALLBACK
- * when called from the node's own callback, BAD_HANDLE the second time.
- * Poll mode: the event fd is closed here. */
+/* libp2pc_node_destroy: releases the handle. A started node that is not
+ * stopped is stopped first (STOPPED still comes, and ends delivery). Poll
+ * mode: the event fd is closed here.
+ *   Returns   IN_CALLBACK when called from the node's own callback;
+ *             BAD_HANDLE the second time.
+ *   Threads   any thread but the node's own callback; never waits.
+ *   Pointers  none.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_destroy(libp2pc_node node);
 #endif
 
-/* Writes the node's peer id (NUL-terminated, at most 128 bytes with the NUL)
- * into buf. Errors: INVALID_ARGUMENT if buf_len is too small. */
+/* libp2pc_node_peer_id: writes the node's peer id, NUL-terminated (at most
+ * 128 bytes with the NUL), into buf.
+ *   Returns   INVALID_ARGUMENT if buf is NULL or buf_len too small.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  buf: written (buf_len bytes at most).
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_peer_id(libp2pc_node node, char *buf, size_t buf_len);
 #endif
@@ -386,36 +528,64 @@ int libp2pc_node_peer_id(libp2pc_node node, char *buf, size_t buf_len);
 /* Peers                                                                    */
 /* ----------------------------------------------------------------------- */
 
-/* Connects to a multiaddr ending in /p2p/<peer id>. Completes after the
- * peer's PEER_CONNECTED, or with NETWORK / TIMEOUT. Dialing a connected peer
- * completes at once with LIBP2PC_OK. */
+/* libp2pc_node_dial: connects to a multiaddr ending in /p2p/<peer id>.
+ * Dialling a connected peer completes at once with OK.
+ *   Returns   INVALID_ARGUMENT (NULL, a malformed multiaddr or one without
+ *             /p2p/, this node's own id); BAD_STATE (not running);
+ *             QUEUE_FULL. Completes with OK after the peer's
+ *             PEER_CONNECTED, or with NETWORK, TIMEOUT (dial_timeout_ms),
+ *             STOPPED.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  multiaddr: read. request_id: written on OK.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_dial(libp2pc_node node, const char *multiaddr, uint64_t *request_id);
 #endif
 
-/* Closes every connection to peer_id. Completes with NOT_FOUND if the peer
- * is not connected. */
+/* libp2pc_node_disconnect: closes every connection to peer_id.
+ *   Returns   INVALID_ARGUMENT (NULL); BAD_STATE (not running); QUEUE_FULL.
+ *             Completes with OK once closed (its PEER_DISCONNECTED comes),
+ *             or NOT_FOUND if the peer is not connected.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  peer_id: read. request_id: written on OK.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_disconnect(libp2pc_node node, const char *peer_id, uint64_t *request_id);
 #endif
 
-/* A connected peer, as libp2pc_node_peers reports it. */
+/* A connected peer, as libp2pc_node_peers reports it (an element of an array:
+ * THE GROWTH RULE's element size applies). ABI 2.0 layout: up to and
+ * including addr, 24 bytes on 64-bit platforms. */
 typedef struct libp2pc_peer {
     const char *peer_id;
     const char *direction; /* "inbound" or "outbound" */
     const char *addr;      /* remote multiaddr */
 } libp2pc_peer;
 
-/* Lists the connected peers as the host sees them: a peer appears when its
- * PEER_CONNECTED event is taken for delivery (at the latest as its callback
- * runs) and disappears likewise with its PEER_DISCONNECTED; the list never
- * runs ahead of the events queued for the host. *out receives an array of *count entries (NULL when
- * 0), owned by the caller: free it with libp2pc_peers_free. */
+/* libp2pc_node_peers(node, out, count) (a macro over
+ * libp2pc_node_peers_sized(..., sizeof(libp2pc_peer))): lists the connected
+ * peers as the host sees them. A peer appears when its PEER_CONNECTED event
+ * is taken for delivery (at the latest as its callback runs) and disappears
+ * likewise with its PEER_DISCONNECTED: the list never runs ahead of the
+ * events queued for the host. Elements are elem_size bytes apart.
+ *   Returns   INVALID_ARGUMENT if out or count is NULL, or elem_size is
+ *             outside the growth rule's bounds. Works in every state until
+ *             destroy.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  *out: an array of *count elements (NULL when 0) and the
+ *             strings they point to, in one allocation owned by the caller:
+ *             free it with libp2pc_peers_free. count: written.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
-int libp2pc_node_peers(libp2pc_node node, libp2pc_peer **out, size_t *count);
+int libp2pc_node_peers_sized(libp2pc_node node, libp2pc_peer **out, size_t *count, size_t elem_size);
 #endif
+#define libp2pc_node_peers(node, out, count) libp2pc_node_peers_sized((node), (out), (count), sizeof(libp2pc_peer))
 
-/* Frees a list from libp2pc_node_peers (NULL is allowed). */
+/* libp2pc_peers_free: frees a list from libp2pc_node_peers.
+ *   Returns   nothing; NULL is ignored.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  peers: owned by the library again (invalid) after the call.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 void libp2pc_peers_free(libp2pc_peer *peers);
 #endif
@@ -424,22 +594,40 @@ void libp2pc_peers_free(libp2pc_peer *peers);
 /* Gossip                                                                   */
 /* ----------------------------------------------------------------------- */
 
-/* Joins a gossipsub topic. Its messages then arrive as MESSAGE events and
- * its members as TOPIC_PEER_* events. Completes with BAD_STATE if already
- * subscribed. Messages are unsigned and carry no author (StrictNoSign); the
- * message id is the first 20 bytes of SHA-256(topic || 0x00 || data). */
+/* libp2pc_node_subscribe: joins a gossipsub topic. Its messages then
+ * arrive as MESSAGE events and its members as TOPIC_PEER_* events. Messages
+ * are unsigned and carry no author (StrictNoSign); the message id is the
+ * first 20 bytes of SHA-256(topic || 0x00 || data).
+ *   Returns   INVALID_ARGUMENT (NULL; on an eth2 node, an "/eth2/..."
+ *             topic: use libp2pc_node_eth2_subscribe); BAD_STATE (not
+ *             running); QUEUE_FULL. Completes with OK once joined, or
+ *             BAD_STATE if already subscribed.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  topic: read. request_id: written on OK.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_subscribe(libp2pc_node node, const char *topic, uint64_t *request_id);
 #endif
 
-/* Leaves a topic. Completes with NOT_FOUND if not subscribed. */
+/* libp2pc_node_unsubscribe: leaves a topic.
+ *   Returns   INVALID_ARGUMENT (NULL); BAD_STATE (not running, or a topic of
+ *             an eth2 subscription); QUEUE_FULL. Completes with OK, or
+ *             NOT_FOUND if not subscribed.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  topic: read. request_id: written on OK.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_unsubscribe(libp2pc_node node, const char *topic, uint64_t *request_id);
 #endif
 
-/* Publishes data (len bytes, copied before return) on a subscribed topic.
- * TOO_LARGE at once above max_message_size; completes with NOT_FOUND if not
- * subscribed. */
+/* libp2pc_node_publish: publishes data on a subscribed topic.
+ *   Returns   INVALID_ARGUMENT (NULL topic, NULL data with len > 0);
+ *             TOO_LARGE above max_message_size; BAD_STATE (not running);
+ *             QUEUE_FULL. Completes with OK once handed to gossipsub, or
+ *             NOT_FOUND if not subscribed.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  topic, data (len bytes): read. request_id: written on OK.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_publish(libp2pc_node node, const char *topic, const uint8_t *data,
                          size_t len, uint64_t *request_id);
@@ -449,20 +637,31 @@ int libp2pc_node_publish(libp2pc_node node, const char *topic, const uint8_t *da
 /* Poll mode                                                                */
 /* ----------------------------------------------------------------------- */
 
-/* Poll mode only (UNSUPPORTED otherwise): *fd receives a descriptor that is
- * readable exactly while events are waiting. Do not read or close it; it
- * stays open until libp2pc_node_destroy. Wait on it with poll/epoll/
- * driver_select, then call libp2pc_node_poll. */
+/* libp2pc_node_event_fd: poll mode only. *fd receives a descriptor that
+ * is readable exactly while events are waiting. Wait on it with poll/epoll/
+ * driver_select, then call libp2pc_node_poll. Do not read or close it.
+ *   Returns   UNSUPPORTED in callback mode; INVALID_ARGUMENT if fd is NULL.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  fd: written. The descriptor stays owned by the library, open
+ *             until libp2pc_node_destroy.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_event_fd(libp2pc_node node, int *fd);
 #endif
 
-/* Poll mode only: invokes cb(ev, user_data) on the calling thread for up to
- * max waiting events, in order, and stores how many in *delivered (may be
- * NULL). Never waits: returns 0 with *delivered == 0 when nothing is
- * waiting. Only one thread may poll a node at a time (BAD_STATE otherwise,
- * also when called from inside cb). After STOPPED has been delivered it
- * returns LIBP2PC_ERR_STOPPED. */
+/* libp2pc_node_poll: poll mode only. Invokes cb(ev, user_data) on the
+ * calling thread for up to max waiting events, in order, and stores how
+ * many in *delivered. Returns 0 with *delivered == 0 when nothing waits.
+ *   Returns   UNSUPPORTED in callback mode; INVALID_ARGUMENT if cb is NULL;
+ *             BAD_STATE when another thread is polling the node, or from
+ *             inside cb; STOPPED after STOPPED has been delivered.
+ *   Threads   one thread at a time per node; never waits for events (cb
+ *             runs on the calling thread, so the call lasts as long as the
+ *             host's callbacks).
+ *   Pointers  cb, user_data: used during the call only (user_data is passed
+ *             to cb, never dereferenced). delivered: written; may be NULL.
+ *             Each ev is borrowed until cb returns.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_poll(libp2pc_node node, libp2pc_event_cb cb, void *user_data,
                       size_t max, size_t *delivered);
@@ -472,6 +671,9 @@ int libp2pc_node_poll(libp2pc_node node, libp2pc_event_cb cb, void *user_data,
 /* Counters                                                                 */
 /* ----------------------------------------------------------------------- */
 
+/* The node's counters (libp2pc_node_counters). Written as THE GROWTH RULE
+ * says: the first struct_size bytes. ABI 2.0 layout: up to and including
+ * reserved1, 160 bytes on 64-bit platforms. */
 typedef struct libp2pc_counters {
     uint32_t struct_size;         /* set to sizeof(libp2pc_counters) before the call */
     uint32_t reserved0;
@@ -495,8 +697,13 @@ typedef struct libp2pc_counters {
     uint32_t reserved1;
 } libp2pc_counters;
 
-/* Fills *out (whose struct_size the caller sets) with the node's counters.
- * Readable in every state until destroy. */
+/* libp2pc_node_counters: fills *out with the node's counters.
+ *   Returns   INVALID_ARGUMENT if out is NULL or its struct_size is out of
+ *             bounds. Works in every state until destroy.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  out: struct_size read, then written (struct_size bytes at
+ *             most).
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_counters(libp2pc_node node, libp2pc_counters *out);
 #endif
@@ -534,60 +741,95 @@ int libp2pc_node_counters(libp2pc_node node, libp2pc_counters *out);
  * the counters calls the final totals. MEMBER_MESSAGE events stop with
  * libp2pc_node_stop. */
 
-/* Starts the node's membership transport. The node must be running (after
- * start's REQUEST_DONE); BAD_STATE otherwise and when already started.
- * transport: "libp2p" or "tcp" (INVALID_ARGUMENT otherwise).
- * tcp_listen_addr: "127.0.0.1:0" style (NULL: "127.0.0.1:0"; NETWORK if it
- * cannot listen); tcp_node_id: this node's member id (1..255 bytes; NULL: its
- * peer id). Both must be NULL for "libp2p". The local member id (the peer id
- * for "libp2p", the given or derived id for "tcp"), NUL-terminated, is
- * written to local_id_out (INVALID_ARGUMENT if local_id_len cannot hold it;
- * 256 bytes always suffice; the transport is started anyway). The membership
- * starts empty. */
+/* libp2pc_node_membership_start: starts the node's membership transport,
+ * with an empty membership. transport: "libp2p" or "tcp".
+ * tcp_listen_addr: "127.0.0.1:0" style (NULL: "127.0.0.1:0"); tcp_node_id:
+ * this node's member id (1..255 bytes; NULL: its peer id); both must be NULL
+ * for "libp2p". The local member id (the peer id for "libp2p", the given or
+ * derived id for "tcp"), NUL-terminated, is written to local_id_out (256
+ * bytes always suffice).
+ *   Returns   BAD_STATE unless running (after start's REQUEST_DONE), or
+ *             when already started; INVALID_ARGUMENT (unknown transport, an
+ *             empty or misplaced tcp argument, local_id_len too small: the
+ *             transport is started anyway); NETWORK if it cannot listen.
+ *   Threads   any; opens its listener on the calling thread, never waits on
+ *             a peer.
+ *   Pointers  transport, tcp_listen_addr, tcp_node_id: read. local_id_out:
+ *             written (local_id_len bytes at most).
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_membership_start(libp2pc_node node, const char *transport,
                                   const char *tcp_listen_addr, const char *tcp_node_id,
                                   char *local_id_out, size_t local_id_len);
 #endif
 
-/* Writes into buf (NUL-terminated) the address other members list for this
- * node: "host:port" (tcp, the real port when 0 was asked) or the node's first
- * listen multiaddr with /p2p/<peer id> appended (libp2p; "" for a node
- * without listen addresses). BAD_STATE before membership_start;
- * INVALID_ARGUMENT if buf_len is too small (512 bytes always suffice). */
+/* libp2pc_node_membership_addr: writes into buf (NUL-terminated) the
+ * address other members list for this node: "host:port" (tcp, the real
+ * port when 0 was asked) or the node's first listen multiaddr with
+ * /p2p/<peer id> appended (libp2p; "" for a node without listen addresses).
+ *   Returns   BAD_STATE before membership_start; INVALID_ARGUMENT if buf is
+ *             NULL or buf_len too small (512 bytes always suffice).
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  buf: written (buf_len bytes at most).
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_membership_addr(libp2pc_node node, char *buf, size_t buf_len);
 #endif
 
-/* One membership entry: the member id and how to reach it (see above). */
+/* One membership entry: the member id and how to reach it (see above). An
+ * element of an array: THE GROWTH RULE's element size applies. ABI 2.0 layout: up to and including addr, 16 bytes on 64-bit platforms. */
 typedef struct libp2pc_member {
     const char *id;
     const char *addr;
 } libp2pc_member;
 
-/* Replaces the membership with members[0..n) (copied; n == 0 empties it).
- * The local node may be listed (it is skipped). New members get a send queue
- * and are connected in the background; removed members lose theirs (queued
- * messages discarded, counted) and their incoming stream; a member whose
- * addr changed keeps its queue and reconnects. All or nothing:
- * INVALID_ARGUMENT for a NULL id or addr, a malformed entry or a duplicate
- * id, and then nothing changes. */
+/* libp2pc_node_membership_set(node, members, n) (a macro over
+ * libp2pc_node_membership_set_sized(..., sizeof(libp2pc_member))): replaces
+ * the membership with members[0..n) (n == 0 empties it; elements are
+ * elem_size bytes apart). The local node may be listed (it is skipped). New
+ * members get a send queue and are connected in the background; removed
+ * members lose theirs (queued messages discarded, counted) and their
+ * incoming stream; a member whose addr changed keeps its queue and
+ * reconnects. All or nothing.
+ *   Returns   INVALID_ARGUMENT (members NULL with n > 0, elem_size out of
+ *             bounds, a NULL id or addr, a malformed entry, a duplicate id:
+ *             then nothing changes); BAD_STATE before membership_start;
+ *             STOPPED after stop.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  members and every string in them: read.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
-int libp2pc_node_membership_set(libp2pc_node node, const libp2pc_member *members, size_t n);
+int libp2pc_node_membership_set_sized(libp2pc_node node, const libp2pc_member *members, size_t n,
+                                      size_t elem_size);
 #endif
+#define libp2pc_node_membership_set(node, members, n) \
+    libp2pc_node_membership_set_sized((node), (members), (n), sizeof(libp2pc_member))
 
-/* Queues data (len bytes, copied) for member id. 0 means queued, not
- * delivered. NOT_FOUND if id is not a member; INVALID_ARGUMENT for the
- * local node's own id; TOO_LARGE above max_message_size. */
+/* libp2pc_node_member_send: queues data for member id. OK means queued,
+ * not delivered (see above for what may lose it).
+ *   Returns   NOT_FOUND if id is not a member; INVALID_ARGUMENT (NULL id,
+ *             NULL data with len > 0, the local node's own id); TOO_LARGE
+ *             above max_message_size; BAD_STATE before membership_start;
+ *             STOPPED after stop.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  id, data (len bytes): read.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_member_send(libp2pc_node node, const char *id, const uint8_t *data, size_t len);
 #endif
 
-/* Queues data (copied) for every member but this node (none: 0). */
+/* libp2pc_node_member_broadcast: queues data for every member but this
+ * node (none: OK, nothing queued).
+ *   Returns   as libp2pc_node_member_send, without NOT_FOUND.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  data (len bytes): read.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_member_broadcast(libp2pc_node node, const uint8_t *data, size_t len);
 #endif
 
+/* Membership totals (libp2pc_node_membership_counters). Written as THE
+ * GROWTH RULE says. ABI 2.0 layout: up to and including tentative, 176 bytes on 64-bit platforms. */
 typedef struct libp2pc_membership_counters {
     uint32_t struct_size;          /* set to sizeof(libp2pc_membership_counters) before the call */
     uint32_t reserved0;
@@ -622,12 +864,20 @@ typedef struct libp2pc_membership_counters {
     uint32_t tentative;            /* non-members with a live incoming stream */
 } libp2pc_membership_counters;
 
-/* Fills *out (whose struct_size the caller sets) with the membership
- * totals. BAD_STATE before membership_start; after stop: the final values. */
+/* libp2pc_node_membership_counters: fills *out with the membership totals
+ * (after stop: the final values).
+ *   Returns   INVALID_ARGUMENT if out is NULL or its struct_size is out of
+ *             bounds; BAD_STATE before membership_start.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  out: struct_size read, then written (struct_size bytes at
+ *             most).
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_membership_counters(libp2pc_node node, libp2pc_membership_counters *out);
 #endif
 
+/* One member's counters (libp2pc_node_member_counters). Written as THE
+ * GROWTH RULE says. ABI 2.0 layout: up to and including in_flight, 104 bytes on 64-bit platforms. */
 typedef struct libp2pc_member_counters {
     uint32_t struct_size;          /* set to sizeof(libp2pc_member_counters) before the call */
     uint32_t connected;            /* 1: an outgoing connection is established */
@@ -645,9 +895,16 @@ typedef struct libp2pc_member_counters {
     uint64_t in_flight;            /* messages being written */
 } libp2pc_member_counters;
 
-/* Fills *out with the counters of current member id (counted since it
- * became a member). NOT_FOUND if id is not a current member other than this
- * node; STOPPED after stop. */
+/* libp2pc_node_member_counters: fills *out with the counters of current
+ * member id (counted since it became a member).
+ *   Returns   INVALID_ARGUMENT (NULL id, NULL out or its struct_size out of
+ *             bounds); NOT_FOUND if id is not a current member other than
+ *             this node; BAD_STATE before membership_start; STOPPED after
+ *             stop.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  id: read. out: struct_size read, then written (struct_size
+ *             bytes at most).
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_member_counters(libp2pc_node node, const char *id, libp2pc_member_counters *out);
 #endif
@@ -661,7 +918,10 @@ int libp2pc_node_member_counters(libp2pc_node node, const char *id, libp2pc_memb
  * IDONTWANT) and /meshsub/1.1.0, D=8, D_low=6, D_high=12, D_lazy=6,
  * heartbeat 700 ms, fanout_ttl 60 s, mcache_len 6, mcache_gossip 3,
  * seen_ttl = 2 epochs (768 s on mainnet), StrictNoSign, RPC frames up to
- * max_message_size(); the consensus message-id (phase0 form under the phase0
+ * the spec's max_message_size() = max(max_compressed_len(MAX_PAYLOAD_SIZE)
+ * + 1024, 1 MiB) (a consensus-specs function, not a libp2pc call; on an eth2
+ * node it replaces libp2pc_config.max_message_size as gossipsub's frame
+ * limit); the consensus message-id (phase0 form under the phase0
  * fork digest, Altair form under every later one); peer scoring with the
  * topic weights and thresholds production Go clients use (Prysm's), derived
  * from the slot duration and the active validator count.
@@ -711,20 +971,22 @@ int libp2pc_node_member_counters(libp2pc_node node, const char *id, libp2pc_memb
  * libp2pc_node_unsubscribe refuses topics of an eth2 subscription
  * (BAD_STATE). Without eth2_configure every call below returns BAD_STATE. */
 
-/* Validation modes (libp2pc_node_eth2_subscribe). */
+/* Validation modes (libp2pc_node_eth2_subscribe's uint32_t validation_mode). */
 #define LIBP2PC_ETH2_VALIDATE_HOST 1 /* two-phase, GOSSIP_VALIDATE events */
 #define LIBP2PC_ETH2_VALIDATE_GO   2 /* the Go validator registered in the library */
 #define LIBP2PC_ETH2_VALIDATE_NONE 3 /* size and snappy checks only */
 
-/* Validation results (libp2pc_node_report_validation). */
+/* Validation results (libp2pc_node_report_validation's uint32_t result). */
 #define LIBP2PC_VALIDATION_ACCEPT 1 /* valid: forward and deliver */
 #define LIBP2PC_VALIDATION_REJECT 2 /* invalid: drop, penalise the sender */
 #define LIBP2PC_VALIDATION_IGNORE 3 /* drop without penalty */
 
+/* The eth2 configuration (libp2pc_node_eth2_configure). Read as THE GROWTH
+ * RULE says. ABI 2.0 layout: up to and including fork_tail_slots, 104 bytes on 64-bit platforms. */
 typedef struct libp2pc_eth2_config {
     /* sizeof(libp2pc_eth2_config); set by libp2pc_eth2_config_init. */
     uint32_t struct_size;
-    uint32_t reserved0;
+    uint32_t reserved0;               /* 0 */
     /* Genesis time, Unix seconds: slot 0 starts then. */
     uint64_t genesis_time;
     /* genesis_validators_root: with the fork versions it gives the digests. */
@@ -746,59 +1008,96 @@ typedef struct libp2pc_eth2_config {
     uint32_t fork_tail_slots;         /* 2 epochs: leave the previous fork's topics this late */
 } libp2pc_eth2_config;
 
-/* Zeroes *cfg and sets its struct_size. */
+/* libp2pc_eth2_config_init(cfg) (a macro over
+ * libp2pc_eth2_config_init_sized(cfg, sizeof(libp2pc_eth2_config))):
+ * zeroes the struct_size bytes at cfg (every default; no consensus config
+ * yet) and sets cfg->struct_size.
+ *   Returns   INVALID_ARGUMENT if cfg is NULL or struct_size is out of
+ *             bounds.
+ *   Threads   any; never waits. Needs no libp2pc_init.
+ *   Pointers  cfg: written (struct_size bytes).
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
-int libp2pc_eth2_config_init(libp2pc_eth2_config *cfg);
+int libp2pc_eth2_config_init_sized(libp2pc_eth2_config *cfg, size_t struct_size);
 #endif
+#define libp2pc_eth2_config_init(cfg) libp2pc_eth2_config_init_sized((cfg), sizeof(libp2pc_eth2_config))
 
-/* Makes node an eth2 gossip node. Only between libp2pc_node_new and
- * libp2pc_node_start (BAD_STATE otherwise, and when called twice).
- * INVALID_ARGUMENT for an unusable config (the message names the key), IO
- * when config_path cannot be read. Returns at once; nothing is sent yet. */
+/* libp2pc_node_eth2_configure: makes node an eth2 gossip node. Nothing is
+ * sent yet.
+ *   Returns   BAD_STATE unless between libp2pc_node_new and
+ *             libp2pc_node_start, and when called twice; INVALID_ARGUMENT
+ *             (NULL, struct_size out of bounds, none or both of config_yaml
+ *             and config_path, an unusable config: the message names the
+ *             key); IO when config_path cannot be read.
+ *   Threads   any; reads config_path on the calling thread (a small local
+ *             file), never waits on the network.
+ *   Pointers  cfg, config_yaml (config_yaml_len bytes), config_path: read.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_eth2_configure(libp2pc_node node, const libp2pc_eth2_config *cfg);
 #endif
 
-/* Subscribes to an eth2 topic name (e.g. "beacon_block",
- * "beacon_attestation_5"), validated per validation_mode
- * (LIBP2PC_ETH2_VALIDATE_*), for as long as the node runs, across forks.
- * INVALID_ARGUMENT at once for a name no fork up to Fulu defines (or a
- * subnet out of range) or a bad mode; NOT_FOUND for GO without a Go
- * validator. Completes when the topic under the current digest is joined
- * (BAD_STATE if the name is already subscribed); a name the current fork
- * lacks (e.g. "sync_committee_0" before Altair) completes at once and is
- * joined when a fork that has it comes within fork_lead_slots. */
+/* libp2pc_node_eth2_subscribe: subscribes to an eth2 topic name (e.g.
+ * "beacon_block", "beacon_attestation_5"), validated per validation_mode
+ * (LIBP2PC_ETH2_VALIDATE_*), for as long as the node runs, across forks. A
+ * name the current fork lacks (e.g. "sync_committee_0" before Altair)
+ * completes at once and is joined when a fork that has it comes within
+ * fork_lead_slots.
+ *   Returns   INVALID_ARGUMENT (NULL, a name no fork up to Fulu defines, a
+ *             subnet out of range, another mode); NOT_FOUND for
+ *             LIBP2PC_ETH2_VALIDATE_GO without a Go validator; BAD_STATE
+ *             (no eth2_configure, not running); QUEUE_FULL. Completes with
+ *             OK when the topic under the current digest is joined, or
+ *             BAD_STATE if the name is already subscribed.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  topic_name: read. request_id: written on OK.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
-int libp2pc_node_eth2_subscribe(libp2pc_node node, const char *topic_name, int validation_mode,
+int libp2pc_node_eth2_subscribe(libp2pc_node node, const char *topic_name, uint32_t validation_mode,
                                 uint64_t *request_id);
 #endif
 
-/* Ends an eth2 subscription: its topics under every digest are left.
- * Completes when they are; NOT_FOUND if the name is not subscribed. */
+/* libp2pc_node_eth2_unsubscribe: ends an eth2 subscription: its topics
+ * under every digest are left.
+ *   Returns   INVALID_ARGUMENT (NULL); BAD_STATE (no eth2_configure, not
+ *             running); QUEUE_FULL. Completes with OK when they are left,
+ *             or NOT_FOUND if the name is not subscribed.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  topic_name: read. request_id: written on OK.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_eth2_unsubscribe(libp2pc_node node, const char *topic_name, uint64_t *request_id);
 #endif
 
-/* Publishes the SSZ bytes ssz (len bytes, copied and snappy-compressed
- * before return) on topic: a topic name, under the current fork digest, or
- * a full "/eth2/<digest>/<name>/ssz_snappy" topic of this chain (e.g. to
- * publish under the next digest right at a fork). TOO_LARGE at once above
- * MAX_PAYLOAD_SIZE (10 MiB); INVALID_ARGUMENT for an unknown topic or a
- * name the current fork lacks. The node must be in the topic
- * (libp2pc_node_eth2_subscribe): completes with NOT_FOUND otherwise. */
+/* libp2pc_node_eth2_publish: publishes the SSZ bytes ssz, snappy-
+ * compressed before the call returns, on topic: a topic name, under the
+ * current fork digest, or a full "/eth2/<digest>/<name>/ssz_snappy" topic
+ * of this chain (e.g. to publish under the next digest right at a fork).
+ *   Returns   TOO_LARGE above MAX_PAYLOAD_SIZE (10 MiB); INVALID_ARGUMENT
+ *             (NULL, an unknown topic, a name the current fork lacks);
+ *             BAD_STATE (no eth2_configure, not running); QUEUE_FULL.
+ *             Completes with OK, or NOT_FOUND if the node is not in the
+ *             topic (libp2pc_node_eth2_subscribe).
+ *   Threads   any; compresses on the calling thread (time linear in len,
+ *             at most 10 MiB), never waits on the network.
+ *   Pointers  topic, ssz (len bytes): read. request_id: written on OK.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_eth2_publish(libp2pc_node node, const char *topic, const uint8_t *ssz, size_t len,
                               uint64_t *request_id);
 #endif
 
-/* Answers the GOSSIP_VALIDATE event whose request_id is validation_id with
- * result (LIBP2PC_VALIDATION_*). Any thread, any time, including inside the
- * callback; never waits. NOT_FOUND when the id is not pending (answered
- * already, past its deadline, or never issued; counted in late_reports):
- * the message was already decided, nothing changes. INVALID_ARGUMENT for
- * another result value. */
+/* libp2pc_node_report_validation: answers the GOSSIP_VALIDATE event whose
+ * request_id is validation_id with result (LIBP2PC_VALIDATION_*).
+ *   Returns   NOT_FOUND when the id is not pending (answered already, past
+ *             its deadline, or never issued; counted in late_reports): the
+ *             message was already decided, nothing changes;
+ *             INVALID_ARGUMENT for another result value.
+ *   Threads   any, any time, including inside the callback; never waits.
+ *   Pointers  none.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
-int libp2pc_node_report_validation(libp2pc_node node, uint64_t validation_id, int result);
+int libp2pc_node_report_validation(libp2pc_node node, uint64_t validation_id, uint32_t result);
 #endif
 
 /* Topic families, indices into libp2pc_eth2_counters.topics. */
@@ -822,6 +1121,8 @@ typedef struct libp2pc_eth2_topic_counters {
     uint64_t timed_out; /* host validations unanswered at the deadline: ignored, not rejected */
 } libp2pc_eth2_topic_counters;
 
+/* Eth2 gossip counters (libp2pc_node_eth2_counters). Written as THE GROWTH
+ * RULE says. ABI 2.0 layout: up to and including topics, 608 bytes on 64-bit platforms. */
 typedef struct libp2pc_eth2_counters {
     uint32_t struct_size;          /* set to sizeof(libp2pc_eth2_counters) before the call */
     uint32_t pending_validations;  /* host validations awaiting an answer now */
@@ -839,8 +1140,14 @@ typedef struct libp2pc_eth2_counters {
     libp2pc_eth2_topic_counters topics[LIBP2PC_ETH2_TOPIC_KINDS];
 } libp2pc_eth2_counters;
 
-/* Fills *out (whose struct_size the caller sets) with the eth2 gossip
- * counters (zeros before eth2_configure). Any state until destroy. */
+/* libp2pc_node_eth2_counters: fills *out with the eth2 gossip counters
+ * (zeros before eth2_configure).
+ *   Returns   INVALID_ARGUMENT if out is NULL or its struct_size is out of
+ *             bounds. Works in every state until destroy.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  out: struct_size read, then written (struct_size bytes at
+ *             most).
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_eth2_counters(libp2pc_node node, libp2pc_eth2_counters *out);
 #endif
@@ -928,13 +1235,15 @@ int libp2pc_node_eth2_counters(libp2pc_node node, libp2pc_eth2_counters *out);
  *   peer on one protocol get InvalidRequest "too many concurrent requests".
  */
 
-/* Who serves a data protocol (libp2pc_node_serve). */
+/* Who serves a data protocol (libp2pc_node_serve's uint32_t mode). */
 #define LIBP2PC_SERVE_NONE    0 /* not served: the protocol is not negotiated */
 #define LIBP2PC_SERVE_BY_HOST 1 /* INCOMING_REQUEST events, answered by the host */
 
-/* The node's Status (status/1 sends all but earliest_available_slot). */
+/* The node's Status (status/1 sends all but earliest_available_slot). Read as
+ * THE GROWTH RULE says. ABI 2.0 layout: up to and including
+ * earliest_available_slot, 96 bytes on 64-bit platforms. */
 typedef struct libp2pc_eth2_status {
-    uint32_t struct_size;              /* sizeof(libp2pc_eth2_status) */
+    uint32_t struct_size;              /* set to sizeof(libp2pc_eth2_status) */
     uint8_t fork_digest[4];
     uint8_t finalized_root[32];
     uint64_t finalized_epoch;
@@ -943,102 +1252,151 @@ typedef struct libp2pc_eth2_status {
     uint64_t earliest_available_slot;  /* status/2 (Fulu) */
 } libp2pc_eth2_status;
 
-/* The node's MetaData (metadata/2 sends all but custody_group_count). */
+/* The node's MetaData (metadata/2 sends all but custody_group_count). Read as
+ * THE GROWTH RULE says. ABI 2.0 layout: up to and including
+ * custody_group_count, 32 bytes on 64-bit platforms. */
 typedef struct libp2pc_eth2_metadata {
-    uint32_t struct_size;              /* sizeof(libp2pc_eth2_metadata) */
+    uint32_t struct_size;              /* set to sizeof(libp2pc_eth2_metadata) */
     uint8_t syncnets;                  /* Bitvector[4]: low 4 bits only */
-    uint8_t reserved[3];
+    uint8_t reserved[3];               /* 0 */
     uint64_t seq_number;               /* also the answer to ping */
     uint8_t attnets[8];                /* Bitvector[64], SSZ bit order */
     uint64_t custody_group_count;      /* metadata/3 (Fulu) */
 } libp2pc_eth2_metadata;
 
-/* Sets the req/resp timeouts, in milliseconds (0: the default). Only before
- * libp2pc_node_start (BAD_STATE after). ttfb_ms: an outgoing request's time
- * to its first response byte (5000, the former TTFB_TIMEOUT); resp_ms: to
- * each further chunk, and to read an incoming request (10000, the former
+/* libp2pc_node_set_reqresp_timeouts: sets the req/resp timeouts, in
+ * milliseconds (0: the default). ttfb_ms: an outgoing request's time to its
+ * first response byte (5000, the former TTFB_TIMEOUT); resp_ms: to each
+ * further chunk, and to read an incoming request (10000, the former
  * RESP_TIMEOUT); serve_timeout_ms: the host's time to answer an
- * INCOMING_REQUEST, and between its chunks (10000). */
+ * INCOMING_REQUEST, and between its chunks (10000).
+ *   Returns   BAD_STATE after libp2pc_node_start.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  none.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_set_reqresp_timeouts(libp2pc_node node, uint32_t ttfb_ms, uint32_t resp_ms,
                                       uint32_t serve_timeout_ms);
 #endif
 
-/* Sets the Status the node sends when it dials and answers with (copied).
- * Call it before connecting to peers (without it the handshake reports
- * BAD_STATE and status requests get ServerError), and again whenever the
- * head or finalized checkpoint moves. Any state before stop; STOPPED after.
- * INVALID_ARGUMENT for NULL or a struct_size smaller than this header's. */
+/* libp2pc_node_set_status: sets the Status the node sends when it dials
+ * and answers with. Call it before connecting to peers (without it the
+ * handshake reports BAD_STATE and status requests get ServerError), and
+ * again whenever the head or finalized checkpoint moves (the chain does
+ * that itself once libp2pc_node_chain_start ran).
+ *   Returns   INVALID_ARGUMENT (NULL, struct_size out of bounds); STOPPED
+ *             after stop. Works in any state before that.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  status: read.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_set_status(libp2pc_node node, const libp2pc_eth2_status *status);
 #endif
 
-/* Sets the MetaData the node answers metadata/1, /2 and /3 with, and whose
- * seq_number answers ping (copied; zero until set). Any state before stop.
- * INVALID_ARGUMENT for NULL, a small struct_size, or syncnets above 0x0f. */
+/* libp2pc_node_set_metadata: sets the MetaData the node answers
+ * metadata/1, /2 and /3 with, and whose seq_number answers ping (zero until
+ * set).
+ *   Returns   INVALID_ARGUMENT (NULL, struct_size out of bounds, syncnets
+ *             above 0x0f); STOPPED after stop. Works in any state before.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  md: read.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_set_metadata(libp2pc_node node, const libp2pc_eth2_metadata *md);
 #endif
 
-/* Selects who serves a data protocol: LIBP2PC_SERVE_BY_HOST registers it
- * (INCOMING_REQUEST events), LIBP2PC_SERVE_NONE unregisters it. Any state
- * before stop (applied at start). INVALID_ARGUMENT for an unknown protocol,
- * status/goodbye/ping/metadata (the library serves those), or another mode.
- * (Go programs can also plug a Go responder: node.Node.Serve.) */
+/* libp2pc_node_serve: selects who serves a data protocol:
+ * LIBP2PC_SERVE_BY_HOST registers it (INCOMING_REQUEST events),
+ * LIBP2PC_SERVE_NONE unregisters it. Applied at start when called before.
+ * (Go programs can also plug a Go responder: node.Node.Serve.)
+ *   Returns   INVALID_ARGUMENT (NULL, an unknown protocol,
+ *             status/goodbye/ping/metadata, which the library serves,
+ *             another mode); STOPPED after stop.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  protocol: read.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_serve(libp2pc_node node, const char *protocol, uint32_t mode);
 #endif
 
-/* Sends req (len bytes of SSZ, copied; NULL/0 for metadata, which has no
- * body) on protocol to the connected peer peer_id and returns at once with
- * *request_id; see "Outgoing requests" above for the events. timeout_ms: a
+/* libp2pc_node_request: sends req (SSZ; NULL/0 for metadata, which has no
+ * body) on protocol to the connected peer peer_id; see "Outgoing requests"
+ * above for the RESPONSE_CHUNK events and the completion. timeout_ms: a
  * deadline for the whole request, waiting for a slot included (0: only the
- * TTFB and RESP timeouts). Errors at once: INVALID_ARGUMENT (NULL, unknown
- * protocol, a body of the wrong SSZ shape), NOT_FOUND (peer not connected,
- * or this node), QUEUE_FULL (no room for REQUEST_DONE, or 64 requests
- * already waiting for that peer and protocol), BAD_STATE (not running). */
+ * TTFB and RESP timeouts).
+ *   Returns   INVALID_ARGUMENT (NULL, unknown protocol, a body of the wrong
+ *             SSZ shape); NOT_FOUND (peer not connected, or this node);
+ *             QUEUE_FULL (no room for REQUEST_DONE, or 64 requests already
+ *             waiting for that peer and protocol); BAD_STATE (not running).
+ *             Completes with OK (code: chunks delivered), TIMEOUT, NETWORK
+ *             or STOPPED.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  peer_id, protocol, req (len bytes): read. request_id:
+ *             written on OK.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_request(libp2pc_node node, const char *peer_id, const char *protocol,
                          const uint8_t *req, size_t len, uint32_t timeout_ms,
                          uint64_t *request_id);
 #endif
 
-/* Queues one Success chunk (data copied) of the response to incoming
- * request incoming_id; the library writes it in the background. context:
- * exactly 4 bytes (the fork digest of the payload's fork) for protocols with
- * context bytes (all served data protocols), else NULL/0. Never waits.
- * Errors: NOT_FOUND (unknown id, already ended, deadline passed, stream
- * failed), INVALID_ARGUMENT (context of the wrong length, data above 10 MiB,
- * more chunks than the request allows), QUEUE_FULL (32 MiB of this
- * response are still waiting for the peer to read: retry later). */
+/* libp2pc_node_respond_chunk: queues one Success chunk of the response to
+ * incoming request incoming_id; the library writes it in the background.
+ * context: exactly 4 bytes (the fork digest of the payload's fork) for
+ * protocols with context bytes (all served data protocols), else NULL/0.
+ *   Returns   NOT_FOUND (unknown id, already ended, deadline passed, stream
+ *             failed); INVALID_ARGUMENT (context of the wrong length, data
+ *             above 10 MiB, more chunks than the request allows);
+ *             QUEUE_FULL (32 MiB of this response are still waiting for the
+ *             peer to read: retry later).
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  context (context_len bytes), data (len bytes): read.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_respond_chunk(libp2pc_node node, uint64_t incoming_id, const uint8_t *context,
                                size_t context_len, const uint8_t *data, size_t len);
 #endif
 
-/* Ends the response to incoming_id after its queued chunks (zero chunks is
- * an empty response). The id is gone afterwards. NOT_FOUND as above. */
+/* libp2pc_node_respond_end: ends the response to incoming_id after its
+ * queued chunks (zero chunks is an empty response). The id is gone
+ * afterwards.
+ *   Returns   NOT_FOUND as for libp2pc_node_respond_chunk.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  none.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_respond_end(libp2pc_node node, uint64_t incoming_id);
 #endif
 
-/* Ends the response to incoming_id, after its queued chunks, with an error
- * chunk: code 1 InvalidRequest, 2 ServerError, 3 ResourceUnavailable, or
- * 128..255 (INVALID_ARGUMENT for 0); msg (may be NULL) is copied and cut to
- * 256 bytes. The id is gone afterwards. NOT_FOUND as above. */
+/* libp2pc_node_respond_error: ends the response to incoming_id, after its
+ * queued chunks, with an error chunk: code 1 InvalidRequest, 2
+ * ServerError, 3 ResourceUnavailable, or 128..255; msg is cut to 256 bytes.
+ * The id is gone afterwards.
+ *   Returns   INVALID_ARGUMENT for code 0; NOT_FOUND as for
+ *             libp2pc_node_respond_chunk.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  msg: read; may be NULL.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_respond_error(libp2pc_node node, uint64_t incoming_id, uint8_t code, const char *msg);
 #endif
 
-/* Sends goodbye(reason) to peer_id (1 client shut down, 2 irrelevant
- * network, 3 fault/error, 128+ custom), then closes its connections.
- * Completes (REQUEST_DONE) once sent and closed; NOT_FOUND if the peer is
- * not connected. A goodbye received arrives as LIBP2PC_EVENT_PEER_GOODBYE
- * (peer_id, code: reason) before that peer's PEER_DISCONNECTED. */
+/* libp2pc_node_goodbye: sends goodbye(reason) to peer_id (1 client shut
+ * down, 2 irrelevant network, 3 fault/error, 128+ custom), then closes its
+ * connections. A goodbye received arrives as LIBP2PC_EVENT_PEER_GOODBYE
+ * (peer_id, code: reason) before that peer's PEER_DISCONNECTED.
+ *   Returns   INVALID_ARGUMENT (NULL); BAD_STATE (not running); QUEUE_FULL.
+ *             Completes with OK once sent and closed, or NOT_FOUND if the
+ *             peer is not connected.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  peer_id: read. request_id: written on OK.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_goodbye(libp2pc_node node, const char *peer_id, uint64_t reason, uint64_t *request_id);
 #endif
 
+/* Req/resp counters (libp2pc_node_reqresp_counters). Written as THE GROWTH
+ * RULE says. ABI 2.0 layout: up to and including goodbye_events_dropped, 184 bytes on 64-bit platforms. */
 typedef struct libp2pc_reqresp_counters {
     uint32_t struct_size;            /* set to sizeof(libp2pc_reqresp_counters) before the call */
     uint32_t reserved0;
@@ -1066,9 +1424,14 @@ typedef struct libp2pc_reqresp_counters {
     uint64_t goodbye_events_dropped; /* PEER_GOODBYE not queued (no room, or peer gone) */
 } libp2pc_reqresp_counters;
 
-/* Fills *out (whose struct_size the caller sets) with the req/resp
- * counters. Readable in every state until destroy (after stop: the final
- * values). */
+/* libp2pc_node_reqresp_counters: fills *out with the req/resp counters
+ * (after stop: the final values).
+ *   Returns   INVALID_ARGUMENT if out is NULL or its struct_size is out of
+ *             bounds. Works in every state until destroy.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  out: struct_size read, then written (struct_size bytes at
+ *             most).
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_reqresp_counters(libp2pc_node node, libp2pc_reqresp_counters *out);
 #endif
@@ -1098,7 +1461,7 @@ int libp2pc_node_reqresp_counters(libp2pc_node node, libp2pc_reqresp_counters *o
  * the slot after the attestation's. Without libp2pc_node_chain_start these
  * subscriptions fail with NOT_FOUND (no Go validator).
  *
- * Order: libp2pc_node_configure_eth2 (before start), libp2pc_node_start,
+ * Order: libp2pc_node_eth2_configure (before start), libp2pc_node_start,
  * libp2pc_node_chain_start, then dial peers. The node's stop closes the
  * chain (pipeline, then store).
  *
@@ -1116,28 +1479,45 @@ int libp2pc_node_reqresp_counters(libp2pc_node node, libp2pc_reqresp_counters *o
  *   LIBP2PC_EVENT_BLOCK_DROPPED   code: slot; data: root (32); text: why the
  *                                 pipeline gave it up without a verdict. */
 
+/* The chain's configuration (libp2pc_node_chain_start). Read as THE GROWTH
+ * RULE says. ABI 2.0 layout: up to and including config_yaml_len, 48 bytes on 64-bit platforms. */
 typedef struct libp2pc_chain_config {
-    size_t struct_size;        /* sizeof(libp2pc_chain_config) */
+    uint32_t struct_size;      /* sizeof(libp2pc_chain_config); set by libp2pc_chain_config_init */
+    uint32_t reserved0;        /* 0 */
     const char *data_dir;      /* store directory, created if missing */
-    /* SSZ BeaconState (phase0) to anchor a new store at: the genesis state
+    /* SSZ BeaconState (any fork) to anchor a new store at: the genesis state
      * or a trusted checkpoint state. May be NULL/0 for a store that is
-     * already anchored (it is reopened; unimported blocks resume). Copied. */
+     * already anchored (it is reopened; unimported blocks resume). */
     const uint8_t *anchor_state;
     size_t anchor_state_len;
     /* The chain's config YAML (configs/<network>.yaml, or /eth/v1/config/spec
-     * rendered as YAML), for the state transition. Copied. */
+     * rendered as YAML), for the state transition. */
     const uint8_t *config_yaml;
     size_t config_yaml_len;
 } libp2pc_chain_config;
 
-/* Starts the chain on a running node with eth2 configured. Asynchronous:
- * the call checks its arguments, copies the anchor state and config (a
- * memory copy: the caller may free them at once) and returns a request id;
- * it never decodes, hashes or touches the disk. After it returns, off the
- * caller's thread, the library parses the config, opens the store, checks
- * and decodes the anchor state and hashes it (seconds for a mainnet-size
- * state), starts the pipeline, and joins beacon_block with the Go
- * validator. Then *request_id completes with LIBP2PC_EVENT_REQUEST_DONE:
+/* libp2pc_chain_config_init(cfg) (a macro over
+ * libp2pc_chain_config_init_sized(cfg, sizeof(libp2pc_chain_config))):
+ * zeroes the struct_size bytes at cfg and sets cfg->struct_size.
+ *   Returns   INVALID_ARGUMENT if cfg is NULL or struct_size is out of
+ *             bounds.
+ *   Threads   any; never waits. Needs no libp2pc_init.
+ *   Pointers  cfg: written (struct_size bytes).
+ *   Since     ABI 2.0. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_chain_config_init_sized(libp2pc_chain_config *cfg, size_t struct_size);
+#endif
+#define libp2pc_chain_config_init(cfg) libp2pc_chain_config_init_sized((cfg), sizeof(libp2pc_chain_config))
+
+/* libp2pc_node_chain_start: starts the chain on a running node with eth2
+ * configured. Asynchronous: the call checks its arguments, copies the
+ * anchor state and config (a memory copy: the caller may free them at once)
+ * and returns a request id; it never decodes, hashes or touches the disk.
+ * After it returns, off the caller's thread, the library parses the config,
+ * opens the store, checks and decodes the anchor state and hashes it
+ * (seconds for a mainnet-size state), starts the pipeline, and joins
+ * beacon_block with the Go validator. Then *request_id completes with
+ * LIBP2PC_EVENT_REQUEST_DONE:
  *   status 0: the chain runs (chain_head gives the anchor, or the stored
  *     head of a reopened store); dial peers now, so that the status
  *     handshake carries the chain's head;
@@ -1153,64 +1533,90 @@ typedef struct libp2pc_chain_config {
  * chain_finalized, get_block, get_state, chain_submit_block and
  * chain_sync_status return LIBP2PC_ERR_BAD_STATE ("chain starting"), and
  * the Go validators for attestations are not registered yet.
- * Errors returned by the call itself (nothing started): INVALID_ARGUMENT
- * for a NULL config, a struct_size that is too small, an empty data_dir or
- * a NULL buffer with a length; BAD_HANDLE; BAD_STATE if the node is not
- * running (including while it starts), eth2 is not configured, or the
- * chain is starting or started; QUEUE_FULL (no room for the completion). */
+ *   Returns   (nothing started) INVALID_ARGUMENT for a NULL config, a
+ *             struct_size out of bounds, an empty data_dir or a NULL buffer
+ *             with a length; BAD_HANDLE; BAD_STATE if the node is not
+ *             running (including while it starts), eth2 is not configured,
+ *             or the chain is starting or started; QUEUE_FULL (no room for
+ *             the completion).
+ *   Threads   any; never waits: decoding, hashing and disk I/O run after it
+ *             returns.
+ *   Pointers  config, data_dir, anchor_state (anchor_state_len bytes),
+ *             config_yaml (config_yaml_len bytes): read and copied during
+ *             the call. request_id: written on OK, before the completion
+ *             can be delivered.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_chain_start(libp2pc_node node, const libp2pc_chain_config *config,
                              uint64_t *request_id);
 #endif
 
-/* The fork choice head: root (32 bytes written to root_out) and slot.
- * Either pointer may be NULL. BAD_STATE before libp2pc_node_chain_start. */
+/* libp2pc_node_chain_head: the fork choice head: its root and slot.
+ *   Returns   BAD_STATE before libp2pc_node_chain_start; STOPPED once the
+ *             node stops.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  root_out (32 bytes), slot: written; either may be NULL.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_chain_head(libp2pc_node node, uint8_t *root_out, uint64_t *slot);
 #endif
 
-/* The finalized checkpoint: root (32 bytes) and epoch (the anchor's until
- * finality advances). Either pointer may be NULL. */
+/* libp2pc_node_chain_finalized: the finalized checkpoint: root and epoch
+ * (the anchor's until finality advances).
+ *   Returns   BAD_STATE before libp2pc_node_chain_start; STOPPED once the
+ *             node stops.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  root_out (32 bytes), epoch: written; either may be NULL.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_chain_finalized(libp2pc_node node, uint8_t *root_out, uint64_t *epoch);
 #endif
 
-/* Copies the SSZ SignedBeaconBlock of root (32 bytes) from the store into
- * a buffer the library allocates: *out and *len are set on success, and the
- * caller owns *out and releases it with libp2pc_free. LIBP2PC_ERR_NOT_FOUND
- * if the block is not stored (the anchor's signed block is not kept). */
+/* libp2pc_node_get_block: copies the SSZ SignedBeaconBlock of root from
+ * the store into a buffer the library allocates.
+ *   Returns   INVALID_ARGUMENT if root, out or len is NULL; NOT_FOUND if the
+ *             block is not stored (the anchor's signed block is not kept);
+ *             BAD_STATE before libp2pc_node_chain_start; STOPPED once the
+ *             node stops.
+ *   Threads   any; reads the store on the calling thread (disk I/O, no
+ *             waiting on the network or the pipeline).
+ *   Pointers  root (32 bytes): read. *out, *len: written on OK; the caller
+ *             owns *out and releases it with libp2pc_free.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_get_block(libp2pc_node node, const uint8_t *root, uint8_t **out, size_t *len);
 #endif
 
-/* Since ABI 1.2. Copies the SSZ BeaconState after the block root (32
- * bytes; the anchor's root gives the anchor state, byte for byte as given
- * to libp2pc_node_chain_start) into a buffer the library allocates: on
- * success *out and *len are set, and the caller owns *out and releases it
- * with libp2pc_free (a mainnet state is several MB: free it soon). root is
- * a block root (BLOCK_IMPORTED's first 32 bytes, the head, a checkpoint),
- * not a state root. Reads the store on the calling thread (disk I/O, no
- * waiting on the network or the pipeline).
- * Errors: INVALID_ARGUMENT if root, out or len is NULL; BAD_HANDLE;
- * BAD_STATE before libp2pc_node_chain_start; STOPPED once the node stops;
- * NOT_FOUND if no imported block has that root, or if its state was pruned
- * (the store keeps the post-states of the last 64 slots, the anchor,
- * checkpoint blocks and fork tips; older ones are not regenerated here). */
+/* libp2pc_node_get_state: copies the SSZ BeaconState after the block root
+ * (the anchor's root gives the anchor state, byte for byte as given to
+ * libp2pc_node_chain_start) into a buffer the library allocates. root is a
+ * block root (BLOCK_IMPORTED's first 32 bytes, the head, a checkpoint), not
+ * a state root.
+ *   Returns   INVALID_ARGUMENT if root, out or len is NULL; BAD_STATE before
+ *             libp2pc_node_chain_start; STOPPED once the node stops;
+ *             NOT_FOUND if no imported block has that root, or if its state
+ *             was pruned (the store keeps the post-states of the last 64
+ *             slots, the anchor, checkpoint blocks and fork tips; older
+ *             ones are not regenerated here).
+ *   Threads   any; reads the store on the calling thread (disk I/O, no
+ *             waiting on the network or the pipeline).
+ *   Pointers  root (32 bytes): read. *out, *len: written on OK; the caller
+ *             owns *out and releases it with libp2pc_free (a mainnet state
+ *             is several MB: free it soon).
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_get_state(libp2pc_node node, const uint8_t *root, uint8_t **out, size_t *len);
 #endif
 
-/* Since ABI 1.2. Hands a block the host obtained itself (its validator
- * proposed it, or it came from outside gossip) to the block pipeline, as
- * if it had arrived by gossip and passed validation. ssz/len: an SSZ
- * SignedBeaconBlock of the fork in force at its slot; copied before the
- * call returns.
+/* libp2pc_node_chain_submit_block: hands a block the host obtained itself
+ * (its validator proposed it, or it came from outside gossip) to the block
+ * pipeline, as if it had arrived by gossip and passed validation. ssz/len:
+ * an SSZ SignedBeaconBlock of the fork in force at its slot.
  *
  * Asynchronous: the call decodes the block (to reject bytes that are not
- * a block at once, and to give its root: 32 bytes written to root_out if
- * not NULL) and returns; it never waits on the state transition or on the
- * event callback, and may be called from the callback. The outcome comes
- * later as exactly one event for root:
+ * a block at once, and to give its root) and returns; it never waits on
+ * the state transition or on the event callback. The outcome comes later
+ * as exactly one event for root:
  *   LIBP2PC_EVENT_BLOCK_IMPORTED (then HEAD_CHANGED if it became the head,
  *     FINALIZED if finality advanced), or
  *   LIBP2PC_EVENT_BLOCK_INVALID (text: the consensus rule it broke, e.g.
@@ -1228,21 +1634,24 @@ int libp2pc_node_get_state(libp2pc_node node, const uint8_t *root, uint8_t **out
  * first: that process's one outcome stands), or that the pipeline found
  * invalid recently. Like every control event without a reservation, an
  * outcome event that finds the queue full is not queued (counted).
- *
- * Errors (nothing is submitted): INVALID_ARGUMENT if ssz is NULL, len is 0,
- * or the bytes are not a SignedBeaconBlock; TOO_LARGE above the node's
- * max_message_size; BAD_HANDLE; BAD_STATE before libp2pc_node_chain_start;
- * STOPPED once the node stops. */
+ *   Returns   (nothing is submitted on an error) INVALID_ARGUMENT if ssz is
+ *             NULL, len is 0, or the bytes are not a SignedBeaconBlock;
+ *             TOO_LARGE above libp2pc_config.max_message_size; BAD_STATE
+ *             before libp2pc_node_chain_start; STOPPED once the node stops.
+ *   Threads   any, also inside the callback; decodes and hashes the block
+ *             on the calling thread (linear in len), never waits.
+ *   Pointers  ssz (len bytes): read. root_out (32 bytes): written; may be
+ *             NULL.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_chain_submit_block(libp2pc_node node, const uint8_t *ssz, size_t len,
                                     uint8_t *root_out);
 #endif
 
-/* Since ABI 1.2. The chain's sync progress (compare the beacon API's
- * /eth/v1/node/syncing). Set struct_size to sizeof(libp2pc_chain_sync_status)
- * before the call. */
+/* The chain's sync progress (compare the beacon API's /eth/v1/node/syncing;
+ * libp2pc_node_chain_sync_status). Written as THE GROWTH RULE says. ABI 2.0 layout: up to and including blocks_in_flight, 240 bytes on 64-bit platforms. */
 typedef struct libp2pc_chain_sync_status {
-    uint32_t struct_size;
+    uint32_t struct_size;        /* set to sizeof(libp2pc_chain_sync_status) before the call */
     uint32_t syncing;            /* 1 while a range sync from a peer runs */
     uint64_t head_slot;          /* the fork choice head's slot */
     uint64_t current_slot;       /* the wall-clock slot (eth2 genesis_time; 0 before genesis) */
@@ -1263,15 +1672,24 @@ typedef struct libp2pc_chain_sync_status {
     uint64_t blocks_in_flight;   /* block processes running now */
 } libp2pc_chain_sync_status;
 
-/* Fills *out with the sync progress. Never blocks. Errors: INVALID_ARGUMENT
- * if out is NULL or its struct_size too small; BAD_HANDLE; BAD_STATE before
- * libp2pc_node_chain_start; STOPPED once the node stops. */
+/* libp2pc_node_chain_sync_status: fills *out with the sync progress.
+ *   Returns   INVALID_ARGUMENT if out is NULL or its struct_size is out of
+ *             bounds; BAD_STATE before libp2pc_node_chain_start; STOPPED
+ *             once the node stops.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  out: struct_size read, then written (struct_size bytes at
+ *             most).
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_chain_sync_status(libp2pc_node node, libp2pc_chain_sync_status *out);
 #endif
 
-/* Releases a buffer the library allocated for the caller
- * (libp2pc_node_get_block, libp2pc_node_get_state). NULL is ignored. */
+/* libp2pc_free: releases a buffer the library allocated for the caller
+ * (libp2pc_node_get_block, libp2pc_node_get_state).
+ *   Returns   nothing; NULL is ignored.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  p: owned by the library again (invalid) after the call.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 void libp2pc_free(void *p);
 #endif
@@ -1322,10 +1740,12 @@ void libp2pc_free(void *p);
  * libp2pc_node_discovery_configure -> libp2pc_node_start. Nothing here
  * blocks: the manager runs beside the node's event loop. */
 
+/* Discovery and peer management configuration
+ * (libp2pc_node_discovery_configure). Read as THE GROWTH RULE says. ABI 2.0 layout: up to and including custody_group_count, 136 bytes on 64-bit platforms. */
 typedef struct libp2pc_discovery_config {
     /* sizeof(libp2pc_discovery_config); set by libp2pc_discovery_config_init. */
     uint32_t struct_size;
-    uint32_t reserved0;
+    uint32_t reserved0;           /* 0 */
     /* discv5 UDP listen address "ip:port" (NULL: "0.0.0.0:9000"; port 0
      * picks a free one, readable from the ENR). */
     const char *listen_udp;
@@ -1353,48 +1773,76 @@ typedef struct libp2pc_discovery_config {
     /* The ENR's subnet entries (also changeable with libp2pc_node_update_enr). */
     uint8_t attnets[8];           /* Bitvector[64], SSZ bit order */
     uint8_t syncnets;             /* Bitvector[4]: low 4 bits only */
-    uint8_t reserved1[7];
+    uint8_t reserved1[7];         /* 0 */
     uint64_t custody_group_count; /* cgc; 0: CUSTODY_REQUIREMENT (4) once Fulu is scheduled */
 } libp2pc_discovery_config;
 
-/* Zeroes *cfg and sets its struct_size. */
+/* libp2pc_discovery_config_init(cfg) (a macro over
+ * libp2pc_discovery_config_init_sized(cfg,
+ * sizeof(libp2pc_discovery_config))): zeroes the struct_size bytes at cfg
+ * (every default) and sets cfg->struct_size.
+ *   Returns   INVALID_ARGUMENT if cfg is NULL or struct_size is out of
+ *             bounds.
+ *   Threads   any; never waits. Needs no libp2pc_init.
+ *   Pointers  cfg: written (struct_size bytes).
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
-int libp2pc_discovery_config_init(libp2pc_discovery_config *cfg);
+int libp2pc_discovery_config_init_sized(libp2pc_discovery_config *cfg, size_t struct_size);
 #endif
+#define libp2pc_discovery_config_init(cfg) \
+    libp2pc_discovery_config_init_sized((cfg), sizeof(libp2pc_discovery_config))
 
-/* Enables discovery and peer management (cfg copied). Only after
- * libp2pc_node_eth2_configure and before libp2pc_node_start (BAD_STATE
- * otherwise, and when called twice). INVALID_ARGUMENT for a small
- * struct_size, a malformed bootnode ENR, peer multiaddr or UDP address,
- * target_peers > max_peers, max_peers above the node's, prune_above outside
- * [target_peers, max_peers]. The UDP port is opened at start: a port in use
- * fails start (NETWORK). */
+/* libp2pc_node_discovery_configure: enables discovery and peer
+ * management. The UDP port is opened at start: a port in use fails start
+ * (NETWORK).
+ *   Returns   BAD_STATE unless after libp2pc_node_eth2_configure and before
+ *             libp2pc_node_start, and when called twice; INVALID_ARGUMENT
+ *             (NULL, struct_size out of bounds, a malformed bootnode ENR,
+ *             peer multiaddr, UDP address or advertise_ip, target_peers >
+ *             max_peers, max_peers above the node's, prune_above outside
+ *             [target_peers, max_peers], outbound_percent above 100).
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  cfg and every string and array it points to: read.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_discovery_configure(libp2pc_node node, const libp2pc_discovery_config *cfg);
 #endif
 
-/* Writes the fork digest of the wall-clock epoch (the one the ENR's eth2
- * entry and the node's gossip topics carry, and the one the Status set
- * with libp2pc_node_set_status must carry) into digest[0..4). BAD_STATE
- * before libp2pc_node_eth2_configure. */
+/* libp2pc_node_fork_digest: writes the fork digest of the wall-clock epoch
+ * (the one the ENR's eth2 entry and the node's gossip topics carry, and the
+ * one the Status set with libp2pc_node_set_status must carry).
+ *   Returns   INVALID_ARGUMENT if digest is NULL; BAD_STATE before
+ *             libp2pc_node_eth2_configure.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  digest (4 bytes): written.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_fork_digest(libp2pc_node node, uint8_t *digest);
 #endif
 
-/* Writes the node's current ENR ("enr:-...", NUL-terminated; 512 bytes
- * always suffice) into buf. BAD_STATE unless running with discovery;
- * INVALID_ARGUMENT if buf_len is too small. */
+/* libp2pc_node_enr: writes the node's current ENR ("enr:-...",
+ * NUL-terminated; 512 bytes always suffice) into buf.
+ *   Returns   BAD_STATE unless running with discovery; INVALID_ARGUMENT if
+ *             buf is NULL or buf_len too small.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  buf: written (buf_len bytes at most).
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_enr(libp2pc_node node, char *buf, size_t buf_len);
 #endif
 
-/* Changes the ENR's attnets (8 bytes; NULL: unchanged), syncnets (low 4
- * bits; 0xff: unchanged) and custody group count (0: unchanged) in one
- * signed update, and stores the record's sequence number in *seq_out (may
- * be NULL): one more than before, or the same if nothing changed. Other
- * nodes see the new record at their next contact (discv5 pings every few
- * seconds). Keep the MetaData (libp2pc_node_set_metadata) in step: the
- * library does not change it. BAD_STATE unless running with discovery. */
+/* libp2pc_node_update_enr: changes the ENR's attnets (NULL: unchanged),
+ * syncnets (low 4 bits; 0xff: unchanged) and custody group count (0:
+ * unchanged) in one signed update. Other nodes see the new record at their
+ * next contact (discv5 pings every few seconds). Keep the MetaData
+ * (libp2pc_node_set_metadata) in step: the library does not change it.
+ *   Returns   BAD_STATE unless running with discovery; INVALID_ARGUMENT for
+ *             syncnets with bits above the 4th set (other than 0xff).
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  attnets (8 bytes): read; may be NULL. seq_out: written (the
+ *             record's sequence number: one more than before, or the same
+ *             if nothing changed); may be NULL.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_update_enr(libp2pc_node node, const uint8_t *attnets, uint8_t syncnets,
                             uint64_t custody_group_count, uint64_t *seq_out);
@@ -1407,7 +1855,9 @@ int libp2pc_node_update_enr(libp2pc_node node, const uint8_t *attnets, uint8_t s
 #define LIBP2PC_PEER_HAS_ENR    8u /* discovery found its record: enr_seq, attnets, syncnets, cgc valid */
 #define LIBP2PC_PEER_HAS_STATUS 16u /* a Status was received: the status fields are valid */
 
-/* One row of the peer table. */
+/* One row of the peer table (an element of an array: THE GROWTH RULE's
+ * element size applies). ABI 2.0 layout: up to and including
+ * earliest_available_slot, 200 bytes on 64-bit platforms. */
 typedef struct libp2pc_peer_info {
     const char *peer_id;
     const char *direction;       /* "inbound" / "outbound"; "" when not connected */
@@ -1416,17 +1866,17 @@ typedef struct libp2pc_peer_info {
     const char *ban_reason;      /* "" when not banned */
     double score;                /* behaviour score (0 = clean) + gossipsub score */
     uint32_t flags;              /* LIBP2PC_PEER_* */
-    uint32_t reserved0;
+    uint32_t reserved0;          /* 0 */
     uint64_t connected_since_ms; /* Unix ms when the manager saw it connect; 0 if not connected */
     uint64_t banned_until_ms;    /* Unix ms; 0 when not banned */
     uint64_t enr_seq;
     uint8_t attnets[8];
     uint8_t syncnets;
-    uint8_t reserved1[7];
+    uint8_t reserved1[7];        /* 0 */
     uint64_t custody_group_count; /* cgc, or CUSTODY_REQUIREMENT when its ENR has none */
     /* Its last Status. */
     uint8_t fork_digest[4];
-    uint32_t reserved2;
+    uint32_t reserved2;          /* 0 */
     uint8_t finalized_root[32];
     uint64_t finalized_epoch;
     uint8_t head_root[32];
@@ -1434,31 +1884,52 @@ typedef struct libp2pc_peer_info {
     uint64_t earliest_available_slot;
 } libp2pc_peer_info;
 
-/* The peer table: the connected peers (the same set libp2pc_node_peers
- * lists), then the banned peers that are not connected, each sorted by
- * peer id. *out receives an array of *count entries (NULL when 0) in one
- * allocation owned by the caller: free it with libp2pc_peer_table_free.
- * BAD_STATE without discovery. */
+/* libp2pc_node_peer_table(node, out, count) (a macro over
+ * libp2pc_node_peer_table_sized(..., sizeof(libp2pc_peer_info))): the peer
+ * table: the connected peers (the same set libp2pc_node_peers lists), then
+ * the banned peers that are not connected, each sorted by peer id.
+ * Elements are elem_size bytes apart.
+ *   Returns   INVALID_ARGUMENT if out or count is NULL, or elem_size is
+ *             out of bounds; BAD_STATE without discovery.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  *out: an array of *count elements (NULL when 0) and the
+ *             strings they point to, in one allocation owned by the caller:
+ *             free it with libp2pc_peer_table_free. count: written.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
-int libp2pc_node_peer_table(libp2pc_node node, libp2pc_peer_info **out, size_t *count);
+int libp2pc_node_peer_table_sized(libp2pc_node node, libp2pc_peer_info **out, size_t *count,
+                                  size_t elem_size);
 #endif
+#define libp2pc_node_peer_table(node, out, count) \
+    libp2pc_node_peer_table_sized((node), (out), (count), sizeof(libp2pc_peer_info))
 
-/* Frees a table from libp2pc_node_peer_table (NULL is allowed). */
+/* libp2pc_peer_table_free: frees a table from libp2pc_node_peer_table.
+ *   Returns   nothing; NULL is ignored.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  table: owned by the library again (invalid) after the call.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 void libp2pc_peer_table_free(libp2pc_peer_info *table);
 #endif
 
-/* Bans peer_id for at least seconds (0: the configured policy, ban_seconds
- * doubling per repeat ban), whether connected or not: PEER_BANNED (text:
- * "banned: " and the reason's name), and a connected peer gets goodbye 251
- * and is disconnected. reason: a goodbye code naming why (0: 251 banned).
- * Returns at once (QUEUE_FULL if the node's inbox is full). INVALID_ARGUMENT
- * for a malformed id, this node, or a trusted peer; BAD_STATE unless running
- * with discovery. */
+/* libp2pc_node_ban: bans peer_id for at least seconds (0: the configured
+ * policy, ban_seconds doubling per repeat ban), whether connected or not:
+ * PEER_BANNED (text: "banned: " and the reason's name) follows, and a
+ * connected peer gets goodbye 251 and is disconnected. reason: a goodbye
+ * code naming why (0: 251 banned).
+ *   Returns   INVALID_ARGUMENT (NULL or malformed id, this node, a trusted
+ *             peer); BAD_STATE unless running with discovery; QUEUE_FULL if
+ *             the node's inbox is full.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  peer_id: read.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_ban(libp2pc_node node, const char *peer_id, uint32_t seconds, uint64_t reason);
 #endif
 
+/* Discovery and peer management counters (libp2pc_node_discovery_counters).
+ * Written as THE GROWTH RULE says. ABI 2.0 layout: up to and including
+ * reserved1, 144 bytes on 64-bit platforms. */
 typedef struct libp2pc_discovery_counters {
     uint32_t struct_size;          /* set to sizeof(libp2pc_discovery_counters) before the call */
     uint32_t reserved0;
@@ -1481,8 +1952,15 @@ typedef struct libp2pc_discovery_counters {
     uint32_t reserved1;
 } libp2pc_discovery_counters;
 
-/* Fills *out (whose struct_size the caller sets). BAD_STATE without
- * discovery; readable in every state until destroy. */
+/* libp2pc_node_discovery_counters: fills *out with the discovery and peer
+ * management counters.
+ *   Returns   INVALID_ARGUMENT if out is NULL or its struct_size is out of
+ *             bounds; BAD_STATE without discovery. Works in every state
+ *             until destroy.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  out: struct_size read, then written (struct_size bytes at
+ *             most).
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_discovery_counters(libp2pc_node node, libp2pc_discovery_counters *out);
 #endif
@@ -1491,17 +1969,43 @@ int libp2pc_node_discovery_counters(libp2pc_node node, libp2pc_discovery_counter
 /* Diagnostics                                                              */
 /* ----------------------------------------------------------------------- */
 
-/* Raises a Go panic inside the library and returns what the panic guard
- * made of it: LIBP2PC_ERR_INTERNAL with the panic's text in
- * libp2pc_last_error(). For host test suites that check a library fault
- * surfaces as an error and not as a crash. */
+/* libp2pc_debug_panic: raises a Go panic inside the library and returns
+ * what the panic guard made of it. For host test suites that check a
+ * library fault surfaces as an error and not as a crash.
+ *   Returns   always INTERNAL, with the panic's text in libp2pc_last_error().
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  none.
+ *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_debug_panic(void);
 #endif
 
-/* Implemented in C (no Go involved), so declared for every build. */
+/* The three functions below are implemented in C (no Go involved), so they
+ * are declared for every build and work even before libp2pc_init. */
+
+/* libp2pc_last_error: the message of the last failed libp2pc_* call on the
+ * calling thread, or "" if none failed yet.
+ *   Returns   never NULL.
+ *   Threads   any; per thread.
+ *   Pointers  the result: owned by the library, valid on this thread until
+ *             its next failing call overwrites it (copy it to keep it).
+ *   Since     ABI 2.0. */
 const char *libp2pc_last_error(void);
+
+/* libp2pc_strerror: the fixed name of an error code ("unknown" for any
+ * other value).
+ *   Returns   a static string, never NULL.
+ *   Threads   any; never waits. Needs no libp2pc_init.
+ *   Pointers  the result: static, owned by the library.
+ *   Since     ABI 2.0. */
 const char *libp2pc_strerror(int code);
+
+/* libp2pc_event_type_name: the fixed name of an event type ("message",
+ * "peer_connected", ...; "unknown" for any other value).
+ *   Returns   a static string, never NULL.
+ *   Threads   any; never waits. Needs no libp2pc_init.
+ *   Pointers  the result: static, owned by the library.
+ *   Since     ABI 2.0. */
 const char *libp2pc_event_type_name(uint32_t type);
 
 #ifdef __cplusplus

@@ -301,7 +301,7 @@ int main(int argc, char **argv) {
     load_chain();
 
     init_lib();
-    CHECK((libp2pc_abi_version() & 0xffff) >= 2, "library ABI %#x lacks the 1.2 chain calls", libp2pc_abi_version());
+    CHECK(libp2pc_abi_version() >> 16 == LIBP2PC_ABI_VERSION_MAJOR, "library ABI %#x", libp2pc_abi_version());
 
     /* A running eth2 node in callback mode. Genesis an hour ago: the
      * blocks' slots (1..4) are in the past of the slot clock. */
@@ -348,8 +348,8 @@ int main(int argc, char **argv) {
     char store_dir[] = "/tmp/libp2pc_test_chain_XXXXXX";
     CHECK(mkdtemp(store_dir) != NULL, "mkdtemp");
     libp2pc_chain_config cc;
-    memset(&cc, 0, sizeof cc);
-    cc.struct_size = sizeof cc;
+    CHECK_OK(libp2pc_chain_config_init(&cc));
+    CHECK(cc.struct_size == sizeof cc, "chain_config_init set struct_size %u", cc.struct_size);
     cc.data_dir = store_dir;
     cc.anchor_state = genesis;
     cc.anchor_state_len = genesis_len;

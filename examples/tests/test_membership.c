@@ -133,7 +133,18 @@ static void run(const char *transport) {
 
     /* Nodes 0 and 1 know everyone; node 2 omits node 0. */
     CHECK_OK(libp2pc_node_membership_set(node[0], all, NODES));
-    CHECK_OK(libp2pc_node_membership_set(node[1], all, NODES));
+    /* Node 1's list comes as a newer host would pass it: each element
+     * followed by a field this library does not know; the element size
+     * says where the next one starts. */
+    struct newer_member {
+        libp2pc_member m;
+        uint64_t later_field;
+    } wide[NODES];
+    for (int i = 0; i < NODES; i++) wide[i] = (struct newer_member){all[i], ~0ULL};
+    CHECK_RC(libp2pc_node_membership_set_sized(node[1], &wide[0].m, NODES, sizeof(libp2pc_member) - 1),
+             LIBP2PC_ERR_INVALID_ARGUMENT);
+    CHECK_OK(libp2pc_node_membership_set_sized(node[1], &wide[0].m, NODES, sizeof wide[0]));
+    CHECK(mcounters(node[1]).members == NODES, "members %u", mcounters(node[1]).members);
     CHECK_OK(libp2pc_node_membership_set(node[2], without0, NODES - 1));
     CHECK(mcounters(node[0]).members == NODES, "members %u", mcounters(node[0]).members);
 

@@ -43,10 +43,10 @@ int main(void) {
     CHECK(libp2pc_abi_version() == LIBP2PC_ABI_VERSION, "abi version %u", libp2pc_abi_version());
     CHECK_OK(libp2pc_config_init(&cfg));
     CHECK_RC(libp2pc_node_new(&cfg, &n), LIBP2PC_ERR_NOT_INITIALIZED);
-    CHECK_RC(libp2pc_init((0u << 16) | 9u), LIBP2PC_ERR_ABI_MISMATCH); /* older major */
-    CHECK(strstr(libp2pc_last_error(), "ABI 0.9") != NULL, "message: %s", libp2pc_last_error());
-    CHECK_RC(libp2pc_init((1u << 16) | 99u), LIBP2PC_ERR_ABI_MISMATCH); /* newer minor */
-    CHECK_RC(libp2pc_init((2u << 16) | 0u), LIBP2PC_ERR_ABI_MISMATCH);  /* newer major */
+    CHECK_RC(libp2pc_init((1u << 16) | 2u), LIBP2PC_ERR_ABI_MISMATCH); /* older major */
+    CHECK(strstr(libp2pc_last_error(), "ABI 1.2") != NULL, "message: %s", libp2pc_last_error());
+    CHECK_RC(libp2pc_init(((uint32_t)LIBP2PC_ABI_VERSION_MAJOR << 16) | 999u), LIBP2PC_ERR_ABI_MISMATCH); /* newer minor */
+    CHECK_RC(libp2pc_init((uint32_t)(LIBP2PC_ABI_VERSION_MAJOR + 1) << 16), LIBP2PC_ERR_ABI_MISMATCH); /* newer major */
     CHECK_RC(libp2pc_node_new(&cfg, &n), LIBP2PC_ERR_NOT_INITIALIZED);
     init_lib();
 
@@ -74,6 +74,51 @@ int main(void) {
     CHECK_OK(libp2pc_config_init(&cfg));
     cfg.control_queue_capacity = 2;
     CHECK_RC(libp2pc_node_new(&cfg, &n), LIBP2PC_ERR_INVALID_ARGUMENT);
+
+    /* struct_size: zero, below the ABI 2.0 layout, or absurdly large is an
+     * uninitialised struct (INVALID_ARGUMENT naming the struct); larger
+     * than the library's (a newer host's struct) is read up to the
+     * library's size. */
+    CHECK_OK(libp2pc_config_init(&cfg));
+    cfg.struct_size = 0;
+    CHECK_RC(libp2pc_node_new(&cfg, &n), LIBP2PC_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(libp2pc_last_error(), "struct_size is 0") != NULL, "message: %s", libp2pc_last_error());
+    cfg.struct_size = 1u << 20;
+    CHECK_RC(libp2pc_node_new(&cfg, &n), LIBP2PC_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(libp2pc_last_error(), "absurdly large") != NULL, "message: %s", libp2pc_last_error());
+    cfg.struct_size = sizeof cfg - 8;
+    CHECK_RC(libp2pc_node_new(&cfg, &n), LIBP2PC_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(libp2pc_last_error(), "ABI 2.0 layout of libp2pc_config") != NULL, "message: %s",
+          libp2pc_last_error());
+    CHECK_RC(libp2pc_config_init_sized(&cfg, 8), LIBP2PC_ERR_INVALID_ARGUMENT);
+    CHECK_RC(libp2pc_config_init_sized(&cfg, 1u << 20), LIBP2PC_ERR_INVALID_ARGUMENT);
+    {
+        /* A newer host's config: 16 more bytes, all of which init zeroes. */
+        union {
+            libp2pc_config cfg;
+            unsigned char bytes[sizeof(libp2pc_config) + 16];
+        } newer;
+        memset(&newer, 0xa5, sizeof newer);
+        CHECK_OK(libp2pc_config_init_sized(&newer.cfg, sizeof newer));
+        CHECK(newer.cfg.struct_size == sizeof newer, "struct_size %u", newer.cfg.struct_size);
+        for (size_t i = 4; i < sizeof newer; i++) CHECK(newer.bytes[i] == 0, "byte %zu not zeroed", i);
+        CHECK_OK(libp2pc_node_new(&newer.cfg, &n));
+        /* Out structs: never written past struct_size, and read in full
+         * when the host's is larger than the library's. */
+        union {
+            libp2pc_counters c;
+            unsigned char bytes[sizeof(libp2pc_counters) + 16];
+        } big;
+        memset(&big, 0xa5, sizeof big);
+        big.c.struct_size = sizeof big;
+        CHECK_OK(libp2pc_node_counters(n, &big.c));
+        CHECK(big.c.struct_size == sizeof big, "struct_size changed to %u", big.c.struct_size);
+        CHECK(big.c.gossip_queue_capacity == 4096, "gossip capacity %u", big.c.gossip_queue_capacity);
+        for (size_t i = sizeof(libp2pc_counters); i < sizeof big; i++)
+            CHECK(big.bytes[i] == 0xa5, "counters wrote byte %zu past its struct", i);
+        CHECK_OK(libp2pc_node_destroy(n));
+        CHECK_OK(libp2pc_config_init(&cfg));
+    }
 
     /* Identity key files. */
     char dir[] = "/tmp/libp2pc-misuse-XXXXXX";
@@ -136,6 +181,13 @@ int main(void) {
     CHECK_RC(libp2pc_node_publish(m, "t", NULL, 5, &req), LIBP2PC_ERR_INVALID_ARGUMENT);
     CHECK_RC(libp2pc_node_disconnect(m, "not-a-peer", &req), LIBP2PC_ERR_INVALID_ARGUMENT);
     CHECK_RC(libp2pc_node_peers(m, NULL, NULL), LIBP2PC_ERR_INVALID_ARGUMENT);
+    {
+        libp2pc_peer *pl = NULL;
+        size_t pn = 0;
+        CHECK_RC(libp2pc_node_peers_sized(m, &pl, &pn, 8), LIBP2PC_ERR_INVALID_ARGUMENT);
+        CHECK(strstr(libp2pc_last_error(), "element size") != NULL, "message: %s", libp2pc_last_error());
+        CHECK_RC(libp2pc_node_peers_sized(m, &pl, &pn, 0), LIBP2PC_ERR_INVALID_ARGUMENT);
+    }
     c.struct_size = 4;
     CHECK_RC(libp2pc_node_counters(m, &c), LIBP2PC_ERR_INVALID_ARGUMENT);
     CHECK_RC(libp2pc_node_counters(m, NULL), LIBP2PC_ERR_INVALID_ARGUMENT);
@@ -168,6 +220,25 @@ int main(void) {
     rec_wait_type(&r2, LIBP2PC_EVENT_MESSAGE, 30); /* the publish made inside m's callback arrived */
     CHECK(st.destroy_rc == LIBP2PC_ERR_IN_CALLBACK, "destroy inside callback returned %d", st.destroy_rc);
     CHECK(st.publish_rc == LIBP2PC_OK, "publish inside callback returned %d", st.publish_rc);
+
+    /* The peer list with a newer host's element size: the rows are that
+     * far apart, each with the library's fields and zeros after them. */
+    {
+        struct newer_peer {
+            libp2pc_peer p;
+            uint64_t later_field;
+        };
+        libp2pc_peer *pl = NULL;
+        size_t pn = 0;
+        char id_p[128];
+        CHECK_OK(libp2pc_node_peer_id(p, id_p, sizeof id_p));
+        CHECK_OK(libp2pc_node_peers_sized(m, &pl, &pn, sizeof(struct newer_peer)));
+        CHECK(pn == 1 && pl != NULL, "%zu peers", pn);
+        struct newer_peer *rows = (struct newer_peer *)(void *)pl;
+        CHECK(strcmp(rows[0].p.peer_id, id_p) == 0, "peer %s, want %s", rows[0].p.peer_id, id_p);
+        CHECK(rows[0].later_field == 0, "bytes past the library's element are not zero");
+        libp2pc_peers_free(pl);
+    }
 
     /* The panic guard. */
     CHECK_RC(libp2pc_debug_panic(), LIBP2PC_ERR_INTERNAL);

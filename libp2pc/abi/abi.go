@@ -38,8 +38,8 @@ func main() {} // required by -buildmode=c-shared; never runs
 // ABI version of this library (see LIBP2PC_ABI_VERSION_* in the header;
 // the header check keeps the two equal).
 const (
-	abiMajor = 1
-	abiMinor = 2
+	abiMajor = 2
+	abiMinor = 0
 )
 
 var initialized atomic.Bool
@@ -88,6 +88,7 @@ type entry struct {
 	cb       C.libp2pc_event_cb // callback mode; nil in poll mode
 	userData unsafe.Pointer     // host's pointer, only passed back to cb
 	pollDone atomic.Bool        // poll mode: Stopped was delivered
+	growth   growthState        // fields of a grown config (growth_on.go); empty in production
 }
 
 var registry struct {

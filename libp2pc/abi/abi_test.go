@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/libp2pc/libp2pc/libp2pc/events"
 	"github.com/libp2pc/libp2pc/libp2pc/status"
@@ -86,4 +87,90 @@ func hasExport(cg *ast.CommentGroup) bool {
 		}
 	}
 	return false
+}
+
+// The ABI 2.0 layouts on 64-bit platforms, as the header records them. The
+// first layout of a struct never changes within major 2, whatever later
+// minor versions append.
+var firstLayouts64 = map[string]uintptr{
+	"libp2pc_config": 80, "libp2pc_eth2_config": 104, "libp2pc_discovery_config": 136, "libp2pc_chain_config": 48,
+	"libp2pc_eth2_status": 96, "libp2pc_eth2_metadata": 32, "libp2pc_counters": 160, "libp2pc_membership_counters": 176,
+	"libp2pc_member_counters": 104, "libp2pc_eth2_counters": 608, "libp2pc_reqresp_counters": 184,
+	"libp2pc_discovery_counters": 144, "libp2pc_chain_sync_status": 240, "libp2pc_peer": 24, "libp2pc_peer_info": 200,
+	"libp2pc_member": 16,
+}
+
+func TestFirstLayouts(t *testing.T) {
+	sizes := structSizes()
+	if len(growableLayouts) != len(firstLayouts64) || len(sizes) != len(firstLayouts64) {
+		t.Fatalf("%d layouts, %d sizes, %d recorded: every growable struct needs all three",
+			len(growableLayouts), len(sizes), len(firstLayouts64))
+	}
+	for _, l := range growableLayouts {
+		size, ok := sizes[l.name]
+		if !ok {
+			t.Errorf("%s: no size", l.name)
+			continue
+		}
+		if l.first == 0 || l.first > size {
+			t.Errorf("%s: first layout %d bytes, sizeof %d", l.name, l.first, size)
+		}
+		if want := firstLayouts64[l.name]; unsafe.Sizeof(uintptr(0)) == 8 && l.first != want {
+			t.Errorf("%s: ABI 2.0 layout is %d bytes, the header records %d", l.name, l.first, want)
+		}
+	}
+}
+
+func TestReadInTakesThePrefix(t *testing.T) {
+	sizeofStatus := structSizes()["libp2pc_eth2_status"]
+	first := uint32(eth2StatusLayout.first)
+	// At the 2.0 size, and above the library's size (a newer host): the
+	// library reads its own fields, and nothing past its struct.
+	for _, size := range []uint32{first, uint32(sizeofStatus) + 16} {
+		got, err := readInPrefix(size)
+		if err != nil {
+			t.Fatalf("struct_size %d: %v", size, err)
+		}
+		for i, b := range got[4:] {
+			if b != 0xa5 {
+				t.Fatalf("struct_size %d: byte %d read as %#x", size, i+4, b)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		size uint32
+		want string
+	}{{0, "struct_size is 0"}, {first - 1, "below the"}, {1 << 20, "absurdly large"}} {
+		_, err := readInPrefix(tc.size)
+		if status.CodeOf(err) != status.InvalidArgument || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("struct_size %d: %v, want INVALID_ARGUMENT %q", tc.size, err, tc.want)
+		}
+	}
+}
+
+func TestWriteOutStopsAtStructSize(t *testing.T) {
+	sizeofStatus := structSizes()["libp2pc_eth2_status"]
+	first := uint32(eth2StatusLayout.first)
+	for _, size := range []uint32{first, uint32(sizeofStatus) + 16} {
+		mem, err := writeOutPrefix(size)
+		if err != nil {
+			t.Fatalf("struct_size %d: %v", size, err)
+		}
+		if got := uint32(mem[0]) | uint32(mem[1])<<8 | uint32(mem[2])<<16 | uint32(mem[3])<<24; got != size {
+			t.Errorf("struct_size %d rewritten as %d", size, got)
+		}
+		written := min(uintptr(size), sizeofStatus)
+		for i := uintptr(4); i < uintptr(len(mem)); i++ {
+			want := byte(0xa5)
+			if i < written {
+				want = 0x11
+			}
+			if mem[i] != want {
+				t.Fatalf("struct_size %d: byte %d is %#x, want %#x", size, i, mem[i], want)
+			}
+		}
+	}
+	if _, err := writeOutPrefix(first - 8); status.CodeOf(err) != status.InvalidArgument {
+		t.Errorf("a struct_size below the 2.0 layout: %v", err)
+	}
 }

@@ -16,15 +16,20 @@ import (
 
 // The chain exports (header section "Chain").
 
-//export libp2pc_node_chain_start
-func libp2pc_node_chain_start(h C.libp2pc_node, cfg *C.libp2pc_chain_config, reqOut *C.uint64_t) (rc C.int) {
+//export libp2pc_chain_config_init_sized
+func libp2pc_chain_config_init_sized(cfg *C.libp2pc_chain_config, size C.size_t) (rc C.int) {
 	defer guard(&rc)
-	if cfg == nil {
-		return failf(status.InvalidArgument, "chain_start: config is NULL")
+	return rcOf(initSized(cfg, size, chainConfigLayout, "chain_config_init"))
+}
+
+//export libp2pc_node_chain_start
+func libp2pc_node_chain_start(h C.libp2pc_node, cfgIn *C.libp2pc_chain_config, reqOut *C.uint64_t) (rc C.int) {
+	defer guard(&rc)
+	hostCfg, err := readIn(cfgIn, chainConfigLayout, "chain_start: config")
+	if err != nil {
+		return fail(err)
 	}
-	if uintptr(cfg.struct_size) < unsafe.Sizeof(C.libp2pc_chain_config{}) {
-		return failf(status.InvalidArgument, "chain_start: struct_size is %d, want %d", cfg.struct_size, unsafe.Sizeof(C.libp2pc_chain_config{}))
-	}
+	cfg := &hostCfg
 	dir, err := goString(cfg.data_dir, "data_dir")
 	if err != nil {
 		return fail(err)
@@ -175,12 +180,8 @@ func libp2pc_node_chain_submit_block(h C.libp2pc_node, ssz *C.uint8_t, n C.size_
 //export libp2pc_node_chain_sync_status
 func libp2pc_node_chain_sync_status(h C.libp2pc_node, out *C.libp2pc_chain_sync_status) (rc C.int) {
 	defer guard(&rc)
-	if out == nil {
-		return failf(status.InvalidArgument, "chain_sync_status: out must not be NULL")
-	}
-	if uintptr(out.struct_size) < unsafe.Sizeof(C.libp2pc_chain_sync_status{}) {
-		return failf(status.InvalidArgument, "chain_sync_status: struct_size is %d, want %d",
-			out.struct_size, unsafe.Sizeof(C.libp2pc_chain_sync_status{}))
+	if err := checkOut(out, syncStatusLayout, "chain_sync_status: out"); err != nil {
+		return fail(err)
 	}
 	e, err := lookup(h)
 	if err != nil {
@@ -192,7 +193,7 @@ func libp2pc_node_chain_sync_status(h C.libp2pc_node, out *C.libp2pc_chain_sync_
 	}
 	u := func(v uint64) C.uint64_t { return C.uint64_t(v) }
 	r := C.libp2pc_chain_sync_status{
-		struct_size: out.struct_size, head_slot: u(s.HeadSlot), current_slot: u(s.CurrentSlot),
+		head_slot: u(s.HeadSlot), current_slot: u(s.CurrentSlot),
 		sync_distance: u(s.SyncDistance), finalized_epoch: u(s.FinalizedEpoch),
 		sync_start_slot: u(s.SyncStartSlot), sync_target_slot: u(s.SyncTargetSlot),
 		syncs: u(s.Syncs), synced_blocks: u(s.SyncedBlocks), sync_failures: u(s.SyncFailures),
@@ -204,8 +205,7 @@ func libp2pc_node_chain_sync_status(h C.libp2pc_node, out *C.libp2pc_chain_sync_
 	}
 	peer := unsafe.Slice((*byte)(unsafe.Pointer(&r.sync_peer[0])), len(r.sync_peer))
 	copy(peer[:len(peer)-1], s.SyncPeer) // NUL-terminated (r is zeroed); peer ids are far shorter
-	*out = r
-	return 0
+	return rcOf(writeOut(out, &r, syncStatusLayout, "chain_sync_status: out"))
 }
 
 //export libp2pc_free

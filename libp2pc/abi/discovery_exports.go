@@ -21,14 +21,10 @@ import (
 // The discovery and peer management exports (header section "Discovery and
 // peer management"). None waits.
 
-//export libp2pc_discovery_config_init
-func libp2pc_discovery_config_init(cfg *C.libp2pc_discovery_config) (rc C.int) {
+//export libp2pc_discovery_config_init_sized
+func libp2pc_discovery_config_init_sized(cfg *C.libp2pc_discovery_config, size C.size_t) (rc C.int) {
 	defer guard(&rc)
-	if cfg == nil {
-		return failf(status.InvalidArgument, "discovery_config_init: cfg is NULL")
-	}
-	*cfg = C.libp2pc_discovery_config{struct_size: C.uint32_t(unsafe.Sizeof(C.libp2pc_discovery_config{}))}
-	return 0
+	return rcOf(initSized(cfg, size, discoveryConfigLayout, "discovery_config_init"))
 }
 
 // cStrings copies a C string array.
@@ -50,19 +46,17 @@ func cStrings(arr **C.char, n C.size_t, what string) ([]string, error) {
 }
 
 //export libp2pc_node_discovery_configure
-func libp2pc_node_discovery_configure(h C.libp2pc_node, cfg *C.libp2pc_discovery_config) (rc C.int) {
+func libp2pc_node_discovery_configure(h C.libp2pc_node, cfgIn *C.libp2pc_discovery_config) (rc C.int) {
 	defer guard(&rc)
 	e, err := lookup(h)
 	if err != nil {
 		return fail(err)
 	}
-	if cfg == nil {
-		return failf(status.InvalidArgument, "discovery_configure: cfg is NULL")
+	hostCfg, err := readIn(cfgIn, discoveryConfigLayout, "discovery_configure: cfg")
+	if err != nil {
+		return fail(err)
 	}
-	if uintptr(cfg.struct_size) < unsafe.Sizeof(C.libp2pc_discovery_config{}) {
-		return failf(status.InvalidArgument, "discovery_config.struct_size is %d, want %d: initialise it with libp2pc_discovery_config_init",
-			cfg.struct_size, unsafe.Sizeof(C.libp2pc_discovery_config{}))
-	}
+	cfg := &hostCfg
 	var c node.DiscoveryConfig
 	if cfg.listen_udp != nil {
 		c.ListenUDP = C.GoString(cfg.listen_udp)
@@ -166,8 +160,8 @@ func libp2pc_node_update_enr(h C.libp2pc_node, attnets *C.uint8_t, syncnets C.ui
 	return 0
 }
 
-//export libp2pc_node_peer_table
-func libp2pc_node_peer_table(h C.libp2pc_node, out **C.libp2pc_peer_info, count *C.size_t) (rc C.int) {
+//export libp2pc_node_peer_table_sized
+func libp2pc_node_peer_table_sized(h C.libp2pc_node, out **C.libp2pc_peer_info, count *C.size_t, elemSize C.size_t) (rc C.int) {
 	defer guard(&rc)
 	e, err := lookup(h)
 	if err != nil {
@@ -175,6 +169,10 @@ func libp2pc_node_peer_table(h C.libp2pc_node, out **C.libp2pc_peer_info, count 
 	}
 	if out == nil || count == nil {
 		return failf(status.InvalidArgument, "peer_table: out and count must not be NULL")
+	}
+	stride, n, err := elementSize[C.libp2pc_peer_info](elemSize, peerInfoLayout, "peer_table: element size")
+	if err != nil {
+		return fail(err)
 	}
 	*out, *count = nil, 0
 	tab, err := e.n.PeerTable()
@@ -186,25 +184,15 @@ func libp2pc_node_peer_table(h C.libp2pc_node, out **C.libp2pc_peer_info, count 
 	}
 	// One allocation: the array, then its strings (libp2pc_peer_table_free
 	// is a single free()).
-	rowSize := unsafe.Sizeof(C.libp2pc_peer_info{})
-	size := uintptr(len(tab)) * rowSize
+	strLen := 0
 	for _, r := range tab {
-		size += uintptr(len(r.ID) + len(r.Direction) + len(r.Addr) + len(r.Agent) + len(r.BanReason) + 5)
+		strLen += len(r.ID) + len(r.Direction) + len(r.Addr) + len(r.Agent) + len(r.BanReason) + 5
 	}
-	block := C.malloc(C.size_t(size))
-	if block == nil {
-		return failf(status.Internal, "peer_table: out of memory")
+	rows, err := newRowBlock(len(tab), stride, n, strLen, "peer_table")
+	if err != nil {
+		return fail(err)
 	}
-	arr := unsafe.Slice((*C.libp2pc_peer_info)(block), len(tab))
-	strs := unsafe.Add(block, uintptr(len(tab))*rowSize)
-	put := func(s string) *C.char {
-		b := unsafe.Slice((*byte)(strs), len(s)+1)
-		copy(b, s)
-		b[len(s)] = 0
-		p := (*C.char)(strs)
-		strs = unsafe.Add(strs, len(s)+1)
-		return p
-	}
+	put := rows.str
 	ms := func(t time.Time) C.uint64_t {
 		if t.IsZero() {
 			return 0
@@ -240,10 +228,10 @@ func libp2pc_node_peer_table(h C.libp2pc_node, out **C.libp2pc_peer_info, count 
 		copy(unsafe.Slice((*byte)(unsafe.Pointer(&row.fork_digest[0])), 4), r.Status.ForkDigest[:])
 		copy(unsafe.Slice((*byte)(unsafe.Pointer(&row.finalized_root[0])), 32), r.Status.FinalizedRoot[:])
 		copy(unsafe.Slice((*byte)(unsafe.Pointer(&row.head_root[0])), 32), r.Status.HeadRoot[:])
-		arr[i] = row
+		rows.set(i, unsafe.Pointer(&row))
 	}
-	markDefined(block, uintptr(size))
-	*out, *count = &arr[0], C.size_t(len(tab))
+	rows.done()
+	*out, *count = (*C.libp2pc_peer_info)(rows.block), C.size_t(len(tab))
 	return 0
 }
 
@@ -276,25 +264,21 @@ func libp2pc_node_discovery_counters(h C.libp2pc_node, out *C.libp2pc_discovery_
 	if err != nil {
 		return fail(err)
 	}
-	if out == nil {
-		return failf(status.InvalidArgument, "discovery_counters: out must not be NULL")
-	}
-	if uintptr(out.struct_size) < unsafe.Sizeof(C.libp2pc_discovery_counters{}) {
-		return failf(status.InvalidArgument, "discovery_counters.struct_size is %d, want %d",
-			out.struct_size, unsafe.Sizeof(C.libp2pc_discovery_counters{}))
+	if err := checkOut(out, discoveryCountersLayout, "discovery_counters: out"); err != nil {
+		return fail(err)
 	}
 	if !e.n.DiscoveryConfigured() {
 		return failf(status.BadState, "discovery_counters: discovery is not configured")
 	}
 	c := e.n.DiscoveryCounters()
 	u := func(v uint64) C.uint64_t { return C.uint64_t(v) }
-	*out = C.libp2pc_discovery_counters{
-		struct_size: out.struct_size, discovered: u(c.Discovered), address_book: u(c.AddressBook),
+	val := C.libp2pc_discovery_counters{
+		discovered: u(c.Discovered), address_book: u(c.AddressBook),
 		dials: u(c.Dials), dials_failed: u(c.DialsFailed), goodbyes_sent: u(c.GoodbyesSent), bans: u(c.Bans),
 		banned: u(c.Banned), refused_banned: u(c.RefusedBanned), ban_events_dropped: u(c.BanEventsDropped),
 		gossip_rejects: u(c.GossipRejects), reqresp_faults: u(c.ReqRespFaults), faults_dropped: u(c.FaultsDropped),
 		status_checked: u(c.StatusChecked), subnet_searches: u(c.SubnetSearches), enr_seq: u(c.ENRSeq),
 		connected: C.uint32_t(c.Connected), inbound: C.uint32_t(c.Inbound), outbound: C.uint32_t(c.Outbound),
 	}
-	return 0
+	return rcOf(writeOut(out, &val, discoveryCountersLayout, "discovery_counters: out"))
 }

@@ -19,30 +19,24 @@ import (
 // configure, report_validation and counters return at once; subscribe,
 // unsubscribe and publish complete with REQUEST_DONE.
 
-//export libp2pc_eth2_config_init
-func libp2pc_eth2_config_init(cfg *C.libp2pc_eth2_config) (rc C.int) {
+//export libp2pc_eth2_config_init_sized
+func libp2pc_eth2_config_init_sized(cfg *C.libp2pc_eth2_config, size C.size_t) (rc C.int) {
 	defer guard(&rc)
-	if cfg == nil {
-		return failf(status.InvalidArgument, "eth2_config_init: cfg is NULL")
-	}
-	*cfg = C.libp2pc_eth2_config{struct_size: C.uint32_t(unsafe.Sizeof(C.libp2pc_eth2_config{}))}
-	return 0
+	return rcOf(initSized(cfg, size, eth2ConfigLayout, "eth2_config_init"))
 }
 
 //export libp2pc_node_eth2_configure
-func libp2pc_node_eth2_configure(h C.libp2pc_node, cfg *C.libp2pc_eth2_config) (rc C.int) {
+func libp2pc_node_eth2_configure(h C.libp2pc_node, cfgIn *C.libp2pc_eth2_config) (rc C.int) {
 	defer guard(&rc)
 	e, err := lookup(h)
 	if err != nil {
 		return fail(err)
 	}
-	if cfg == nil {
-		return failf(status.InvalidArgument, "eth2_configure: cfg is NULL")
+	hostCfg, err := readIn(cfgIn, eth2ConfigLayout, "eth2_configure: cfg")
+	if err != nil {
+		return fail(err)
 	}
-	if uintptr(cfg.struct_size) < unsafe.Sizeof(C.libp2pc_eth2_config{}) {
-		return failf(status.InvalidArgument, "eth2_config.struct_size is %d, want %d: initialise it with libp2pc_eth2_config_init",
-			cfg.struct_size, unsafe.Sizeof(C.libp2pc_eth2_config{}))
-	}
+	cfg := &hostCfg
 	var yml []byte
 	switch {
 	case cfg.config_yaml != nil && cfg.config_path != nil:
@@ -79,7 +73,7 @@ func libp2pc_node_eth2_configure(h C.libp2pc_node, cfg *C.libp2pc_eth2_config) (
 }
 
 //export libp2pc_node_eth2_subscribe
-func libp2pc_node_eth2_subscribe(h C.libp2pc_node, name *C.char, mode C.int, reqOut *C.uint64_t) (rc C.int) {
+func libp2pc_node_eth2_subscribe(h C.libp2pc_node, name *C.char, mode C.uint32_t, reqOut *C.uint64_t) (rc C.int) {
 	defer guard(&rc)
 	s, err := goString(name, "topic_name")
 	if err != nil {
@@ -115,7 +109,7 @@ func libp2pc_node_eth2_publish(h C.libp2pc_node, topic *C.char, ssz *C.uint8_t, 
 }
 
 //export libp2pc_node_report_validation
-func libp2pc_node_report_validation(h C.libp2pc_node, validationID C.uint64_t, result C.int) (rc C.int) {
+func libp2pc_node_report_validation(h C.libp2pc_node, validationID C.uint64_t, result C.uint32_t) (rc C.int) {
 	defer guard(&rc)
 	e, err := lookup(h)
 	if err != nil {
@@ -134,15 +128,11 @@ func libp2pc_node_eth2_counters(h C.libp2pc_node, out *C.libp2pc_eth2_counters) 
 	if err != nil {
 		return fail(err)
 	}
-	if out == nil {
-		return failf(status.InvalidArgument, "eth2_counters: out must not be NULL")
-	}
-	if uintptr(out.struct_size) < unsafe.Sizeof(C.libp2pc_eth2_counters{}) {
-		return failf(status.InvalidArgument, "eth2_counters.struct_size is %d, want %d", out.struct_size, unsafe.Sizeof(C.libp2pc_eth2_counters{}))
+	if err := checkOut(out, eth2CountersLayout, "eth2_counters: out"); err != nil {
+		return fail(err)
 	}
 	c := e.n.Eth2Counters()
-	*out = C.libp2pc_eth2_counters{
-		struct_size:          out.struct_size,
+	val := C.libp2pc_eth2_counters{
 		pending_validations:  C.uint32_t(c.PendingValidations),
 		invalid_snappy:       C.uint64_t(c.InvalidSnappy),
 		compressed_too_large: C.uint64_t(c.CompressedTooLarge),
@@ -158,8 +148,8 @@ func libp2pc_node_eth2_counters(h C.libp2pc_node, out *C.libp2pc_eth2_counters) 
 	}
 	for i, k := range node.Eth2TopicKinds {
 		t := c.Topics[k]
-		out.topics[i] = C.libp2pc_eth2_topic_counters{accepted: C.uint64_t(t.Accepted), rejected: C.uint64_t(t.Rejected),
+		val.topics[i] = C.libp2pc_eth2_topic_counters{accepted: C.uint64_t(t.Accepted), rejected: C.uint64_t(t.Rejected),
 			ignored: C.uint64_t(t.Ignored), timed_out: C.uint64_t(t.TimedOut)}
 	}
-	return 0
+	return rcOf(writeOut(out, &val, eth2CountersLayout, "eth2_counters: out"))
 }

@@ -50,24 +50,16 @@ func libp2pc_init(hostVersion C.uint32_t) (rc C.int) {
 	return 0
 }
 
-//export libp2pc_config_init
-func libp2pc_config_init(cfg *C.libp2pc_config) (rc C.int) {
+//export libp2pc_config_init_sized
+func libp2pc_config_init_sized(cfg *C.libp2pc_config, size C.size_t) (rc C.int) {
 	defer guard(&rc)
-	if cfg == nil {
-		return failf(status.InvalidArgument, "config_init: cfg is NULL")
-	}
-	*cfg = C.libp2pc_config{struct_size: C.uint32_t(unsafe.Sizeof(C.libp2pc_config{}))}
-	return 0
+	return rcOf(initSized(cfg, size, configLayout, "config_init"))
 }
 
-// goConfig copies the host's config into a node.Config.
+// goConfig converts the host's config (already copied by readConfig) into
+// a node.Config.
 func goConfig(cfg *C.libp2pc_config) (node.Config, error) {
 	var out node.Config
-	if uintptr(cfg.struct_size) < unsafe.Sizeof(C.libp2pc_config{}) {
-		return out, status.Errorf(status.InvalidArgument,
-			"config.struct_size is %d, want %d: initialise the config with libp2pc_config_init",
-			cfg.struct_size, unsafe.Sizeof(C.libp2pc_config{}))
-	}
 	if cfg.listen_addrs_len > 0 {
 		if cfg.listen_addrs == nil {
 			return out, status.Errorf(status.InvalidArgument, "config.listen_addrs is NULL but listen_addrs_len is %d", cfg.listen_addrs_len)
@@ -99,19 +91,24 @@ func goConfig(cfg *C.libp2pc_config) (node.Config, error) {
 }
 
 //export libp2pc_node_new
-func libp2pc_node_new(cfg *C.libp2pc_config, out *C.libp2pc_node) (rc C.int) {
+func libp2pc_node_new(cfgIn *C.libp2pc_config, out *C.libp2pc_node) (rc C.int) {
 	defer guard(&rc)
 	if !initialized.Load() {
 		return failf(status.NotInitialized, "node_new: call libp2pc_init(LIBP2PC_ABI_VERSION) first")
 	}
-	if cfg == nil || out == nil {
-		return failf(status.InvalidArgument, "node_new: cfg and out must not be NULL")
+	if out == nil {
+		return failf(status.InvalidArgument, "node_new: out must not be NULL")
 	}
+	hostCfg, growth, err := readConfig(cfgIn)
+	if err != nil {
+		return fail(err)
+	}
+	cfg := &hostCfg
 	gcfg, err := goConfig(cfg)
 	if err != nil {
 		return fail(err)
 	}
-	e := &entry{cb: cfg.on_event, userData: cfg.user_data}
+	e := &entry{cb: cfg.on_event, userData: cfg.user_data, growth: growth}
 	var deliveryArena *arena
 	if e.cb != nil {
 		// The sink runs only on the node's delivery thread, so one arena
@@ -282,8 +279,8 @@ func libp2pc_node_publish(h C.libp2pc_node, topic *C.char, data *C.uint8_t, leng
 	return request(h, reqOut, func(n *node.Node) (uint64, error) { return n.Publish(t, payload) })
 }
 
-//export libp2pc_node_peers
-func libp2pc_node_peers(h C.libp2pc_node, out **C.libp2pc_peer, count *C.size_t) (rc C.int) {
+//export libp2pc_node_peers_sized
+func libp2pc_node_peers_sized(h C.libp2pc_node, out **C.libp2pc_peer, count *C.size_t, elemSize C.size_t) (rc C.int) {
 	defer guard(&rc)
 	e, err := lookup(h)
 	if err != nil {
@@ -292,35 +289,29 @@ func libp2pc_node_peers(h C.libp2pc_node, out **C.libp2pc_peer, count *C.size_t)
 	if out == nil || count == nil {
 		return failf(status.InvalidArgument, "peers: out and count must not be NULL")
 	}
+	stride, n, err := elementSize[C.libp2pc_peer](elemSize, peerLayout, "peers: element size")
+	if err != nil {
+		return fail(err)
+	}
 	peers := e.n.Peers()
 	*out, *count = nil, 0
 	if len(peers) == 0 {
 		return 0
 	}
-	// One allocation: the array, then the strings it points to, so that
-	// libp2pc_peers_free is a single free().
-	size := uintptr(len(peers)) * unsafe.Sizeof(C.libp2pc_peer{})
+	strLen := 0
 	for _, p := range peers {
-		size += uintptr(len(p.ID) + len(p.Direction) + len(p.Addr) + 3)
+		strLen += len(p.ID) + len(p.Direction) + len(p.Addr) + 3
 	}
-	block := C.malloc(C.size_t(size))
-	if block == nil {
-		return failf(status.Internal, "peers: out of memory")
-	}
-	arr := unsafe.Slice((*C.libp2pc_peer)(block), len(peers))
-	strs := unsafe.Add(block, uintptr(len(peers))*unsafe.Sizeof(C.libp2pc_peer{}))
-	put := func(s string) *C.char {
-		b := unsafe.Slice((*byte)(strs), len(s)+1)
-		copy(b, s)
-		b[len(s)] = 0
-		p := (*C.char)(strs)
-		strs = unsafe.Add(strs, len(s)+1)
-		return p
+	rows, err := newRowBlock(len(peers), stride, n, strLen, "peers")
+	if err != nil {
+		return fail(err)
 	}
 	for i, p := range peers {
-		arr[i] = C.libp2pc_peer{peer_id: put(p.ID), direction: put(p.Direction), addr: put(p.Addr)}
+		row := C.libp2pc_peer{peer_id: rows.str(p.ID), direction: rows.str(p.Direction), addr: rows.str(p.Addr)}
+		rows.set(i, unsafe.Pointer(&row))
 	}
-	*out, *count = &arr[0], C.size_t(len(peers))
+	rows.done()
+	*out, *count = (*C.libp2pc_peer)(rows.block), C.size_t(len(peers))
 	return 0
 }
 
@@ -388,19 +379,15 @@ func libp2pc_node_poll(h C.libp2pc_node, cb C.libp2pc_event_cb, userData unsafe.
 //export libp2pc_node_counters
 func libp2pc_node_counters(h C.libp2pc_node, out *C.libp2pc_counters) (rc C.int) {
 	defer guard(&rc)
+	if err := checkOut(out, countersLayout, "counters: out"); err != nil {
+		return fail(err)
+	}
 	e, err := lookup(h)
 	if err != nil {
 		return fail(err)
 	}
-	if out == nil {
-		return failf(status.InvalidArgument, "counters: out must not be NULL")
-	}
-	if uintptr(out.struct_size) < unsafe.Sizeof(C.libp2pc_counters{}) {
-		return failf(status.InvalidArgument, "counters.struct_size is %d, want %d", out.struct_size, unsafe.Sizeof(C.libp2pc_counters{}))
-	}
 	c, q := e.n.Counters(), e.n.QueueStats()
-	*out = C.libp2pc_counters{
-		struct_size:              out.struct_size,
+	val := C.libp2pc_counters{
 		events_delivered:         C.uint64_t(q.Delivered),
 		dropped_gossip:           C.uint64_t(q.Dropped.Gossip),
 		dropped_errors:           C.uint64_t(q.Dropped.Errors),
@@ -425,7 +412,7 @@ func libp2pc_node_counters(h C.libp2pc_node, out *C.libp2pc_counters) (rc C.int)
 		error_queue_capacity:     C.uint32_t(q.ErrorCap),
 		error_queue_high_water:   C.uint32_t(q.ErrorHighWater),
 	}
-	return 0
+	return rcOf(writeCounters(out, &val, e.growth))
 }
 
 //export libp2pc_debug_panic

@@ -86,8 +86,8 @@ func libp2pc_node_membership_addr(h C.libp2pc_node, buf *C.char, bufLen C.size_t
 	return putString(buf, bufLen, addr, "membership_addr")
 }
 
-//export libp2pc_node_membership_set
-func libp2pc_node_membership_set(h C.libp2pc_node, members *C.libp2pc_member, n C.size_t) (rc C.int) {
+//export libp2pc_node_membership_set_sized
+func libp2pc_node_membership_set_sized(h C.libp2pc_node, members *C.libp2pc_member, n C.size_t, elemSize C.size_t) (rc C.int) {
 	defer guard(&rc)
 	e, err := lookup(h)
 	if err != nil {
@@ -96,9 +96,15 @@ func libp2pc_node_membership_set(h C.libp2pc_node, members *C.libp2pc_member, n 
 	if members == nil && n > 0 {
 		return failf(status.InvalidArgument, "membership_set: members is NULL but n is %d", n)
 	}
+	stride, width, err := elementSize[C.libp2pc_member](elemSize, memberLayout, "membership_set: element size")
+	if err != nil {
+		return fail(err)
+	}
 	out := make([]membership.Member, 0, int(n))
 	if n > 0 {
-		for i, m := range unsafe.Slice(members, int(n)) {
+		for i := 0; i < int(n); i++ {
+			var m C.libp2pc_member // the first width bytes of the host's element i; later fields keep their defaults
+			copyPrefix(unsafe.Pointer(&m), unsafe.Add(unsafe.Pointer(members), uintptr(i)*stride), width)
 			if m.id == nil || m.addr == nil {
 				return failf(status.InvalidArgument, "membership_set: members[%d] has a NULL id or addr", i)
 			}
@@ -156,19 +162,14 @@ func libp2pc_node_membership_counters(h C.libp2pc_node, out *C.libp2pc_membershi
 	if err != nil {
 		return fail(err)
 	}
-	if out == nil {
-		return failf(status.InvalidArgument, "membership_counters: out must not be NULL")
-	}
-	if uintptr(out.struct_size) < unsafe.Sizeof(C.libp2pc_membership_counters{}) {
-		return failf(status.InvalidArgument, "membership_counters.struct_size is %d, want %d",
-			out.struct_size, unsafe.Sizeof(C.libp2pc_membership_counters{}))
+	if err := checkOut(out, membershipCountersLayout, "membership_counters: out"); err != nil {
+		return fail(err)
 	}
 	c, err := e.n.MembershipCounters()
 	if err != nil {
 		return fail(err)
 	}
-	*out = C.libp2pc_membership_counters{
-		struct_size:         out.struct_size,
+	val := C.libp2pc_membership_counters{
 		enqueued:            C.uint64_t(c.Enqueued),
 		sent:                C.uint64_t(c.Sent),
 		sent_bytes:          C.uint64_t(c.SentBytes),
@@ -193,7 +194,7 @@ func libp2pc_node_membership_counters(h C.libp2pc_node, out *C.libp2pc_membershi
 		receivers:           C.uint32_t(c.Receivers),
 		tentative:           C.uint32_t(c.Tentative),
 	}
-	return 0
+	return rcOf(writeOut(out, &val, membershipCountersLayout, "membership_counters: out"))
 }
 
 //export libp2pc_node_member_counters
@@ -207,12 +208,8 @@ func libp2pc_node_member_counters(h C.libp2pc_node, id *C.char, out *C.libp2pc_m
 	if err != nil {
 		return fail(err)
 	}
-	if out == nil {
-		return failf(status.InvalidArgument, "member_counters: out must not be NULL")
-	}
-	if uintptr(out.struct_size) < unsafe.Sizeof(C.libp2pc_member_counters{}) {
-		return failf(status.InvalidArgument, "member_counters.struct_size is %d, want %d",
-			out.struct_size, unsafe.Sizeof(C.libp2pc_member_counters{}))
+	if err := checkOut(out, memberCountersLayout, "member_counters: out"); err != nil {
+		return fail(err)
 	}
 	c, err := e.n.MembershipCounters()
 	if err != nil {
@@ -229,8 +226,7 @@ func libp2pc_node_member_counters(h C.libp2pc_node, id *C.char, out *C.libp2pc_m
 	if p.Connected {
 		connected = 1
 	}
-	*out = C.libp2pc_member_counters{
-		struct_size:    out.struct_size,
+	val := C.libp2pc_member_counters{
 		connected:      connected,
 		enqueued:       C.uint64_t(p.Enqueued),
 		sent:           C.uint64_t(p.Sent),
@@ -245,5 +241,5 @@ func libp2pc_node_member_counters(h C.libp2pc_node, id *C.char, out *C.libp2pc_m
 		queue_bytes:    C.uint64_t(p.QueueBytes),
 		in_flight:      C.uint64_t(p.InFlight),
 	}
-	return 0
+	return rcOf(writeOut(out, &val, memberCountersLayout, "member_counters: out"))
 }

@@ -36,18 +36,17 @@ func rcOf(err error) C.int {
 }
 
 //export libp2pc_node_set_status
-func libp2pc_node_set_status(h C.libp2pc_node, st *C.libp2pc_eth2_status) (rc C.int) {
+func libp2pc_node_set_status(h C.libp2pc_node, stIn *C.libp2pc_eth2_status) (rc C.int) {
 	defer guard(&rc)
 	e, err := lookup(h)
 	if err != nil {
 		return fail(err)
 	}
-	if st == nil {
-		return failf(status.InvalidArgument, "set_status: status is NULL")
+	hostSt, err := readIn(stIn, eth2StatusLayout, "set_status: status")
+	if err != nil {
+		return fail(err)
 	}
-	if uintptr(st.struct_size) < unsafe.Sizeof(C.libp2pc_eth2_status{}) {
-		return failf(status.InvalidArgument, "set_status: struct_size is %d, want %d", st.struct_size, unsafe.Sizeof(C.libp2pc_eth2_status{}))
-	}
+	st := &hostSt
 	var s reqrespnet.Status
 	copy(s.ForkDigest[:], C.GoBytes(unsafe.Pointer(&st.fork_digest[0]), 4))
 	copy(s.FinalizedRoot[:], C.GoBytes(unsafe.Pointer(&st.finalized_root[0]), 32))
@@ -59,18 +58,17 @@ func libp2pc_node_set_status(h C.libp2pc_node, st *C.libp2pc_eth2_status) (rc C.
 }
 
 //export libp2pc_node_set_metadata
-func libp2pc_node_set_metadata(h C.libp2pc_node, md *C.libp2pc_eth2_metadata) (rc C.int) {
+func libp2pc_node_set_metadata(h C.libp2pc_node, mdIn *C.libp2pc_eth2_metadata) (rc C.int) {
 	defer guard(&rc)
 	e, err := lookup(h)
 	if err != nil {
 		return fail(err)
 	}
-	if md == nil {
-		return failf(status.InvalidArgument, "set_metadata: metadata is NULL")
+	hostMd, err := readIn(mdIn, eth2MetadataLayout, "set_metadata: metadata")
+	if err != nil {
+		return fail(err)
 	}
-	if uintptr(md.struct_size) < unsafe.Sizeof(C.libp2pc_eth2_metadata{}) {
-		return failf(status.InvalidArgument, "set_metadata: struct_size is %d, want %d", md.struct_size, unsafe.Sizeof(C.libp2pc_eth2_metadata{}))
-	}
+	md := &hostMd
 	if md.syncnets&0xf0 != 0 {
 		return failf(status.InvalidArgument, "set_metadata: syncnets has bits above the 4th set")
 	}
@@ -182,20 +180,15 @@ func libp2pc_node_reqresp_counters(h C.libp2pc_node, out *C.libp2pc_reqresp_coun
 	if err != nil {
 		return fail(err)
 	}
-	if out == nil {
-		return failf(status.InvalidArgument, "reqresp_counters: out must not be NULL")
-	}
-	if uintptr(out.struct_size) < unsafe.Sizeof(C.libp2pc_reqresp_counters{}) {
-		return failf(status.InvalidArgument, "reqresp_counters.struct_size is %d, want %d",
-			out.struct_size, unsafe.Sizeof(C.libp2pc_reqresp_counters{}))
+	if err := checkOut(out, reqrespCountersLayout, "reqresp_counters: out"); err != nil {
+		return fail(err)
 	}
 	c, err := e.n.ReqRespCounters()
 	if err != nil {
 		return fail(err)
 	}
 	u := func(v uint64) C.uint64_t { return C.uint64_t(v) }
-	*out = C.libp2pc_reqresp_counters{
-		struct_size:            out.struct_size,
+	val := C.libp2pc_reqresp_counters{
 		requests_sent:          u(c.RequestsSent),
 		requests_failed:        u(c.RequestsFailed),
 		requests_timed_out:     u(c.RequestsTimedOut),
@@ -219,5 +212,5 @@ func libp2pc_node_reqresp_counters(h C.libp2pc_node, out *C.libp2pc_reqresp_coun
 		status_events_dropped:  u(c.StatusEventsDropped),
 		goodbye_events_dropped: u(c.GoodbyeEventsDropped),
 	}
-	return 0
+	return rcOf(writeOut(out, &val, reqrespCountersLayout, "reqresp_counters: out"))
 }

@@ -1,4 +1,7 @@
-//! Zig bindings for libp2pc (include/libp2pc.h, ABI 1.0).
+//! Zig bindings for libp2pc (include/libp2pc.h, ABI 2.0). The header's
+//! libp2pc_config_init and libp2pc_node_peers are C macros passing the host's
+//! struct size; Zig calls the _sized functions they expand to with @sizeOf of
+//! the translated struct (the header's growth rule).
 //!
 //! The header is imported with @cImport (`c` below, for anything not wrapped).
 //! The wrapper is poll-mode first, the natural fit for a Zig event loop:
@@ -269,7 +272,7 @@ pub const Node = struct {
     pub fn init(config: Config) Error!Node {
         try init_lib();
         var cfg: c.libp2pc_config = undefined;
-        try check(c.libp2pc_config_init(&cfg));
+        try check(c.libp2pc_config_init_sized(&cfg, @sizeOf(c.libp2pc_config)));
         cfg.listen_addrs = if (config.listen_addrs.len == 0) null else @ptrCast(config.listen_addrs.ptr);
         cfg.listen_addrs_len = config.listen_addrs.len;
         cfg.identity_key_path = config.identity_key_path orelse null;
@@ -353,7 +356,7 @@ pub const Node = struct {
     pub fn peers(self: Node, allocator: Allocator) (Error || Allocator.Error)!PeerList {
         var raw: [*c]c.libp2pc_peer = null;
         var n: usize = 0;
-        try check(c.libp2pc_node_peers(self.handle, &raw, &n));
+        try check(c.libp2pc_node_peers_sized(self.handle, &raw, &n, @sizeOf(c.libp2pc_peer)));
         defer c.libp2pc_peers_free(raw);
         var total: usize = 0;
         for (0..n) |i| total += Event.cstr(raw[i].peer_id).len + Event.cstr(raw[i].direction).len + Event.cstr(raw[i].addr).len;
@@ -480,7 +483,8 @@ test "event type names match the library" {
 test "abi version and init" {
     try testing.expectEqual(abi_version >> 16, libraryAbiVersion() >> 16);
     try init();
-    try testing.expectError(error.AbiMismatch, check(c.libp2pc_init(2 << 16)));
+    try testing.expectError(error.AbiMismatch, check(c.libp2pc_init((c.LIBP2PC_ABI_VERSION_MAJOR + 1) << 16)));
+    try testing.expectError(error.AbiMismatch, check(c.libp2pc_init(1 << 16 | 2)));
     try testing.expect(std.mem.indexOf(u8, lastError(), "ABI") != null);
 }
 

@@ -1,5 +1,8 @@
 //! Raw FFI declarations for libp2pc, written by hand from `include/libp2pc.h`
-//! (ABI 1.0). No bindgen, no libc crate: the few C types needed are declared
+//! (ABI 2.0; the parts the safe crate uses). The header's `libp2pc_config_init`
+//! and `libp2pc_node_peers` are C macros passing the host's struct size; here
+//! the `_sized` functions they expand to are declared, and callers pass
+//! `size_of` of the Rust struct (the header's growth rule). No bindgen, no libc crate: the few C types needed are declared
 //! here. Everything is `unsafe`; use the `libp2pc` crate for a safe API.
 //!
 //! The `layout` test compiles a small C program against the real header
@@ -15,8 +18,8 @@ pub type size_t = usize;
 
 // ---------------------------------------------------------------- versions
 
-pub const LIBP2PC_ABI_VERSION_MAJOR: u32 = 1;
-pub const LIBP2PC_ABI_VERSION_MINOR: u32 = 2;
+pub const LIBP2PC_ABI_VERSION_MAJOR: u32 = 2;
+pub const LIBP2PC_ABI_VERSION_MINOR: u32 = 0;
 pub const LIBP2PC_ABI_VERSION: u32 = (LIBP2PC_ABI_VERSION_MAJOR << 16) | LIBP2PC_ABI_VERSION_MINOR;
 
 // ------------------------------------------------------------- error codes
@@ -90,6 +93,7 @@ pub type libp2pc_event_cb = Option<unsafe extern "C" fn(ev: *const libp2pc_event
 #[derive(Debug, Clone, Copy)]
 pub struct libp2pc_config {
     pub struct_size: u32,
+    pub reserved0: u32,
     pub listen_addrs: *const *const c_char,
     pub listen_addrs_len: size_t,
     pub identity_key_path: *const c_char,
@@ -100,6 +104,7 @@ pub struct libp2pc_config {
     pub max_message_size: u32,
     pub dial_timeout_ms: u32,
     pub stop_grace_ms: u32,
+    pub reserved1: u32,
     pub on_event: libp2pc_event_cb,
     pub user_data: *mut c_void,
 }
@@ -149,7 +154,8 @@ pub struct libp2pc_counters {
 extern "C" {
     pub fn libp2pc_abi_version() -> u32;
     pub fn libp2pc_init(host_abi_version: u32) -> c_int;
-    pub fn libp2pc_config_init(cfg: *mut libp2pc_config) -> c_int;
+    /// `libp2pc_config_init(cfg)` in C: pass `size_of::<libp2pc_config>()`.
+    pub fn libp2pc_config_init_sized(cfg: *mut libp2pc_config, struct_size: size_t) -> c_int;
 
     pub fn libp2pc_node_new(cfg: *const libp2pc_config, out: *mut libp2pc_node) -> c_int;
     pub fn libp2pc_node_start(node: libp2pc_node, request_id: *mut u64) -> c_int;
@@ -159,7 +165,13 @@ extern "C" {
 
     pub fn libp2pc_node_dial(node: libp2pc_node, multiaddr: *const c_char, request_id: *mut u64) -> c_int;
     pub fn libp2pc_node_disconnect(node: libp2pc_node, peer_id: *const c_char, request_id: *mut u64) -> c_int;
-    pub fn libp2pc_node_peers(node: libp2pc_node, out: *mut *mut libp2pc_peer, count: *mut size_t) -> c_int;
+    /// `libp2pc_node_peers(node, out, count)` in C: pass `size_of::<libp2pc_peer>()`.
+    pub fn libp2pc_node_peers_sized(
+        node: libp2pc_node,
+        out: *mut *mut libp2pc_peer,
+        count: *mut size_t,
+        elem_size: size_t,
+    ) -> c_int;
     pub fn libp2pc_peers_free(peers: *mut libp2pc_peer);
 
     pub fn libp2pc_node_subscribe(node: libp2pc_node, topic: *const c_char, request_id: *mut u64) -> c_int;

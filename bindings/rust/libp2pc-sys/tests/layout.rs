@@ -34,9 +34,9 @@ const FIELDS: &[(&str, &[&str])] = &[
     ("libp2pc_event", &["type", "status", "seq", "request_id", "peer_id", "direction", "addr", "topic", "msg_id",
         "msg_id_len", "data", "data_len", "text", "addrs", "addrs_len", "dropped_gossip", "dropped_errors",
         "protocol", "code", "context", "context_len"]),
-    ("libp2pc_config", &["struct_size", "listen_addrs", "listen_addrs_len", "identity_key_path", "max_peers",
-        "gossip_queue_capacity", "control_queue_capacity", "error_queue_capacity", "max_message_size",
-        "dial_timeout_ms", "stop_grace_ms", "on_event", "user_data"]),
+    ("libp2pc_config", &["struct_size", "reserved0", "listen_addrs", "listen_addrs_len", "identity_key_path",
+        "max_peers", "gossip_queue_capacity", "control_queue_capacity", "error_queue_capacity", "max_message_size",
+        "dial_timeout_ms", "stop_grace_ms", "reserved1", "on_event", "user_data"]),
     ("libp2pc_peer", &["peer_id", "direction", "addr"]),
     ("libp2pc_counters", &["struct_size", "reserved0", "events_delivered", "dropped_gossip", "dropped_errors",
         "dropped_subscription", "dropped_outbound_rpcs", "stale_gossip", "peers_refused_limit",
@@ -65,9 +65,9 @@ fn structs_match_the_c_header() {
     rust_layout!(rust, libp2pc_event { type_ => "type", status, seq, request_id, peer_id, direction, addr, topic,
         msg_id, msg_id_len, data, data_len, text, addrs, addrs_len, dropped_gossip, dropped_errors,
         protocol, code, context, context_len });
-    rust_layout!(rust, libp2pc_config { struct_size, listen_addrs, listen_addrs_len, identity_key_path, max_peers,
-        gossip_queue_capacity, control_queue_capacity, error_queue_capacity, max_message_size, dial_timeout_ms,
-        stop_grace_ms, on_event, user_data });
+    rust_layout!(rust, libp2pc_config { struct_size, reserved0, listen_addrs, listen_addrs_len, identity_key_path,
+        max_peers, gossip_queue_capacity, control_queue_capacity, error_queue_capacity, max_message_size,
+        dial_timeout_ms, stop_grace_ms, reserved1, on_event, user_data });
     rust_layout!(rust, libp2pc_peer { peer_id, direction, addr });
     rust_layout!(rust, libp2pc_counters { struct_size, reserved0, events_delivered, dropped_gossip, dropped_errors,
         dropped_subscription, dropped_outbound_rpcs, stale_gossip, peers_refused_limit, peers_refused_queue,
@@ -95,7 +95,8 @@ fn library_reports_our_abi_and_names() {
         let e = std::ffi::CStr::from_ptr(libp2pc_strerror(LIBP2PC_ERR_BAD_STATE));
         assert!(!e.to_bytes().is_empty());
         // A wrong major version is refused with a message.
-        assert_eq!(libp2pc_init(2 << 16), LIBP2PC_ERR_ABI_MISMATCH);
+        assert_eq!(libp2pc_init((LIBP2PC_ABI_VERSION_MAJOR + 1) << 16), LIBP2PC_ERR_ABI_MISMATCH);
+        assert_eq!(libp2pc_init(1 << 16 | 2), LIBP2PC_ERR_ABI_MISMATCH);
         let msg = std::ffi::CStr::from_ptr(libp2pc_last_error());
         assert!(msg.to_str().unwrap().contains("ABI"), "{msg:?}");
     }

@@ -545,9 +545,9 @@ impl Node {
         let key = config.identity_key_path.as_deref().map(|p| cstring("identity key path", p)).transpose()?;
 
         // SAFETY: all-zero is a valid libp2pc_config (NULL pointers, no callback);
-        // config_init then sets struct_size.
+        // config_init then sets struct_size (to this struct's size: the growth rule).
         let mut cfg: sys::libp2pc_config = unsafe { std::mem::zeroed() };
-        check(unsafe { sys::libp2pc_config_init(&mut cfg) })?;
+        check(unsafe { sys::libp2pc_config_init_sized(&mut cfg, std::mem::size_of::<sys::libp2pc_config>()) })?;
         cfg.listen_addrs = if addr_ptrs.is_empty() { std::ptr::null() } else { addr_ptrs.as_ptr() };
         cfg.listen_addrs_len = addr_ptrs.len();
         cfg.identity_key_path = key.as_ref().map_or(std::ptr::null(), |k| k.as_ptr());
@@ -652,7 +652,9 @@ impl Node {
     pub fn peers(&self) -> Result<Vec<Peer>> {
         let mut out: *mut sys::libp2pc_peer = std::ptr::null_mut();
         let mut n = 0usize;
-        check(unsafe { sys::libp2pc_node_peers(self.handle, &mut out, &mut n) })?;
+        // The library lays the array out with our element size (the growth rule).
+        let elem = std::mem::size_of::<sys::libp2pc_peer>();
+        check(unsafe { sys::libp2pc_node_peers_sized(self.handle, &mut out, &mut n, elem) })?;
         let mut peers = Vec::with_capacity(n);
         unsafe {
             for i in 0..n {

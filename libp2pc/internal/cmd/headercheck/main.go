@@ -7,7 +7,11 @@
 //     (besides the functions implemented in C, listed below);
 //   - the LIBP2PC_ERR_* values are exactly the Go status codes, and the
 //     LIBP2PC_EVENT_* values exactly the Go event types;
-//   - the header's ABI version equals the library's (libp2pc/abi/abi.go).
+//   - the header's ABI version equals the library's (libp2pc/abi/abi.go);
+//   - every function the header declares has its manual block right above
+//     its prototype, of one shape: "/* <name>: what it does", then lines
+//     Returns, Threads, Pointers and "Since     ABI <major>.<minor>" (a
+//     *_sized function's block may name the macro over it instead).
 //
 // Usage: headercheck include/libp2pc.h build/cgo/libp2pc_cgo.h libp2pc/abi/abi.go
 package main
@@ -61,6 +65,47 @@ func signatures(src string) map[string]string {
 			params = append(params, normType(p, true))
 		}
 		out[m[2]] = normType(m[1], false) + "(" + strings.Join(params, ",") + ")"
+	}
+	return out
+}
+
+// blockRE finds each prototype with the text before it back to the end of
+// the previous comment: that comment must be the function's block.
+var (
+	declRE  = regexp.MustCompile(`(?m)^(?:const\s+)?[A-Za-z_][\w\s]*?[\s\*]+(libp2pc_\w+)\s*\(`)
+	sinceRE = regexp.MustCompile(`\n \*   Since     ABI \d+\.\d+`)
+)
+
+// manualProblems checks that every declared function has its block.
+func manualProblems(src string) []string {
+	var out []string
+	for _, m := range declRE.FindAllStringSubmatchIndex(src, -1) {
+		name := src[m[2]:m[3]]
+		before := src[:m[0]]
+		end := strings.LastIndex(before, "*/")
+		start := strings.LastIndex(before[:max(end, 0)], "/*")
+		if end < 0 || start < 0 {
+			out = append(out, name+": no comment block above its prototype")
+			continue
+		}
+		between := strings.TrimSpace(before[end+2:])
+		if between != "" && between != "#ifndef LIBP2PC_NO_PROTOTYPES" {
+			out = append(out, fmt.Sprintf("%s: its block is not right above the prototype (found %q between)", name, between))
+			continue
+		}
+		block := before[start:end]
+		short := strings.TrimSuffix(name, "_sized")
+		if !strings.HasPrefix(block, "/* "+name+":") && !strings.HasPrefix(block, "/* "+short+"(") {
+			out = append(out, fmt.Sprintf("%s: its block must start with \"/* %s: what it does\"", name, name))
+		}
+		for _, key := range []string{"Returns", "Threads", "Pointers"} {
+			if !strings.Contains(block, "\n *   "+key+" ") {
+				out = append(out, fmt.Sprintf("%s: its block has no %q line", name, key))
+			}
+		}
+		if !sinceRE.MatchString(block) {
+			out = append(out, fmt.Sprintf("%s: its block has no \"Since     ABI x.y\" line", name))
+		}
 	}
 	return out
 }
@@ -140,6 +185,10 @@ func main() {
 	}
 	if hv["major"] == "" || hv["major"] != gv["major"] || hv["minor"] != gv["minor"] {
 		bad("ABI version: header %s.%s, library %s.%s", hv["major"], hv["minor"], gv["major"], gv["minor"])
+	}
+
+	for _, p := range manualProblems(pub) {
+		bad("%s", p)
 	}
 
 	sort.Strings(problems)
