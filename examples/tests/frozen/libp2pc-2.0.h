@@ -75,10 +75,26 @@
  *
  * Lifecycle.  libp2pc_init -> libp2pc_node_new -> libp2pc_node_start -> ...
  *   -> libp2pc_node_stop -> (STOPPED event) -> libp2pc_node_destroy.
- *   Requests (dial, subscribe, publish, ...) need a running node: between
- *   libp2pc_node_start and start's REQUEST_DONE they return
- *   LIBP2PC_ERR_BAD_STATE (LISTENING alone is not enough; wait for the
- *   REQUEST_DONE of start). stop, destroy, peers and counters work always.
+ *   Wait for the REQUEST_DONE of what you started before using it: the
+ *   library does not queue calls made too early. Requests (dial, subscribe,
+ *   publish, request, chain_start, ...) need a running node: between
+ *   libp2pc_node_start and start's REQUEST_DONE (status 0) they return
+ *   LIBP2PC_ERR_BAD_STATE ("node is starting"; LISTENING alone is not
+ *   enough). Likewise the chain calls between libp2pc_node_chain_start and
+ *   its REQUEST_DONE return BAD_STATE ("chain starting"). The library
+ *   finishes the work and then queues the REQUEST_DONE, so the state has
+ *   changed by the time the host sees the event. A host therefore
+ *   starts, waits for the completion (in its callback, or by polling),
+ *   then dials, subscribes and requests. stop, destroy, peers and counters
+ *   work always. A start that fails completes with an error and the node
+ *   stops (STOPPED follows).
+ *   Request ids: a call that returns a request id writes it to
+ *   *request_id before any event carrying that id (its REQUEST_DONE,
+ *   RESPONSE_CHUNKs) can be delivered, in either delivery mode and from any
+ *   thread. So a callback can always find the id, provided the host passes
+ *   as request_id the place the callback looks (e.g. the slot of its
+ *   pending-request table). A host that copies the id elsewhere after the
+ *   call returns must do that copy under a lock its callback also takes.
  *   A started node delivers exactly one STOPPED event, and it is its last.
  *   After libp2pc_node_destroy returns the handle is invalid: every call with
  *   it returns LIBP2PC_ERR_BAD_HANDLE. In callback mode, user_data must stay
@@ -1478,7 +1494,7 @@ typedef struct libp2pc_chain_config {
     uint32_t struct_size;      /* sizeof(libp2pc_chain_config); set by libp2pc_chain_config_init */
     uint32_t reserved0;        /* 0 */
     const char *data_dir;      /* store directory, created if missing */
-    /* SSZ BeaconState (phase0) to anchor a new store at: the genesis state
+    /* SSZ BeaconState (any fork) to anchor a new store at: the genesis state
      * or a trusted checkpoint state. May be NULL/0 for a store that is
      * already anchored (it is reopened; unimported blocks resume). */
     const uint8_t *anchor_state;
@@ -1503,19 +1519,41 @@ int libp2pc_chain_config_init_sized(libp2pc_chain_config *cfg, size_t struct_siz
 #define libp2pc_chain_config_init(cfg) libp2pc_chain_config_init_sized((cfg), sizeof(libp2pc_chain_config))
 
 /* libp2pc_node_chain_start: starts the chain on a running node with eth2
- * configured. Opens the store (this call does disk I/O and decodes the
- * anchor state: it returns after that, typically well under a second),
- * subscribes to beacon_block with the Go validator; the request completes
- * when the topic is joined.
- *   Returns   INVALID_ARGUMENT (NULL config, struct_size out of bounds, no
- *             data_dir, a NULL pointer with a length, a bad config or anchor
- *             state); BAD_STATE (not running, no eth2_configure, chain
- *             already started); QUEUE_FULL. Completes with OK, or an error
- *             with its text.
- *   Threads   any; see above for the work it does on the calling thread.
+ * configured. Asynchronous: the call checks its arguments, copies the
+ * anchor state and config (a memory copy: the caller may free them at once)
+ * and returns a request id; it never decodes, hashes or touches the disk.
+ * After it returns, off the caller's thread, the library parses the config,
+ * opens the store, checks and decodes the anchor state and hashes it
+ * (seconds for a mainnet-size state), starts the pipeline, and joins
+ * beacon_block with the Go validator. Then *request_id completes with
+ * LIBP2PC_EVENT_REQUEST_DONE:
+ *   status 0: the chain runs (chain_head gives the anchor, or the stored
+ *     head of a reopened store); dial peers now, so that the status
+ *     handshake carries the chain's head;
+ *   status < 0, text saying why: INVALID_ARGUMENT for a config that does
+ *     not parse, an anchor state that is not an SSZ BeaconState of the fork
+ *     the config has in force at its slot ("wrong fork": another fork or
+ *     another chain), or an empty store without an anchor state; INTERNAL
+ *     for a store that cannot be opened; BAD_STATE if the host itself is
+ *     subscribed to beacon_block; STOPPED if the node stopped meanwhile.
+ *     Nothing of the chain remains: chain_start may be called again.
+ * While the chain starts (from the call until its REQUEST_DONE is queued;
+ * a host that waits for that event never sees this), chain_head,
+ * chain_finalized, get_block, get_state, chain_submit_block and
+ * chain_sync_status return LIBP2PC_ERR_BAD_STATE ("chain starting"), and
+ * the Go validators for attestations are not registered yet.
+ *   Returns   (nothing started) INVALID_ARGUMENT for a NULL config, a
+ *             struct_size out of bounds, an empty data_dir or a NULL buffer
+ *             with a length; BAD_HANDLE; BAD_STATE if the node is not
+ *             running (including while it starts), eth2 is not configured,
+ *             or the chain is starting or started; QUEUE_FULL (no room for
+ *             the completion).
+ *   Threads   any; never waits: decoding, hashing and disk I/O run after it
+ *             returns.
  *   Pointers  config, data_dir, anchor_state (anchor_state_len bytes),
- *             config_yaml (config_yaml_len bytes): read. request_id:
- *             written on OK.
+ *             config_yaml (config_yaml_len bytes): read and copied during
+ *             the call. request_id: written on OK, before the completion
+ *             can be delivered.
  *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_chain_start(libp2pc_node node, const libp2pc_chain_config *config,
