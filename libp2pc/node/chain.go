@@ -147,15 +147,24 @@ func (n *Node) StartChain(cfg ChainConfig) (uint64, error) {
 	if ccfg == nil {
 		var err error
 		if ccfg, err = config.ParseConfig(cfg.ConsensusConfig); err != nil {
-			return 0, status.Errorf(status.InvalidArgument, "start chain: consensus config: %v", err)
+			return 0, status.Errorf(status.InvalidArgument, "start chain: consensus config: %w", err)
 		}
 	}
-	secondsPerSlot := ccfg.SecondsPerSlot
-	if secondsPerSlot == 0 {
-		secondsPerSlot = uint64(max(time.Second, n.eth2.cfg.Chain.SlotDuration) / time.Second)
+	// One slot clock: the pipeline runs on the node's (eth2_configure's,
+	// whole seconds by then), and the consensus config must agree with it.
+	secondsPerSlot, err := config.SecondsPerSlotOf(n.eth2.clock.SlotDuration())
+	if err != nil {
+		return 0, status.Errorf(status.InvalidArgument, "start chain: %w", err)
+	}
+	switch ccfg.SecondsPerSlot {
+	case secondsPerSlot:
+	case 0: // a Config built in Go without it
 		c := *ccfg // the transition's compute_timestamp_at_slot needs it (bellatrix payloads)
 		c.SecondsPerSlot = secondsPerSlot
 		ccfg = &c
+	default:
+		return 0, status.Errorf(status.InvalidArgument, "start chain: the consensus config's slot duration (%d s) is not the node's (%v, from eth2_configure)",
+			ccfg.SecondsPerSlot, n.eth2.clock.SlotDuration())
 	}
 	if cfg.StatusPollPeriod == 0 {
 		cfg.StatusPollPeriod = 30 * time.Second

@@ -21,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/libp2pc/libp2pc/libp2pc/eth2/slotclock"
 	"github.com/libp2pc/libp2pc/libp2pc/forkchoice"
 	"github.com/libp2pc/libp2pc/libp2pc/store"
 )
@@ -138,6 +139,7 @@ type counters struct {
 // Pipeline is the block pipeline of one node.
 type Pipeline struct {
 	cfg   Config
+	clock slotclock.Clock // GenesisTime, SecondsPerSlot: the node's slot clock
 	st    *store.Store
 	tr    Transitioner
 	fetch Fetcher
@@ -196,6 +198,10 @@ func Start(cfg Config, st *store.Store, tr Transitioner, fetch Fetcher, ev Event
 	if cfg.SecondsPerSlot == 0 {
 		return nil, errors.New("pipeline: SecondsPerSlot is zero")
 	}
+	clock, err := slotclock.FromUnix(cfg.GenesisTime, cfg.SecondsPerSlot)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
 	if ev == nil {
 		ev = EventFunc(func(Event) {})
 	}
@@ -204,7 +210,7 @@ func Start(cfg Config, st *store.Store, tr Transitioner, fetch Fetcher, ev Event
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &Pipeline{
-		cfg: cfg, st: st, tr: tr, fetch: fetch, ev: ev, ctx: ctx, cancel: cancel,
+		cfg: cfg, clock: clock, st: st, tr: tr, fetch: fetch, ev: ev, ctx: ctx, cancel: cancel,
 		entries: map[Root]*entry{}, invalid: map[Root]string{}, seen: map[[2]uint64]struct{}{},
 		sem: make(chan struct{}, cfg.Workers), dlSem: make(chan struct{}, cfg.MaxDownloads),
 	}
@@ -454,7 +460,7 @@ func (p *Pipeline) run(ssz []byte, from string) (res Result) {
 		}
 		cur := p.fc.CurrentSlot()
 		if slot > cur && slot <= cur+p.cfg.MaxFutureSlots {
-			wait := time.Until(time.Unix(int64(p.cfg.GenesisTime+slot*p.cfg.SecondsPerSlot), 0))
+			wait := time.Until(p.clock.SlotStart(slot))
 			select {
 			case <-time.After(wait + time.Millisecond):
 				continue
