@@ -202,6 +202,7 @@ func (n *Node) StartChain(cfg ChainConfig) (uint64, error) {
 	e := n.eth2
 	c.p, err = pipeline.Start(pipeline.Config{
 		GenesisTime:    uint64(e.cfg.GenesisTime.Unix()),
+		Context:        n.lifeCtx,
 		SecondsPerSlot: secondsPerSlot,
 		Workers:        cfg.Workers,
 		Peers:          c.peers,
@@ -209,7 +210,7 @@ func (n *Node) StartChain(cfg ChainConfig) (uint64, error) {
 	if err != nil {
 		return fail(status.Internal, "pipeline: %v", err)
 	}
-	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.ctx, c.cancel = context.WithCancel(n.lifeCtx)
 	c.hmu.Lock()
 	c.head = c.p.Head()
 	if info, ok := st.Info(c.head); ok {

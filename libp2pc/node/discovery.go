@@ -470,7 +470,7 @@ func (l *loop) discStart() error {
 	for id, ai := range d.static {
 		l.host.Peerstore().AddAddrs(id, ai.Addrs, time.Hour*24*365)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(n.lifeCtx)
 	d.cancel = cancel
 	go n.discManager(ctx, svc, fields.ForkID)
 	return nil

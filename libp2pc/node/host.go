@@ -64,7 +64,7 @@ func (l *loop) startHost() error {
 	})
 	msgID := cfg.MessageID
 	e2 := l.n.eth2
-	psCtx, psCancel := context.WithCancel(context.Background())
+	psCtx, psCancel := context.WithCancel(l.n.lifeCtx)
 	psOpts := []pubsub.Option{
 		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
 		pubsub.WithNoAuthor(),
@@ -298,6 +298,7 @@ func (l *loop) finish() {
 		"stopped: %d events delivered, %d gossip and %d error events dropped, %d messages received",
 		st.Delivered, st.Dropped.Gossip, st.Dropped.Errors, c.MessagesReceived)})
 	l.n.queue.Close()
+	l.n.endLife() // every sub-context was canceled in the stop order above
 	l.finished = true
 }
 

@@ -121,6 +121,7 @@ func (n *Node) StartMembership(cfg MembershipConfig) error {
 	ms := &memberState{local: tr.LocalID(), addr: addr}
 	q := n.queue
 	mod, err := membership.New(membership.Config{
+		Context:        n.lifeCtx,
 		Transport:      tr,
 		MaxMessageSize: min(n.cfg.MaxMessageSize, membership.MaxFrameLimit),
 		Sink: func(e membership.Event) {

@@ -130,6 +130,7 @@ func (n *Node) startReqResp(h host.Host) {
 	}
 	cfg := rr.cfg
 	cfg.OnInboundFault = n.discInboundFault
+	cfg.Context = n.lifeCtx
 	svc := reqrespnet.New(h, cfg, nodeSink{n})
 	if rr.status != nil {
 		svc.SetStatus(*rr.status)

@@ -172,7 +172,7 @@ func (l *loop) subscribeTopic(req uint64, topic string, hooks *topicHooks, after
 	}, func(l *loop, err error) error {
 		if err == nil {
 			ts.joined = true
-			ctx, cancel := context.WithCancel(context.Background())
+			ctx, cancel := context.WithCancel(l.n.lifeCtx)
 			var once sync.Once
 			ts.cancel = func() { once.Do(func() { cancel(); ts.sub.Cancel(); ts.events.Cancel() }) }
 			if l.stopping { // the stopper already collected the topics

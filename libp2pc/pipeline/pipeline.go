@@ -28,6 +28,9 @@ import (
 
 // Config tunes the pipeline. Zero values take the defaults.
 type Config struct {
+	// Context is the parent of the pipeline's goroutines (its owner's: a
+	// node's); nil means context.Background(). Close still ends them.
+	Context        context.Context
 	GenesisTime    uint64 // unix seconds
 	SecondsPerSlot uint64 // required
 	SlotsPerEpoch  uint64 // default the preset's
@@ -208,7 +211,11 @@ func Start(cfg Config, st *store.Store, tr Transitioner, fetch Fetcher, ev Event
 	if _, ok := st.Anchor(); !ok {
 		return nil, errors.New("pipeline: store has no anchor (call Init)")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	parent := cfg.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancel(parent)
 	p := &Pipeline{
 		cfg: cfg, clock: clock, st: st, tr: tr, fetch: fetch, ev: ev, ctx: ctx, cancel: cancel,
 		entries: map[Root]*entry{}, invalid: map[Root]string{}, seen: map[[2]uint64]struct{}{},
