@@ -274,7 +274,7 @@ func newEth2State(c Eth2Config) (*eth2State, error) {
 		return nil, status.Errorf(status.InvalidArgument, "eth2 config: no fork schedule")
 	}
 	if err := c.Schedule.Validate(); err != nil {
-		return nil, status.Errorf(status.InvalidArgument, "eth2 config: %v", err)
+		return nil, status.Errorf(status.InvalidArgument, "eth2 config: %w", err)
 	}
 	if c.GenesisTime.IsZero() {
 		return nil, status.Errorf(status.InvalidArgument, "eth2 config: no genesis time")
@@ -306,7 +306,7 @@ func newEth2State(c Eth2Config) (*eth2State, error) {
 	}
 	clock, err := slotclock.New(c.GenesisTime, c.Chain.SlotDuration)
 	if err != nil {
-		return nil, status.Errorf(status.InvalidArgument, "eth2 config: %v", err)
+		return nil, status.Errorf(status.InvalidArgument, "eth2 config: %w", err)
 	}
 	e := &eth2State{cfg: c, clock: clock, params: c.Chain.Subnets, digestAt: map[uint64]forkdigest.Digest{},
 		forkOf: map[forkdigest.Digest]eth2.Fork{}, pending: map[uint64]chan ValidationResult{}}
@@ -316,7 +316,7 @@ func newEth2State(c Eth2Config) (*eth2State, error) {
 	for ep := uint64(0); ep != config.FarFutureEpoch; ep = c.Schedule.NextForkEpoch(ep) {
 		d, err := c.Schedule.Digest(ep)
 		if err != nil {
-			return nil, status.Errorf(status.InvalidArgument, "eth2 config: fork digest at epoch %d: %v", ep, err)
+			return nil, status.Errorf(status.InvalidArgument, "eth2 config: fork digest at epoch %d: %w", ep, err)
 		}
 		if len(e.boundaries) > 0 && e.digestAt[e.boundaries[len(e.boundaries)-1]] == d {
 			continue
@@ -647,7 +647,7 @@ func (n *Node) RegisterEth2Validator(nameOrFamily string, v Eth2Validator) error
 	}
 	if kindIndex(nameOrFamily) < 0 {
 		if _, err := e.params.ParseName(nameOrFamily); err != nil {
-			return status.Errorf(status.InvalidArgument, "register eth2 validator: %v", err)
+			return status.Errorf(status.InvalidArgument, "register eth2 validator: %w", err)
 		}
 	}
 	if v == nil {

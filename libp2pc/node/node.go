@@ -131,7 +131,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	self, err := peer.IDFromPrivateKey(cfg.Key)
 	if err != nil {
-		return nil, status.Errorf(status.InvalidArgument, "identity key: %v", err)
+		return nil, status.Errorf(status.InvalidArgument, "identity key: %w", err)
 	}
 	n := &Node{
 		cfg:      cfg,
