@@ -27,7 +27,7 @@ GO_SRC  := $(shell find libp2pc -name '*.go' -not -name '*_test.go') $(wildcard 
 LDFLAGS := -ldflags "-extldflags -Wl,-soname,libp2pc.so"
 
 
-.PHONY: all lib examples test test-bindings test-go test-c test-c-asan test-c-valgrind header-check \
+.PHONY: all lib examples test test-bindings test-go test-c test-c-asan test-c-valgrind header-check shipped-symbols-check \
         demo bench bench-events bench-erlang bench-membership spec-test-mainnet-scale deps fmt-check clean
 
 all: lib examples
@@ -67,7 +67,7 @@ examples: $(SO)
 
 # ---------------------------------------------------------------- tests --
 
-test: fmt-check test-go fuzz-short header-check test-c test-c-asan test-c-valgrind spec-test spec-test-mainnet-scale consensus-typescheck ssz-check test-bindings test-interop
+test: fmt-check test-go fuzz-short header-check shipped-symbols-check test-c test-c-asan test-c-valgrind spec-test spec-test-mainnet-scale consensus-typescheck ssz-check test-bindings test-interop
 	@echo "make test: all suites passed"
 
 # Each binding's own suite, against the library built here.
@@ -95,6 +95,17 @@ header-check: $(SO)
 	@# the header must compile warning-free as a plain (non-system) include, in C and C++
 	printf '#include "libp2pc.h"\nint main(void) { return 0; }\n' | $(CC) -std=c11 -fsyntax-only -Wall -Wextra -Werror -pedantic -Iinclude -x c -
 	printf '#include "libp2pc.h"\nint main() { return 0; }\n' | $(CXX) -fsyntax-only -Wall -Wextra -Werror -Iinclude -x c++ -
+
+# The shipped library carries none of the event-delivery bench harness
+# (libp2pc_bench_* exports, libp2pc/internal/eventbench, node.InjectGossip:
+# bench builds only, -tags libp2pc_bench; see mk/bench.mk) and does carry
+# the public exports.
+shipped-symbols-check: $(SO)
+	@syms=$$($(GO) tool nm $(SO)) || exit 1; \
+	echo "$$syms" | grep -q ' T libp2pc_node_new$$' || { echo "shipped-symbols-check: libp2pc_node_new missing from $(SO)"; exit 1; }; \
+	bad=$$(echo "$$syms" | grep -E 'libp2pc_bench_|internal/eventbench|InjectGossip'); \
+	if [ -n "$$bad" ]; then echo "shipped-symbols-check: bench code in $(SO):"; echo "$$bad"; exit 1; fi; \
+	echo "shipped-symbols-check: no bench code in $(SO)"
 
 test-c: examples
 	$(CTEST) --test-dir $(BUILD)/cmake --output-on-failure -E _valgrind
