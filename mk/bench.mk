@@ -3,8 +3,10 @@
 #   make -f mk/bench.mk bench-events [BENCH_ARGS="--small 200000 --reps 1"]
 #
 # Builds a bench variant of the library (-tags libp2pc_bench: adds the
-# libp2pc_bench_* exports of libp2pc/abi/bench_export.go; the production
-# build/lib/libp2pc.so never has them) and the C programs of examples/bench,
+# libp2pc_bench_* exports of libp2pc/abi/bench_export.go, thin wrappers over
+# the harness in libp2pc/internal/eventbench, and node.InjectGossip; the
+# production build/lib/libp2pc.so never has them: make shipped-symbols-check)
+# and the C programs of examples/bench,
 # all under $(BUILD)/bench, then runs them: a markdown table goes to stdout
 # and to $(BUILD)/bench/events.md, per-run progress to stderr.
 
@@ -19,7 +21,7 @@ BENCH_CFLAGS ?= -O2 -Wall -Wextra -Werror -std=c11 -pthread
 # Extra event_bench options, e.g. --small 200000 --large 5000 --reps 1
 BENCH_ARGS ?=
 
-.PHONY: bench-events bench-events-build
+.PHONY: bench-events bench-events-build bench-events-test
 
 bench-events-build: $(BENCH_DIR)/event_bench $(BENCH_DIR)/pipe_reader
 
@@ -43,6 +45,12 @@ bench-events: bench-events-build
 	$(BENCH_DIR)/event_bench --reader $(BENCH_DIR)/pipe_reader --out $(BENCH_DIR)/events.md \
 		--cmd "make bench-events$(if $(BENCH_ARGS), BENCH_ARGS='$(BENCH_ARGS)')" \
 		--go "$$($(GO) version | cut -d' ' -f3)" $(BENCH_ARGS)
+
+# The harness's own tests, the node-driving ones included (bench tag), the
+# pipe case with the real reader.
+bench-events-test: $(BENCH_DIR)/pipe_reader
+	EVENTBENCH_PIPE_READER=$(abspath $(BENCH_DIR)/pipe_reader) \
+		$(GO) test -race -count=1 -tags libp2pc_bench ./libp2pc/internal/eventbench/
 
 # Wire protocol (issue 4): message-id + snappy decode of a 128 KiB
 # block-sized gossip payload, and req/resp blocks_by_range on loopback.

@@ -26,7 +26,8 @@ STF_TESTS_ARCHIVE ?= $(CONSENSUS_ROOT)/../shared/spec-tests/stf-altair-fulu-mini
 
 # The mainnet-scale inputs (65,536 validators; phase0, deneb, electra, fulu
 # sanity/blocks and sanity/slots with post-states, configs/mainnet_<fork>.yaml):
-# spec-test-mainnet-scale (Makefile) checks them, bench-consensus times them.
+# spec-test-mainnet-scale (Makefile) runs spec-test on them, bench-consensus
+# times them.
 MAINNET_BENCH_ARCHIVE ?= $(CONSENSUS_ROOT)/../shared/bench/stf-bench-mainnet.tar.zst
 MAINNET_BENCH_DIR ?= $(CONSENSUS_ROOT)/build/bench-mainnet
 
@@ -53,14 +54,22 @@ mainnet-bench-unpack:
 		mkdir -p "$(MAINNET_BENCH_DIR)" && tar --zstd -C "$(MAINNET_BENCH_DIR)" -xf "$(MAINNET_BENCH_ARCHIVE)"; \
 	fi
 
-# Runs the spec-test runner for PRESET over SPEC_TESTS_DIR; prints a
-# per-runner/handler summary and fails on any failing case. `go test` runs
-# in directory mode (no package argument) so the summary is shown even when
-# every case passes.
+# Runs the spec-test runner for PRESET over SPEC_TESTS_DIR: every fork
+# (phase0..fulu) and runner found in the tree, with the config of the tree
+# for each fork (configs/<preset>_<fork>.yaml, else configs/<preset>.yaml).
+# Prints a per-runner/handler summary and a per-fork coverage report, and
+# fails on any failing case, when the tree yields no case of PRESET, or when
+# it holds a runner/handler directory that nothing ran and no skip rule
+# names (libp2pc/consensus/spectest: TestMain, CheckTree). The altair..fulu
+# minimal tree (STF_TESTS_DIR) joins the default tree only; a tree named on
+# the command line runs alone unless STF_TESTS_DIR is given too. `go test`
+# runs in directory mode (no package argument) so the summary is shown even
+# when every case passes.
+SPEC_TESTS_RUN_STF_DIR = $(if $(filter $(abspath $(SPEC_TESTS_DIR)),$(SPEC_TESTS_DEFAULT_DIR)),$(STF_TESTS_DIR),$(if $(filter command line environment,$(origin STF_TESTS_DIR)),$(STF_TESTS_DIR),$(SPEC_TESTS_DIR)))
 spec-test: spec-test-unpack
 	@[ -d "$(SPEC_TESTS_DIR)/tests" ] || { echo "spec-test: no vector tree at $(SPEC_TESTS_DIR) (expected $(SPEC_TESTS_DIR)/tests/...)"; exit 1; }
 	cd $(CONSENSUS_ROOT)/libp2pc/consensus/spectest && SPEC_TESTS_DIR="$(abspath $(SPEC_TESTS_DIR))" \
-		STF_TESTS_DIR="$(abspath $(STF_TESTS_DIR))" \
+		STF_TESTS_DIR="$(abspath $(SPEC_TESTS_RUN_STF_DIR))" \
 		$(GO) test $(CONSENSUS_TAGS) -count=1 -timeout 60m
 
 # Unit tests of the consensus packages for PRESET (race detector on).

@@ -29,7 +29,7 @@ typedef struct libp2pc_bench_stats {
 } libp2pc_bench_stats;
 
 /* Bench-only exports of build/bench/libp2pc_bench.so
- * (libp2pc/abi/bench_export.go). */
+ * (libp2pc/abi/bench_export.go, over libp2pc/internal/eventbench). */
 int libp2pc_bench_inject(uint64_t node, uint64_t count, uint32_t payload_size,
                          uint32_t window, uint64_t interval_ns, uint64_t *start_ns);
 int libp2pc_bench_go(uint64_t count, uint32_t payload_size, uint32_t window,

@@ -42,7 +42,7 @@
 #include "libp2pc.h"
 #include "bench.h"
 
-#define SPIN_BEFORE_SLEEP 200 /* as spinBeforeSleep in bench_export.go */
+#define SPIN_BEFORE_SLEEP 200 /* as spinBeforeSleep in libp2pc/internal/eventbench */
 
 static void die(const char *what, int rc) {
     fprintf(stderr, "event_bench: %s failed: %d (%s): %s\n", what, rc, libp2pc_strerror(rc),

@@ -23,7 +23,7 @@ import (
 func Generate() (crypto.PrivKey, error) {
 	k, _, err := crypto.GenerateSecp256k1Key(rand.Reader)
 	if err != nil {
-		return nil, status.Errorf(status.Internal, "generate secp256k1 key: %v", err)
+		return nil, status.Errorf(status.Internal, "generate secp256k1 key: %w", err)
 	}
 	return k, nil
 }
@@ -42,7 +42,7 @@ func LoadOrCreate(path string) (crypto.PrivKey, error) {
 		return k, Save(path, k)
 	}
 	if err != nil {
-		return nil, status.Errorf(status.IO, "read identity key %s: %v", path, err)
+		return nil, status.Errorf(status.IO, "read identity key %s: %w", path, err)
 	}
 	return Parse(raw, path)
 }
@@ -57,7 +57,7 @@ func Parse(raw []byte, name string) (crypto.PrivKey, error) {
 	}
 	k, err := crypto.UnmarshalSecp256k1PrivateKey(secret)
 	if err != nil {
-		return nil, status.Errorf(status.InvalidArgument, "identity key %s: %v", name, err)
+		return nil, status.Errorf(status.InvalidArgument, "identity key %s: %w", name, err)
 	}
 	return k, nil
 }
@@ -66,14 +66,14 @@ func Parse(raw []byte, name string) (crypto.PrivKey, error) {
 func Save(path string, k crypto.PrivKey) error {
 	secret, err := k.Raw()
 	if err != nil {
-		return status.Errorf(status.Internal, "encode identity key: %v", err)
+		return status.Errorf(status.Internal, "encode identity key: %w", err)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return status.Errorf(status.IO, "create key directory: %v", err)
+		return status.Errorf(status.IO, "create key directory: %w", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".key-*")
 	if err != nil {
-		return status.Errorf(status.IO, "write identity key %s: %v", path, err)
+		return status.Errorf(status.IO, "write identity key %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
 	if err := tmp.Chmod(0o600); err == nil {
@@ -89,7 +89,7 @@ func Save(path string, k crypto.PrivKey) error {
 		}
 	}
 	if err != nil {
-		return status.Errorf(status.IO, "write identity key %s: %v", path, err)
+		return status.Errorf(status.IO, "write identity key %s: %w", path, err)
 	}
 	return nil
 }

@@ -1,8 +1,10 @@
 package identity
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -61,4 +63,21 @@ func hexOf(b []byte) string {
 		out = append(out, digits[c>>4], digits[c&15])
 	}
 	return string(out)
+}
+
+// A classified error keeps its cause: the code for the ABI, and the
+// operating system's error for errors.Is.
+func TestErrorsKeepTheirCause(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	k, err := Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Save(filepath.Join(file, "key"), k) // a directory under a regular file
+	if status.CodeOf(err) != status.IO || !errors.Is(err, syscall.ENOTDIR) {
+		t.Fatalf("save under a file: %v (code %v), want IO wrapping ENOTDIR", err, status.CodeOf(err))
+	}
 }

@@ -31,7 +31,11 @@ type dispatcher struct {
 }
 
 func newDispatcher(m *Module, mem Member, stats *peerStats) *dispatcher {
-	ctx, cancel := context.WithCancel(context.Background())
+	parent := m.cfg.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancel(parent)
 	d := &dispatcher{
 		m:      m,
 		stats:  stats,

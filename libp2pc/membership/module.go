@@ -2,6 +2,7 @@ package membership
 
 import (
 	"container/list"
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -13,6 +14,10 @@ import (
 type Config struct {
 	// Transport carries the streams (required). The module owns it.
 	Transport Transport
+
+	// Context is the parent of the module's goroutines (its node's); nil
+	// means context.Background(). Close still ends them.
+	Context context.Context
 
 	// Sink receives every message event (required). Contract:
 	//   - it is called on the module's goroutines (one per incoming stream,

@@ -210,16 +210,26 @@ func (c *chainState) setUp(ctx context.Context) (err error) {
 	ccfg := cfg.Consensus
 	if ccfg == nil {
 		if ccfg, err = config.ParseConfig(cfg.ConsensusConfig); err != nil {
-			return status.Errorf(status.InvalidArgument, "start chain: consensus config: %v", err)
+			return status.Errorf(status.InvalidArgument, "start chain: consensus config: %w", err)
 		}
 	}
-	c.secondsPerSlot = ccfg.SecondsPerSlot
-	if c.secondsPerSlot == 0 {
-		c.secondsPerSlot = uint64(max(time.Second, n.eth2.cfg.Chain.SlotDuration) / time.Second)
-		cc := *ccfg // the transition's compute_timestamp_at_slot needs it (bellatrix payloads)
-		cc.SecondsPerSlot = c.secondsPerSlot
-		ccfg = &cc
+	// One slot clock: the pipeline runs on the node's (eth2_configure's,
+	// whole seconds by then), and the consensus config must agree with it.
+	secondsPerSlot, err := config.SecondsPerSlotOf(n.eth2.clock.SlotDuration())
+	if err != nil {
+		return status.Errorf(status.InvalidArgument, "start chain: %w", err)
 	}
+	switch ccfg.SecondsPerSlot {
+	case secondsPerSlot:
+	case 0: // a Config built in Go without it
+		cc := *ccfg // the transition's compute_timestamp_at_slot needs it (bellatrix payloads)
+		cc.SecondsPerSlot = secondsPerSlot
+		ccfg = &cc
+	default:
+		return status.Errorf(status.InvalidArgument, "start chain: the consensus config's slot duration (%d s) is not the node's (%v, from eth2_configure)",
+			ccfg.SecondsPerSlot, n.eth2.clock.SlotDuration())
+	}
+	c.secondsPerSlot = secondsPerSlot
 	c.tr = pipeline.AnyFork{Cfg: ccfg}
 	st, err := store.Open(cfg.DataDir, store.Options{})
 	if err != nil {
@@ -251,6 +261,7 @@ func (c *chainState) setUp(ctx context.Context) (err error) {
 	e := n.eth2
 	c.p, err = pipeline.Start(pipeline.Config{
 		GenesisTime:    uint64(e.cfg.GenesisTime.Unix()),
+		Context:        n.lifeCtx,
 		SecondsPerSlot: c.secondsPerSlot,
 		Workers:        cfg.Workers,
 		Peers:          c.peers,
@@ -258,7 +269,7 @@ func (c *chainState) setUp(ctx context.Context) (err error) {
 	if err != nil {
 		return status.Errorf(status.Internal, "start chain: pipeline: %v", err)
 	}
-	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.ctx, c.cancel = context.WithCancel(n.lifeCtx)
 	c.hmu.Lock()
 	c.head = c.p.Head()
 	if info, ok := st.Info(c.head); ok {

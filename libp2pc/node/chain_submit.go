@@ -38,7 +38,7 @@ func (n *Node) SubmitBlock(ssz []byte) ([32]byte, error) {
 	}
 	b, err := c.tr.DecodeBlock(ssz)
 	if err != nil {
-		return [32]byte{}, status.Errorf(status.InvalidArgument, "submit block: not a SignedBeaconBlock: %v", err)
+		return [32]byte{}, status.Errorf(status.InvalidArgument, "submit block: not a SignedBeaconBlock: %w", err)
 	}
 	root := b.Root()
 	if c.st.IsImported(root) {
@@ -66,7 +66,7 @@ func (n *Node) ChainState(root [32]byte) ([]byte, error) {
 	}
 	ssz, _, err := c.st.State(root)
 	if err != nil {
-		return nil, status.Errorf(status.NotFound, "state of block %x: %v", root[:4], err)
+		return nil, status.Errorf(status.NotFound, "state of block %x: %w", root[:4], err)
 	}
 	return slices.Clone(ssz), nil // the store's cached copy is shared
 }

@@ -111,7 +111,7 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	for _, a := range c.ListenAddrs {
 		if _, err := ma.NewMultiaddr(a); err != nil {
-			return c, status.Errorf(status.InvalidArgument, "listen address %q: %v", a, err)
+			return c, status.Errorf(status.InvalidArgument, "listen address %q: %w", a, err)
 		}
 	}
 	return c, nil

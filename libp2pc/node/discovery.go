@@ -234,11 +234,11 @@ func (n *Node) ConfigureDiscovery(c DiscoveryConfig) error {
 		c.ListenUDP = DefaultDiscoveryUDP
 	}
 	if _, err := net.ResolveUDPAddr("udp", c.ListenUDP); err != nil {
-		return status.Errorf(status.InvalidArgument, "discovery: udp listen address %q: %v", c.ListenUDP, err)
+		return status.Errorf(status.InvalidArgument, "discovery: udp listen address %q: %w", c.ListenUDP, err)
 	}
 	for _, b := range c.Bootnodes {
 		if _, err := discovery.ParseENR(b); err != nil {
-			return status.Errorf(status.InvalidArgument, "discovery: bootnode: %v", err)
+			return status.Errorf(status.InvalidArgument, "discovery: bootnode: %w", err)
 		}
 	}
 	if c.MaxPeers < 0 || c.TargetPeers < 0 || c.PruneAbove < 0 || c.BanDuration < 0 || c.MaxBanDuration < 0 || c.TickInterval < 0 {
@@ -439,7 +439,7 @@ func (l *loop) discStart() error {
 	e := n.eth2
 	key, err := discovery.ECDSAKey(n.key)
 	if err != nil {
-		return status.Errorf(status.InvalidArgument, "discovery: %v", err)
+		return status.Errorf(status.InvalidArgument, "discovery: %w", err)
 	}
 	tcp, quic, hostIP := libp2pPorts(l.host.Network().ListenAddresses())
 	adv := d.cfg.AdvertiseIP
@@ -450,7 +450,7 @@ func (l *loop) discStart() error {
 	}
 	fields, err := e.enrForkFields(time.Now())
 	if err != nil {
-		return status.Errorf(status.InvalidArgument, "discovery: eth2 ENR entry: %v", err)
+		return status.Errorf(status.InvalidArgument, "discovery: eth2 ENR entry: %w", err)
 	}
 	fields.Attnets, fields.Syncnets = d.cfg.Attnets, d.cfg.Syncnets
 	if e.fuluScheduled() || d.cfg.CustodyGroupCount != 0 {
@@ -464,13 +464,13 @@ func (l *loop) discStart() error {
 		TCPPort: tcp, QUICPort: quic, Bootnodes: d.cfg.Bootnodes, ENR: fields,
 		PingInterval: d.cfg.PingInterval, RefreshInterval: d.cfg.RefreshInterval})
 	if err != nil {
-		return status.Errorf(status.Network, "start discovery: %v", err)
+		return status.Errorf(status.Network, "start discovery: %w", err)
 	}
 	d.svc.Store(svc)
 	for id, ai := range d.static {
 		l.host.Peerstore().AddAddrs(id, ai.Addrs, time.Hour*24*365)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(n.lifeCtx)
 	d.cancel = cancel
 	go n.discManager(ctx, svc, fields.ForkID)
 	return nil
@@ -780,7 +780,7 @@ func (n *Node) ReportPeer(peerID string, b peermgr.Behaviour) error {
 	}
 	p, err := peer.Decode(peerID)
 	if err != nil {
-		return status.Errorf(status.InvalidArgument, "report peer: peer id %q: %v", peerID, err)
+		return status.Errorf(status.InvalidArgument, "report peer: peer id %q: %w", peerID, err)
 	}
 	if b < peermgr.GossipRejected || b > peermgr.ProtocolViolation {
 		return status.Errorf(status.InvalidArgument, "report peer: behaviour %d", b)
@@ -1134,7 +1134,7 @@ func (n *Node) UpdateENR(attnets *discovery.Attnets, syncnets *discovery.Syncnet
 	}
 	seq, err := s.UpdateFields(f)
 	if err != nil {
-		return 0, status.Errorf(status.InvalidArgument, "update enr: %v", err)
+		return 0, status.Errorf(status.InvalidArgument, "update enr: %w", err)
 	}
 	return seq, nil
 }
@@ -1151,7 +1151,7 @@ func (n *Node) Ban(peerID string, d time.Duration, reason peermgr.GoodbyeReason)
 	}
 	p, err := peer.Decode(peerID)
 	if err != nil {
-		return status.Errorf(status.InvalidArgument, "ban: peer id %q: %v", peerID, err)
+		return status.Errorf(status.InvalidArgument, "ban: peer id %q: %w", peerID, err)
 	}
 	if p == n.self {
 		return status.Errorf(status.InvalidArgument, "ban: %s is this node", p)

@@ -15,13 +15,13 @@ import (
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
-	"gopkg.in/yaml.v3"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/eth2"
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/forkdigest"
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/gossip"
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/gossipparams"
+	"github.com/libp2pc/libp2pc/libp2pc/eth2/slotclock"
 	"github.com/libp2pc/libp2pc/libp2pc/events"
 	"github.com/libp2pc/libp2pc/libp2pc/status"
 )
@@ -71,37 +71,18 @@ const (
 // anything else mainnet's.
 func Eth2ConfigFromYAML(data []byte, genesisTime time.Time, genesisValidatorsRoot [32]byte) (Eth2Config, error) {
 	var out Eth2Config
-	var keys map[string]any
-	if err := yaml.Unmarshal(data, &keys); err != nil {
-		return out, status.Errorf(status.InvalidArgument, "eth2 config: %v", err)
-	}
-	// Current spec configs give SLOT_DURATION_MS instead of SECONDS_PER_SLOT,
-	// which the consensus config parser still requires.
-	if _, ok := keys["SECONDS_PER_SLOT"]; !ok {
-		if ms, ok := keys["SLOT_DURATION_MS"].(int); ok && ms > 0 {
-			data = append(slices.Clone(data), fmt.Sprintf("\nSECONDS_PER_SLOT: %d\n", (ms+999)/1000)...)
-		}
-	}
+	// One parser for the whole file: the slot duration rule
+	// (SLOT_DURATION_MS or SECONDS_PER_SLOT) and BLOB_SCHEDULE included, the
+	// same that chain_start applies to its consensus config.
 	cfg, err := config.ParseConfig(data)
 	if err != nil {
-		return out, status.Errorf(status.InvalidArgument, "eth2 config: %v", err)
+		return out, status.Errorf(status.InvalidArgument, "eth2 config: %w", err)
 	}
-	blobs, err := forkdigest.ParseBlobSchedule(data)
+	sched, err := forkdigest.NewSchedule(cfg, genesisValidatorsRoot)
 	if err != nil {
-		return out, status.Errorf(status.InvalidArgument, "eth2 config: %v", err)
+		return out, status.Errorf(status.InvalidArgument, "eth2 config: %w", err)
 	}
-	sched, err := forkdigest.NewSchedule(cfg, genesisValidatorsRoot, blobs)
-	if err != nil {
-		return out, status.Errorf(status.InvalidArgument, "eth2 config: %v", err)
-	}
-	ch := gossipparams.Chain{SlotDuration: time.Duration(cfg.SecondsPerSlot) * time.Second, Subnets: gossip.MainnetParams}
-	if _, ok := cfg.Raw["SLOT_DURATION_MS"]; ok {
-		ms, err := cfg.Uint("SLOT_DURATION_MS")
-		if err != nil {
-			return out, status.Errorf(status.InvalidArgument, "eth2 config: %v", err)
-		}
-		ch.SlotDuration = time.Duration(ms) * time.Millisecond
-	}
+	ch := gossipparams.Chain{SlotDuration: cfg.SlotDuration(), Subnets: gossip.MainnetParams}
 	for key, dst := range map[string]*uint64{
 		"ATTESTATION_SUBNET_COUNT":          &ch.Subnets.AttestationSubnetCount,
 		"SYNC_COMMITTEE_SUBNET_COUNT":       &ch.Subnets.SyncCommitteeSubnetCount,
@@ -111,7 +92,7 @@ func Eth2ConfigFromYAML(data []byte, genesisTime time.Time, genesisValidatorsRoo
 	} {
 		if _, ok := cfg.Raw[key]; ok {
 			if *dst, err = cfg.Uint(key); err != nil {
-				return out, status.Errorf(status.InvalidArgument, "eth2 config: %v", err)
+				return out, status.Errorf(status.InvalidArgument, "eth2 config: %w", err)
 			}
 		}
 	}
@@ -240,7 +221,10 @@ const (
 // eth2State is a node's eth2 configuration and the state its validators
 // share with the host's calls (safe for concurrent use).
 type eth2State struct {
-	cfg    Eth2Config
+	cfg Eth2Config
+	// clock is the node's slot clock (GenesisTime, Chain.SlotDuration); the
+	// chain's pipeline is started on the same one.
+	clock  slotclock.Clock
 	params gossip.Params
 	// boundaries are the epochs where the fork digest changes (0 first),
 	// with their digests and forks.
@@ -290,16 +274,17 @@ func newEth2State(c Eth2Config) (*eth2State, error) {
 		return nil, status.Errorf(status.InvalidArgument, "eth2 config: no fork schedule")
 	}
 	if err := c.Schedule.Validate(); err != nil {
-		return nil, status.Errorf(status.InvalidArgument, "eth2 config: %v", err)
+		return nil, status.Errorf(status.InvalidArgument, "eth2 config: %w", err)
 	}
 	if c.GenesisTime.IsZero() {
 		return nil, status.Errorf(status.InvalidArgument, "eth2 config: no genesis time")
 	}
 	c.Chain = c.Chain.WithDefaults()
-	if c.Chain.SlotDuration < time.Second {
-		// Peer scoring decays once per slot, and gossipsub refuses a decay
-		// interval under a second.
-		return nil, status.Errorf(status.InvalidArgument, "eth2 config: slot duration %v is under 1 s", c.Chain.SlotDuration)
+	// The rule of the consensus config (whole seconds, at least one: peer
+	// scoring decays once per slot, and gossipsub refuses a decay interval
+	// under a second), so chain_start can share this slot clock.
+	if _, err := config.SecondsPerSlotOf(c.Chain.SlotDuration); err != nil {
+		return nil, status.Errorf(status.InvalidArgument, "eth2 config: %w", err)
 	}
 	if c.ValidationTimeout == 0 {
 		c.ValidationTimeout = DefaultValidationTimeout
@@ -319,7 +304,11 @@ func newEth2State(c Eth2Config) (*eth2State, error) {
 	if c.ValidationTimeout < 0 || c.MaxPendingValidations < 0 || c.ScoreInspectPeriod < 0 {
 		return nil, status.Errorf(status.InvalidArgument, "eth2 config: negative timeout or bound")
 	}
-	e := &eth2State{cfg: c, params: c.Chain.Subnets, digestAt: map[uint64]forkdigest.Digest{},
+	clock, err := slotclock.New(c.GenesisTime, c.Chain.SlotDuration)
+	if err != nil {
+		return nil, status.Errorf(status.InvalidArgument, "eth2 config: %w", err)
+	}
+	e := &eth2State{cfg: c, clock: clock, params: c.Chain.Subnets, digestAt: map[uint64]forkdigest.Digest{},
 		forkOf: map[forkdigest.Digest]eth2.Fork{}, pending: map[uint64]chan ValidationResult{}}
 	e.c.reasons = map[string]uint64{}
 	// Every epoch where the digest can change: regular forks, and BPO forks
@@ -327,7 +316,7 @@ func newEth2State(c Eth2Config) (*eth2State, error) {
 	for ep := uint64(0); ep != config.FarFutureEpoch; ep = c.Schedule.NextForkEpoch(ep) {
 		d, err := c.Schedule.Digest(ep)
 		if err != nil {
-			return nil, status.Errorf(status.InvalidArgument, "eth2 config: fork digest at epoch %d: %v", ep, err)
+			return nil, status.Errorf(status.InvalidArgument, "eth2 config: fork digest at epoch %d: %w", ep, err)
 		}
 		if len(e.boundaries) > 0 && e.digestAt[e.boundaries[len(e.boundaries)-1]] == d {
 			continue
@@ -340,21 +329,10 @@ func newEth2State(c Eth2Config) (*eth2State, error) {
 }
 
 // slotAt is the wall-clock slot (0 before genesis).
-func (e *eth2State) slotAt(t time.Time) uint64 {
-	if t.Before(e.cfg.GenesisTime) {
-		return 0
-	}
-	return uint64(t.Sub(e.cfg.GenesisTime) / e.cfg.Chain.SlotDuration)
-}
+func (e *eth2State) slotAt(t time.Time) uint64 { return e.clock.SlotAt(t) }
 
 // untilNextSlot is the time from t to the start of the next slot.
-func (e *eth2State) untilNextSlot(t time.Time) time.Duration {
-	if t.Before(e.cfg.GenesisTime) {
-		return e.cfg.GenesisTime.Sub(t)
-	}
-	sd := e.cfg.Chain.SlotDuration
-	return sd - t.Sub(e.cfg.GenesisTime)%sd
-}
+func (e *eth2State) untilNextSlot(t time.Time) time.Duration { return e.clock.UntilNextSlot(t) }
 
 // boundaryIndex is the index of the last digest boundary at or before epoch.
 func (e *eth2State) boundaryIndex(epoch uint64) int {
@@ -669,7 +647,7 @@ func (n *Node) RegisterEth2Validator(nameOrFamily string, v Eth2Validator) error
 	}
 	if kindIndex(nameOrFamily) < 0 {
 		if _, err := e.params.ParseName(nameOrFamily); err != nil {
-			return status.Errorf(status.InvalidArgument, "register eth2 validator: %v", err)
+			return status.Errorf(status.InvalidArgument, "register eth2 validator: %w", err)
 		}
 	}
 	if v == nil {

@@ -116,7 +116,7 @@ func (n *Node) Eth2Subscribe(name string, mode ValidationMode) (uint64, error) {
 	}
 	parsed, err := e.params.ParseName(name)
 	if err != nil {
-		return 0, status.Errorf(status.InvalidArgument, "eth2 subscribe: %v", err)
+		return 0, status.Errorf(status.InvalidArgument, "eth2 subscribe: %w", err)
 	}
 	switch mode {
 	case ValidateHost, ValidateNone:
@@ -176,12 +176,12 @@ func (n *Node) Eth2Publish(topic string, ssz []byte) (uint64, error) {
 	}
 	if strings.HasPrefix(topic, "/") {
 		if _, _, err := e.parseTopic(topic); err != nil {
-			return 0, status.Errorf(status.InvalidArgument, "eth2 publish: %v", err)
+			return 0, status.Errorf(status.InvalidArgument, "eth2 publish: %w", err)
 		}
 	} else {
 		parsed, err := e.params.ParseName(topic)
 		if err != nil {
-			return 0, status.Errorf(status.InvalidArgument, "eth2 publish: %v", err)
+			return 0, status.Errorf(status.InvalidArgument, "eth2 publish: %w", err)
 		}
 		d := e.currentDigest(time.Now())
 		if fork := e.forkOf[d]; !e.params.ExistsAt(parsed, fork) {
@@ -253,7 +253,7 @@ func (l *loop) eth2Hooks(topic string) *topicHooks {
 	return &topicHooks{
 		beforeJoin: func(ps *pubsub.PubSub) error {
 			if err != nil {
-				return status.Errorf(status.InvalidArgument, "eth2 topic %q: %v", topic, err)
+				return status.Errorf(status.InvalidArgument, "eth2 topic %q: %w", topic, err)
 			}
 			return ps.RegisterTopicValidator(topic, n.eth2Validator(topic, t, fork),
 				// Room for every pending host validation on this topic, so

@@ -49,7 +49,7 @@ func (l *loop) startHost() error {
 	}
 	h, err := libp2p.New(opts...)
 	if err != nil {
-		return status.Errorf(status.Network, "start host: %v", err)
+		return status.Errorf(status.Network, "start host: %w", err)
 	}
 	l.host = h
 	// Connection notifications go to the loop; go-libp2p guarantees that a
@@ -64,7 +64,7 @@ func (l *loop) startHost() error {
 	})
 	msgID := cfg.MessageID
 	e2 := l.n.eth2
-	psCtx, psCancel := context.WithCancel(context.Background())
+	psCtx, psCancel := context.WithCancel(l.n.lifeCtx)
 	psOpts := []pubsub.Option{
 		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
 		pubsub.WithNoAuthor(),
@@ -96,7 +96,7 @@ func (l *loop) startHost() error {
 		psCancel()
 		h.Close()
 		l.host = nil
-		return status.Errorf(status.Internal, "start gossipsub: %v", err)
+		return status.Errorf(status.Internal, "start gossipsub: %w", err)
 	}
 	l.ps, l.psCancel = ps, psCancel
 	return nil
@@ -298,6 +298,7 @@ func (l *loop) finish() {
 		"stopped: %d events delivered, %d gossip and %d error events dropped, %d messages received",
 		st.Delivered, st.Dropped.Gossip, st.Dropped.Errors, c.MessagesReceived)})
 	l.n.queue.Close()
+	l.n.endLife() // every sub-context was canceled in the stop order above
 	l.finished = true
 }
 
@@ -305,11 +306,11 @@ func (l *loop) finish() {
 func parsePeerAddr(s string) (*peer.AddrInfo, error) {
 	a, err := ma.NewMultiaddr(s)
 	if err != nil {
-		return nil, status.Errorf(status.InvalidArgument, "multiaddr %q: %v", s, err)
+		return nil, status.Errorf(status.InvalidArgument, "multiaddr %q: %w", s, err)
 	}
 	ai, err := peer.AddrInfoFromP2pAddr(a)
 	if err != nil {
-		return nil, status.Errorf(status.InvalidArgument, "multiaddr %q must end in /p2p/<peer id>: %v", s, err)
+		return nil, status.Errorf(status.InvalidArgument, "multiaddr %q must end in /p2p/<peer id>: %w", s, err)
 	}
 	return ai, nil
 }

@@ -1,3 +1,5 @@
+//go:build libp2pc_bench
+
 package node
 
 import (
@@ -13,9 +15,10 @@ import (
 // production path to the host: the delivery thread and the Sink (callback
 // mode) or Poll (poll mode).
 //
-// It is for benchmarks and tests only (the event-delivery benchmark in
-// libp2pc/abi/bench_export.go drives it): it needs no peer, no subscription
-// and no started node, and skips what precedes the queue in real gossip
+// It is for the event-delivery benchmark only (libp2pc/internal/eventbench
+// drives it), and exists in bench builds only (-tags libp2pc_bench), so the
+// shipped library does not carry it. It needs no peer, no subscription and
+// no started node, and skips what precedes the queue in real gossip
 // (gossipsub, the subscription reader, the loop's admission check). A node
 // that was never started still delivers injected events in callback mode,
 // which a real never-started node does not.

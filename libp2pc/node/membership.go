@@ -90,7 +90,7 @@ func (n *Node) StartMembership(cfg MembershipConfig) error {
 		}
 		t, err := p2ptransport.New(h, "")
 		if err != nil {
-			return status.Errorf(status.Internal, "membership start: %v", err)
+			return status.Errorf(status.Internal, "membership start: %w", err)
 		}
 		tr = t
 		la, err := h.Network().InterfaceListenAddresses()
@@ -110,9 +110,9 @@ func (n *Node) StartMembership(cfg MembershipConfig) error {
 		t, err := tcptransport.New(tcptransport.Config{ID: membership.NodeID(id), ListenAddr: cfg.TCPListenAddr})
 		if err != nil {
 			if errors.Is(err, membership.ErrInvalidConfig) {
-				return status.Errorf(status.InvalidArgument, "membership start: %v", err)
+				return status.Errorf(status.InvalidArgument, "membership start: %w", err)
 			}
-			return status.Errorf(status.Network, "membership start: %v", err)
+			return status.Errorf(status.Network, "membership start: %w", err)
 		}
 		tr, addr = t, t.Addr()
 	default:
@@ -121,6 +121,7 @@ func (n *Node) StartMembership(cfg MembershipConfig) error {
 	ms := &memberState{local: tr.LocalID(), addr: addr}
 	q := n.queue
 	mod, err := membership.New(membership.Config{
+		Context:        n.lifeCtx,
 		Transport:      tr,
 		MaxMessageSize: min(n.cfg.MaxMessageSize, membership.MaxFrameLimit),
 		Sink: func(e membership.Event) {
@@ -266,5 +267,5 @@ func memberErr(what string, err error) error {
 	default:
 		code = status.Network
 	}
-	return status.Errorf(code, "%s: %v", what, err)
+	return status.Errorf(code, "%s: %w", what, err)
 }

@@ -86,8 +86,15 @@ type Node struct {
 	loopDone chan struct{}
 
 	// ops tracks in-flight request goroutines so Stop can drain them.
-	opsMu     sync.Mutex
-	ops       sync.WaitGroup
+	opsMu sync.Mutex
+	ops   sync.WaitGroup
+	// lifeCtx is the node's context: every goroutine's context derives from
+	// it (opsCtx for host calls, the gossipsub router, topic readers,
+	// discovery, the chain and its pipeline, req/resp, membership). Each is
+	// still canceled in the stop order; lifeCtx ends after the last of
+	// them (loop.finish), or at Destroy of a node never started.
+	lifeCtx   context.Context
+	endLife   context.CancelFunc
 	opsCtx    context.Context
 	cancelOps context.CancelFunc
 
@@ -124,7 +131,7 @@ func New(cfg Config) (*Node, error) {
 	}
 	self, err := peer.IDFromPrivateKey(cfg.Key)
 	if err != nil {
-		return nil, status.Errorf(status.InvalidArgument, "identity key: %v", err)
+		return nil, status.Errorf(status.InvalidArgument, "identity key: %w", err)
 	}
 	n := &Node{
 		cfg:      cfg,
@@ -136,7 +143,8 @@ func New(cfg Config) (*Node, error) {
 		stopIn:   make(chan func(*loop), 2),
 		loopDone: make(chan struct{}),
 	}
-	n.opsCtx, n.cancelOps = context.WithCancel(context.Background())
+	n.lifeCtx, n.endLife = context.WithCancel(context.Background())
+	n.opsCtx, n.cancelOps = context.WithCancel(n.lifeCtx)
 	n.queue.Reserve(reservedAtCreate)
 	n.view.peers = map[string]PeerInfo{}
 	if cfg.Sink != nil || cfg.BatchSink != nil {
@@ -259,6 +267,7 @@ func (n *Node) Destroy() error {
 	}
 	if _, ok := n.setState(StateStopped, StateNew); ok {
 		n.queue.Close()
+		n.endLife()
 	} else if _, ok := n.setState(StateStopping, StateStarting, StateRunning); ok {
 		n.queue.Unreserve(1) // no stop request will complete
 		n.stopIn <- func(l *loop) { l.beginStop() }

@@ -21,7 +21,7 @@ type readinessPipe struct {
 func newReadinessPipe() (*readinessPipe, error) {
 	var fds [2]int
 	if err := syscall.Pipe2(fds[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
-		return nil, status.Errorf(status.IO, "readiness pipe: %v", err)
+		return nil, status.Errorf(status.IO, "readiness pipe: %w", err)
 	}
 	return &readinessPipe{r: fds[0], w: fds[1]}, nil
 }

@@ -130,6 +130,7 @@ func (n *Node) startReqResp(h host.Host) {
 	}
 	cfg := rr.cfg
 	cfg.OnInboundFault = n.discInboundFault
+	cfg.Context = n.lifeCtx
 	svc := reqrespnet.New(h, cfg, nodeSink{n})
 	if rr.status != nil {
 		svc.SetStatus(*rr.status)
@@ -266,7 +267,7 @@ func (n *Node) Request(peerID, protocolID string, body []byte, timeout time.Dura
 	}
 	pid, err := peer.Decode(peerID)
 	if err != nil {
-		return 0, status.Errorf(status.InvalidArgument, "request: peer id %q: %v", peerID, err)
+		return 0, status.Errorf(status.InvalidArgument, "request: peer id %q: %w", peerID, err)
 	}
 	if timeout < 0 {
 		return 0, status.Errorf(status.InvalidArgument, "request: negative timeout")
@@ -300,7 +301,7 @@ func (n *Node) Request(peerID, protocolID string, body []byte, timeout time.Dura
 func (n *Node) Goodbye(peerID string, reason uint64) (uint64, error) {
 	pid, err := peer.Decode(peerID)
 	if err != nil {
-		return 0, status.Errorf(status.InvalidArgument, "goodbye: peer id %q: %v", peerID, err)
+		return 0, status.Errorf(status.InvalidArgument, "goodbye: peer id %q: %w", peerID, err)
 	}
 	svc, err := n.service()
 	if err != nil {
@@ -316,7 +317,7 @@ func (n *Node) Goodbye(peerID string, reason uint64) (uint64, error) {
 			gerr := svc.Goodbye(ctx, pid, reason)
 			h.Network().ClosePeer(pid)
 			if gerr != nil {
-				return status.Errorf(status.Network, "goodbye %s: %v (connection closed anyway)", pid, gerr)
+				return status.Errorf(status.Network, "goodbye %s: %w (connection closed anyway)", pid, gerr)
 			}
 			return nil
 		}, nil)
@@ -393,7 +394,7 @@ func rrErr(what string, err error) error {
 	default:
 		code = status.Network
 	}
-	return status.Errorf(code, "%s: %v", what, err)
+	return status.Errorf(code, "%s: %w", what, err)
 }
 
 // viaLoop runs f on the loop and returns its result; false if the loop has

@@ -32,12 +32,12 @@ func (n *Node) Dial(addr string) (uint64, error) {
 			defer cancel()
 			if err := h.Connect(ctx, *ai); err != nil {
 				if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-					return status.Errorf(status.Timeout, "dial %s: %v", ai.ID, err)
+					return status.Errorf(status.Timeout, "dial %s: %w", ai.ID, err)
 				}
 				if n.opsCtx.Err() != nil {
 					return status.Errorf(status.Stopped, "dial %s: node stopping", ai.ID)
 				}
-				return status.Errorf(status.Network, "dial %s: %v", ai.ID, err)
+				return status.Errorf(status.Network, "dial %s: %w", ai.ID, err)
 			}
 			return nil
 		}, func(l *loop, err error) error {
@@ -57,7 +57,7 @@ func (n *Node) Dial(addr string) (uint64, error) {
 func (n *Node) Disconnect(peerID string) (uint64, error) {
 	p, err := peer.Decode(peerID)
 	if err != nil {
-		return 0, status.Errorf(status.InvalidArgument, "peer id %q: %v", peerID, err)
+		return 0, status.Errorf(status.InvalidArgument, "peer id %q: %w", peerID, err)
 	}
 	return n.request("disconnect", func(l *loop, req uint64) {
 		if !l.isAdmitted(p) {
@@ -67,7 +67,7 @@ func (n *Node) Disconnect(peerID string) (uint64, error) {
 		h := l.host
 		l.goOp(req, func(context.Context) error {
 			if err := h.Network().ClosePeer(p); err != nil {
-				return status.Errorf(status.Network, "disconnect %s: %v", p, err)
+				return status.Errorf(status.Network, "disconnect %s: %w", p, err)
 			}
 			return nil
 		}, func(l *loop, err error) error {
@@ -131,7 +131,7 @@ func (l *loop) subscribeTopic(req uint64, topic string, hooks *topicHooks, after
 	l.goOp(req, func(context.Context) error {
 		if hooks.beforeJoin != nil {
 			if err := hooks.beforeJoin(ps); err != nil {
-				return status.Errorf(status.Internal, "join %q: %v", topic, err)
+				return status.Errorf(status.Internal, "join %q: %w", topic, err)
 			}
 		}
 		undo := func() {
@@ -142,13 +142,13 @@ func (l *loop) subscribeTopic(req uint64, topic string, hooks *topicHooks, after
 		t, err := ps.Join(topic)
 		if err != nil {
 			undo()
-			return status.Errorf(status.Internal, "join %q: %v", topic, err)
+			return status.Errorf(status.Internal, "join %q: %w", topic, err)
 		}
 		if hooks.afterJoin != nil {
 			if err := hooks.afterJoin(t); err != nil {
 				t.Close()
 				undo()
-				return status.Errorf(status.Internal, "join %q: %v", topic, err)
+				return status.Errorf(status.Internal, "join %q: %w", topic, err)
 			}
 		}
 		// The subscription's buffer sits in front of the node's loop,
@@ -158,21 +158,21 @@ func (l *loop) subscribeTopic(req uint64, topic string, hooks *topicHooks, after
 		if err != nil {
 			t.Close()
 			undo()
-			return status.Errorf(status.Internal, "subscribe %q: %v", topic, err)
+			return status.Errorf(status.Internal, "subscribe %q: %w", topic, err)
 		}
 		evh, err := t.EventHandler()
 		if err != nil {
 			sub.Cancel()
 			t.Close()
 			undo()
-			return status.Errorf(status.Internal, "topic events %q: %v", topic, err)
+			return status.Errorf(status.Internal, "topic events %q: %w", topic, err)
 		}
 		ts.topic, ts.sub, ts.events = t, sub, evh
 		return nil
 	}, func(l *loop, err error) error {
 		if err == nil {
 			ts.joined = true
-			ctx, cancel := context.WithCancel(context.Background())
+			ctx, cancel := context.WithCancel(l.n.lifeCtx)
 			var once sync.Once
 			ts.cancel = func() { once.Do(func() { cancel(); ts.sub.Cancel(); ts.events.Cancel() }) }
 			if l.stopping { // the stopper already collected the topics
@@ -318,7 +318,7 @@ func (l *loop) unsubscribeTopic(req uint64, topic string, hooks *topicHooks, aft
 		<-ts.publishDone // queued publishes go out first
 		ts.cancel()
 		if err := ts.topic.Close(); err != nil {
-			return status.Errorf(status.Internal, "leave %q: %v", topic, err)
+			return status.Errorf(status.Internal, "leave %q: %w", topic, err)
 		}
 		if hooks != nil && hooks.afterLeave != nil {
 			hooks.afterLeave(ps)
@@ -381,7 +381,7 @@ func (l *loop) startPublisher(topic string, ts *topicState) {
 				if n.opsCtx.Err() != nil {
 					err = status.Errorf(status.Stopped, "publish on %q: node stopping", topic)
 				} else {
-					err = status.Errorf(status.Network, "publish on %q: %v", topic, err)
+					err = status.Errorf(status.Network, "publish on %q: %w", topic, err)
 				}
 			} else {
 				n.counters.published.Add(1)

@@ -333,16 +333,8 @@ func (v *AttestationValidator) window(fork forks.Fork, d *phase0.AttestationData
 	if d.Target.Epoch != d.Slot/config.SlotsPerEpoch {
 		return Reject, "target epoch is not the attestation slot's epoch"
 	}
-	cfg := v.p.cfg
-	slotAt := func(t time.Time) uint64 {
-		s := t.Unix() - int64(cfg.GenesisTime)
-		if s < 0 {
-			return 0
-		}
-		return uint64(s) / cfg.SecondsPerSlot
-	}
-	latest := slotAt(now.Add(MaximumGossipClockDisparity))
-	earliest := slotAt(now.Add(-MaximumGossipClockDisparity))
+	latest := v.p.clock.SlotAt(now.Add(MaximumGossipClockDisparity))
+	earliest := v.p.clock.SlotAt(now.Add(-MaximumGossipClockDisparity))
 	if d.Slot > latest {
 		return Ignore, "attestation is from a future slot"
 	}

@@ -32,8 +32,7 @@ func (p *Pipeline) ValidateGossipBlock(ssz []byte, now time.Time) (GossipResult,
 	}
 	slot, parent := b.Slot(), b.ParentRoot()
 	// [IGNORE] not from a future slot (with MAXIMUM_GOSSIP_CLOCK_DISPARITY).
-	slotStart := time.Unix(int64(p.cfg.GenesisTime+slot*p.cfg.SecondsPerSlot), 0)
-	if slotStart.After(now.Add(MaximumGossipClockDisparity)) {
+	if p.clock.SlotStart(slot).After(now.Add(MaximumGossipClockDisparity)) {
 		return Ignore, "block is from a future slot"
 	}
 	// [IGNORE] later than the latest finalized slot.

@@ -21,12 +21,16 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/libp2pc/libp2pc/libp2pc/eth2/slotclock"
 	"github.com/libp2pc/libp2pc/libp2pc/forkchoice"
 	"github.com/libp2pc/libp2pc/libp2pc/store"
 )
 
 // Config tunes the pipeline. Zero values take the defaults.
 type Config struct {
+	// Context is the parent of the pipeline's goroutines (its owner's: a
+	// node's); nil means context.Background(). Close still ends them.
+	Context        context.Context
 	GenesisTime    uint64 // unix seconds
 	SecondsPerSlot uint64 // required
 	SlotsPerEpoch  uint64 // default the preset's
@@ -138,6 +142,7 @@ type counters struct {
 // Pipeline is the block pipeline of one node.
 type Pipeline struct {
 	cfg   Config
+	clock slotclock.Clock // GenesisTime, SecondsPerSlot: the node's slot clock
 	st    *store.Store
 	tr    Transitioner
 	fetch Fetcher
@@ -196,15 +201,23 @@ func Start(cfg Config, st *store.Store, tr Transitioner, fetch Fetcher, ev Event
 	if cfg.SecondsPerSlot == 0 {
 		return nil, errors.New("pipeline: SecondsPerSlot is zero")
 	}
+	clock, err := slotclock.FromUnix(cfg.GenesisTime, cfg.SecondsPerSlot)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
 	if ev == nil {
 		ev = EventFunc(func(Event) {})
 	}
 	if _, ok := st.Anchor(); !ok {
 		return nil, errors.New("pipeline: store has no anchor (call Init)")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	parent := cfg.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancel(parent)
 	p := &Pipeline{
-		cfg: cfg, st: st, tr: tr, fetch: fetch, ev: ev, ctx: ctx, cancel: cancel,
+		cfg: cfg, clock: clock, st: st, tr: tr, fetch: fetch, ev: ev, ctx: ctx, cancel: cancel,
 		entries: map[Root]*entry{}, invalid: map[Root]string{}, seen: map[[2]uint64]struct{}{},
 		sem: make(chan struct{}, cfg.Workers), dlSem: make(chan struct{}, cfg.MaxDownloads),
 	}
@@ -454,7 +467,7 @@ func (p *Pipeline) run(ssz []byte, from string) (res Result) {
 		}
 		cur := p.fc.CurrentSlot()
 		if slot > cur && slot <= cur+p.cfg.MaxFutureSlots {
-			wait := time.Until(time.Unix(int64(p.cfg.GenesisTime+slot*p.cfg.SecondsPerSlot), 0))
+			wait := time.Until(p.clock.SlotStart(slot))
 			select {
 			case <-time.After(wait + time.Millisecond):
 				continue

@@ -71,17 +71,37 @@ func Codes() []Code {
 	return out
 }
 
-// Error is an error with a libp2pc code and a message for people.
+// Error is an error with a libp2pc code and a message for people. Built by
+// Errorf with %w verbs, it keeps the errors it wraps: errors.Is and
+// errors.As see through the classification to the cause.
 type Error struct {
 	Code Code
 	Msg  string
+	// formatted is what fmt.Errorf made of Errorf's arguments; its Unwrap
+	// gives the %w operands (nil when built without Errorf).
+	formatted error
 }
 
 func (e *Error) Error() string { return e.Msg }
 
-// Errorf builds an *Error with a formatted message.
+// Unwrap returns the errors wrapped with %w (none without).
+func (e *Error) Unwrap() []error {
+	switch w := e.formatted.(type) {
+	case interface{ Unwrap() []error }:
+		return w.Unwrap()
+	case interface{ Unwrap() error }:
+		if inner := w.Unwrap(); inner != nil {
+			return []error{inner}
+		}
+	}
+	return nil
+}
+
+// Errorf builds an *Error with a formatted message; like fmt.Errorf, a %w
+// operand is wrapped (and formatted as %v would).
 func Errorf(code Code, format string, args ...any) *Error {
-	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+	formatted := fmt.Errorf(format, args...)
+	return &Error{Code: code, Msg: formatted.Error(), formatted: formatted}
 }
 
 // CodeOf returns the code carried by err: OK for nil, the wrapped *Error's

@@ -146,8 +146,13 @@ func decodeInfo(root Root, v []byte) (BlockInfo, error) {
 	copy(b.StateRoot[:], v[40:72])
 	b.Imported = v[72]&flagImported != 0
 	b.HasState = v[72]&flagHasState != 0
-	b.Justified, _ = decodeCheckpoint(v[73:113])
-	b.Finalized, _ = decodeCheckpoint(v[113:153])
+	var err error
+	if b.Justified, err = decodeCheckpoint(v[73:113]); err != nil {
+		return BlockInfo{}, err
+	}
+	if b.Finalized, err = decodeCheckpoint(v[113:153]); err != nil {
+		return BlockInfo{}, err
+	}
 	return b, nil
 }
 
@@ -169,6 +174,10 @@ func decodeCheckpoint(v []byte) (Checkpoint, error) {
 
 // ErrNotFound is returned for an unknown block or a missing state.
 var ErrNotFound = errors.New("store: not found")
+
+// ErrCorrupt is returned by Open for metadata it cannot read back (a
+// value of the wrong size).
+var ErrCorrupt = errors.New("store: corrupt metadata")
 
 // node is the in-memory fork-tree entry: the non-finalized part of the
 // tree plus the finalized block (older entries live on disk only).
@@ -224,12 +233,10 @@ func Open(dir string, opts Options) (*Store, error) {
 		s.wo = pebble.NoSync
 	}
 	if err := s.load(); err != nil {
-		db.Close()
-		return nil, err
+		return nil, errors.Join(err, db.Close())
 	}
 	if err := s.Check(); err != nil {
-		db.Close()
-		return nil, err
+		return nil, errors.Join(err, db.Close())
 	}
 	return s, nil
 }
@@ -259,7 +266,9 @@ func (s *Store) get(k []byte) ([]byte, error) {
 		return nil, err
 	}
 	out := bytes.Clone(v)
-	closer.Close()
+	if err := closer.Close(); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -272,22 +281,35 @@ func (s *Store) has(k []byte) bool {
 	return true
 }
 
-// load reads the metadata and the non-finalized fork tree.
+// load reads the metadata and the non-finalized fork tree. A key that is
+// absent keeps its zero value (a new store); any other read error, or a
+// value of the wrong size, fails the open.
 func (s *Store) load() error {
-	if v, err := s.get(metaKey("anchor")); err == nil {
-		copy(s.anchor[:], v)
-		s.hasAnchor = true
-	} else if err != ErrNotFound {
-		return err
-	}
-	if v, err := s.get(metaKey("head")); err == nil {
-		copy(s.head[:], v)
+	for name, dst := range map[string]*Root{"anchor": &s.anchor, "head": &s.head} {
+		v, err := s.get(metaKey(name))
+		switch {
+		case errors.Is(err, ErrNotFound):
+			continue
+		case err != nil:
+			return fmt.Errorf("store: read %s: %w", name, err)
+		case len(v) != len(dst):
+			return fmt.Errorf("%w: %s has %d bytes", ErrCorrupt, name, len(v))
+		}
+		copy(dst[:], v)
+		if name == "anchor" {
+			s.hasAnchor = true
+		}
 	}
 	for name, dst := range map[string]*Checkpoint{"justified": &s.justified, "finalized": &s.finalized} {
-		if v, err := s.get(metaKey(name)); err == nil {
-			if *dst, err = decodeCheckpoint(v); err != nil {
-				return err
-			}
+		v, err := s.get(metaKey(name))
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("store: read %s: %w", name, err)
+		}
+		if *dst, err = decodeCheckpoint(v); err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrCorrupt, name, err)
 		}
 	}
 	finSlot := s.finalized.Epoch * config.SlotsPerEpoch
@@ -322,12 +344,13 @@ func (s *Store) load() error {
 	})
 }
 
-func (s *Store) scan(prefix byte, fn func(k, v []byte) error) error {
+func (s *Store) scan(prefix byte, fn func(k, v []byte) error) (err error) {
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefix}, UpperBound: []byte{prefix + 1}})
 	if err != nil {
 		return err
 	}
-	defer it.Close()
+	// Close reports what the iteration met (it.Error's too).
+	defer func() { err = errors.Join(err, it.Close()) }()
 	for it.First(); it.Valid(); it.Next() {
 		if err := fn(it.Key(), it.Value()); err != nil {
 			return err

@@ -2,11 +2,13 @@ package config
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -25,6 +27,8 @@ type Config struct {
 	GenesisForkVersion             Version
 	GenesisDelay                   uint64
 
+	// SecondsPerSlot is the slot duration, from SLOT_DURATION_MS or
+	// SECONDS_PER_SLOT (see slotSeconds); SlotDuration gives it as a duration.
 	SecondsPerSlot                   uint64
 	SecondsPerEth1Block              uint64
 	MinValidatorWithdrawabilityDelay uint64
@@ -105,7 +109,6 @@ func ParseConfig(data []byte) (*Config, error) {
 	c.MinGenesisTime = p.uint("MIN_GENESIS_TIME")
 	c.GenesisForkVersion = p.version("GENESIS_FORK_VERSION")
 	c.GenesisDelay = p.uint("GENESIS_DELAY")
-	c.SecondsPerSlot = p.uint("SECONDS_PER_SLOT")
 	c.SecondsPerEth1Block = p.uint("SECONDS_PER_ETH1_BLOCK")
 	c.MinValidatorWithdrawabilityDelay = p.uint("MIN_VALIDATOR_WITHDRAWABILITY_DELAY")
 	c.ShardCommitteePeriod = p.uint("SHARD_COMMITTEE_PERIOD")
@@ -121,10 +124,65 @@ func ParseConfig(data []byte) (*Config, error) {
 	if p.err != nil {
 		return nil, p.err
 	}
+	if c.SecondsPerSlot, err = slotSeconds(raw); err != nil {
+		return nil, err
+	}
 	if c.BlobSchedule, err = parseBlobSchedule(data); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// ErrSlotDuration reports a config whose slot duration is missing, zero,
+// not a whole number of seconds, or given twice with two values.
+var ErrSlotDuration = errors.New("slot duration")
+
+// slotSeconds is the one rule for the slot duration of a config file:
+// SLOT_DURATION_MS (current configs) or SECONDS_PER_SLOT (older ones); a
+// file giving both must give the same duration. The consensus functions
+// count time in whole seconds (compute_timestamp_at_slot, the fork choice's
+// store time), so a SLOT_DURATION_MS that is not a multiple of 1000 is
+// rejected rather than rounded one way or the other.
+func slotSeconds(raw map[string]string) (uint64, error) {
+	p := fieldParser{raw: raw}
+	_, hasMS := raw["SLOT_DURATION_MS"]
+	_, hasSeconds := raw["SECONDS_PER_SLOT"]
+	var ms, seconds uint64
+	if hasMS {
+		ms = p.uint("SLOT_DURATION_MS")
+	}
+	if hasSeconds {
+		seconds = p.uint("SECONDS_PER_SLOT")
+	}
+	switch {
+	case p.err != nil:
+		return 0, p.err
+	case !hasMS && !hasSeconds:
+		return 0, fmt.Errorf("%w: missing key SLOT_DURATION_MS (or SECONDS_PER_SLOT)", ErrSlotDuration)
+	case hasMS && (ms == 0 || ms%1000 != 0):
+		return 0, fmt.Errorf("%w: SLOT_DURATION_MS %d is not a positive whole number of seconds", ErrSlotDuration, ms)
+	case hasSeconds && seconds == 0:
+		return 0, fmt.Errorf("%w: SECONDS_PER_SLOT is 0", ErrSlotDuration)
+	case hasMS && hasSeconds && ms/1000 != seconds:
+		return 0, fmt.Errorf("%w: SLOT_DURATION_MS %d and SECONDS_PER_SLOT %d disagree", ErrSlotDuration, ms, seconds)
+	case hasMS:
+		return ms / 1000, nil
+	}
+	return seconds, nil
+}
+
+// SecondsPerSlotOf applies the same rule to a duration given in Go (a
+// node's gossip configuration): a positive whole number of seconds.
+func SecondsPerSlotOf(d time.Duration) (uint64, error) {
+	if d < time.Second || d%time.Second != 0 {
+		return 0, fmt.Errorf("%w: %v is not a positive whole number of seconds", ErrSlotDuration, d)
+	}
+	return uint64(d / time.Second), nil
+}
+
+// SlotDuration is SECONDS_PER_SLOT as a duration (see slotSeconds).
+func (c *Config) SlotDuration() time.Duration {
+	return time.Duration(c.SecondsPerSlot) * time.Second
 }
 
 // Version returns a fork version by its YAML key (e.g. "ALTAIR_FORK_VERSION").

@@ -1,8 +1,10 @@
 package config
 
 import (
+	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 const sample = `
@@ -115,5 +117,41 @@ func TestRepeatedKeys(t *testing.T) {
 	_, err := ParseConfig([]byte(sample + "SECONDS_PER_SLOT: 12\n"))
 	if err == nil || !strings.Contains(err.Error(), "SECONDS_PER_SLOT") {
 		t.Fatalf("want an error naming the conflicting SECONDS_PER_SLOT, got %v", err)
+	}
+}
+
+// One rule for the slot duration: SLOT_DURATION_MS or SECONDS_PER_SLOT,
+// equal when both are given, a positive whole number of seconds.
+func TestSlotDurationRule(t *testing.T) {
+	without := strings.Replace(sample, "SECONDS_PER_SLOT: 6\n", "", 1)
+	for _, x := range []struct {
+		keys    string
+		seconds uint64 // 0: rejected
+	}{
+		{"SECONDS_PER_SLOT: 6\n", 6},
+		{"SLOT_DURATION_MS: 6000\n", 6},
+		{"SLOT_DURATION_MS: 12000\nSECONDS_PER_SLOT: 12\n", 12},
+		{"SLOT_DURATION_MS: 6500\n", 0},
+		{"SLOT_DURATION_MS: 500\n", 0},
+		{"SLOT_DURATION_MS: 0\n", 0},
+		{"SECONDS_PER_SLOT: 0\n", 0},
+		{"SLOT_DURATION_MS: 6000\nSECONDS_PER_SLOT: 12\n", 0},
+		{"", 0},
+	} {
+		c, err := ParseConfig([]byte(without + x.keys))
+		switch {
+		case x.seconds == 0 && !errors.Is(err, ErrSlotDuration):
+			t.Errorf("%q: %v, want ErrSlotDuration", x.keys, err)
+		case x.seconds != 0 && err != nil:
+			t.Errorf("%q: %v", x.keys, err)
+		case x.seconds != 0 && (c.SecondsPerSlot != x.seconds || c.SlotDuration() != time.Duration(x.seconds)*time.Second):
+			t.Errorf("%q: %d s (%v), want %d s", x.keys, c.SecondsPerSlot, c.SlotDuration(), x.seconds)
+		}
+	}
+	for d, want := range map[time.Duration]uint64{time.Second: 1, 12 * time.Second: 12, 0: 0, 1500 * time.Millisecond: 0, -time.Second: 0} {
+		got, err := SecondsPerSlotOf(d)
+		if got != want || (want == 0) != errors.Is(err, ErrSlotDuration) {
+			t.Errorf("SecondsPerSlotOf(%v) = %d, %v; want %d", d, got, err, want)
+		}
 	}
 }

@@ -14,8 +14,9 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
 )
 
-// Per-fork state-transition benchmarks (and the mainnet-scale correctness
-// run of the altair+ trees), on the vectors of the compiled preset:
+// Per-fork state-transition benchmarks, on the vectors of the compiled
+// preset (the correctness run of the same trees is TestForkStateTransitions:
+// `make spec-test-mainnet-scale` points SPEC_TESTS_DIR at the mainnet one):
 //
 //   - minimal: phase0 from the phase0 tree (SPEC_TESTS_DIR, configs/minimal.yaml),
 //     altair..fulu from the stf tree (STF_TESTS_DIR, configs/minimal_<fork>.yaml);
@@ -72,91 +73,40 @@ func mainnetBenchDir() (string, error) {
 
 // locateFork returns the inputs of fork f, or a reason they are absent.
 func locateFork(f forks.Fork) (*forkInputs, string, error) {
-	var root, cfgPath string
+	var root string
 	switch {
 	case config.PresetName == "minimal" && f == forks.Phase0:
 		dir, err := Dir()
 		if err != nil {
 			return nil, err.Error(), nil
 		}
-		root, cfgPath = dir, filepath.Join(dir, "configs", "minimal.yaml")
+		root = dir
 	case config.PresetName == "minimal":
 		dir, err := STFDir()
 		if err != nil {
 			return nil, err.Error(), nil
 		}
-		root, cfgPath = dir, filepath.Join(dir, "configs", "minimal_"+f.String()+".yaml")
+		root = dir
 	default:
 		dir, err := mainnetBenchDir()
 		if err != nil {
 			return nil, err.Error(), nil
 		}
-		root, cfgPath = dir, filepath.Join(dir, "configs", config.PresetName+"_"+f.String()+".yaml")
+		root = dir
 	}
 	dir := filepath.Join(root, "tests", config.PresetName, f.String())
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Sprintf("no %s vectors at %s (set SPEC_TESTS_DIR / STF_TESTS_DIR / %s, or run `make bench-consensus`)", f, dir, MainnetBenchDirEnv), nil
+	}
+	cfgPath, err := ForkConfigPath(root, config.PresetName, f.String())
+	if err != nil {
+		return nil, "", err
 	}
 	cfg, err := config.LoadConfigFile(cfgPath)
 	if err != nil {
 		return nil, "", err
 	}
 	return &forkInputs{fork: f, cfg: cfg, dir: dir}, "", nil
-}
-
-// TestForkStateTransitionsPreset runs the sanity/slots and sanity/blocks
-// cases of every altair+ fork of the mainnet-scale tree (deneb, electra,
-// fulu; its phase0 cases go through the phase0 runner, see
-// spec-test-mainnet-scale in the Makefile) through the multi-fork transition, each with its own
-// configs/<preset>_<fork>.yaml, checking every post-state. The minimal
-// preset's altair..fulu cases are TestForkStateTransitions' (stf_test.go);
-// this one runs for other presets only (`make spec-test-mainnet-scale`).
-// Summary lines: <preset>_<fork>/sanity_<handler>.
-func TestForkStateTransitionsPreset(t *testing.T) {
-	if config.PresetName == "minimal" {
-		t.Skip("minimal preset: the altair..fulu cases run in TestForkStateTransitions")
-	}
-	// Only when asked for (the benchmarks also find build/bench-mainnet by
-	// default): a plain `go test ./...` at the mainnet preset stays short.
-	root := os.Getenv(MainnetBenchDirEnv)
-	if root == "" {
-		t.Skipf("set %s to the unpacked mainnet-scale archive (`make spec-test-mainnet-scale` does)", MainnetBenchDirEnv)
-	}
-	if _, err := os.Stat(filepath.Join(root, "tests", config.PresetName)); err != nil {
-		t.Skipf("no %s-preset bench vectors at %s (set %s, or `make spec-test-mainnet-scale` unpacks them)", config.PresetName, root, MainnetBenchDirEnv)
-	}
-	for _, f := range forks.All() {
-		if f == forks.Phase0 {
-			continue // the phase0 runner checks these (stf via the phase0 API)
-		}
-		in, _, err := locateFork(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if in == nil {
-			continue
-		}
-		t.Run(f.String(), func(t *testing.T) {
-			name := config.PresetName + "_" + f.String()
-			for _, h := range []struct {
-				handler string
-				fn      func(t *testing.T, c Case)
-			}{
-				{"slots", func(t *testing.T, c Case) { runSlotsAny(t, in.cfg, f, c) }},
-				{"blocks", func(t *testing.T, c Case) { runBlocksAny(t, in.cfg, f, c) }},
-			} {
-				dir := filepath.Join(in.dir, "sanity", h.handler)
-				if _, err := os.Stat(dir); err != nil {
-					continue
-				}
-				if !transition.Implemented(f) {
-					summary.SkipAll(t, name, "sanity_"+h.handler, dir, NotImplementedReason)
-					continue
-				}
-				t.Run(h.handler, func(t *testing.T) { summary.Run(t, name, "sanity_"+h.handler, dir, h.fn) })
-			}
-		})
-	}
 }
 
 // benchForks is every fork with its inputs for the compiled preset; forks

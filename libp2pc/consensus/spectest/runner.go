@@ -42,10 +42,6 @@ func Dir() (string, error) {
 	}
 }
 
-// NoRunnerReason marks the cases of a handler that no runner handles yet;
-// the summary counts them instead of listing them.
-const NoRunnerReason = "no runner for this handler yet"
-
 // LFSReason marks cases with a file that could not be recovered upstream.
 const LFSReason = "unrecoverable lfs-pointer file"
 
@@ -65,19 +61,60 @@ type handlerCounts struct {
 	skipped        map[string][]string // reason -> case names
 }
 
-// Summary accumulates outcomes per runner/handler. Safe for concurrent use.
+// DirCounts are the outcomes recorded for the cases of one handler
+// directory (Run and SkipAll know the directory; Record alone does not).
+type DirCounts struct{ Passed, Failed, Skipped int }
+
+// Summary accumulates outcomes per runner/handler, and per handler
+// directory of the tree so that a coverage check can tell which
+// directories were handled. Safe for concurrent use.
 type Summary struct {
 	mu     sync.Mutex
 	counts map[handlerKey]*handlerCounts
+	dirs   map[string]*DirCounts
 }
 
 // NewSummary returns an empty Summary.
-func NewSummary() *Summary { return &Summary{counts: map[handlerKey]*handlerCounts{}} }
+func NewSummary() *Summary {
+	return &Summary{counts: map[handlerKey]*handlerCounts{}, dirs: map[string]*DirCounts{}}
+}
+
+// Dir returns what was recorded for the cases of handlerDir, and whether
+// any runner handled (ran or skipped by name) that directory.
+func (s *Summary) Dir(handlerDir string) (DirCounts, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.dirs[filepath.Clean(handlerDir)]
+	if !ok {
+		return DirCounts{}, false
+	}
+	return *c, true
+}
 
 // Record adds the outcome of one case.
 func (s *Summary) Record(runner, handler, name string, o Outcome, reason string) {
+	s.RecordIn("", runner, handler, name, o, reason)
+}
+
+// RecordIn adds the outcome of one case of handlerDir ("" when unknown).
+func (s *Summary) RecordIn(handlerDir, runner, handler, name string, o Outcome, reason string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if handlerDir != "" {
+		d := s.dirs[filepath.Clean(handlerDir)]
+		if d == nil {
+			d = &DirCounts{}
+			s.dirs[filepath.Clean(handlerDir)] = d
+		}
+		switch o {
+		case Passed:
+			d.Passed++
+		case Failed:
+			d.Failed++
+		case Skipped:
+			d.Skipped++
+		}
+	}
 	k := handlerKey{runner, handler}
 	c := s.counts[k]
 	if c == nil {
@@ -108,6 +145,9 @@ func (s *Summary) Totals() (passed, failed, skipped int) {
 	return
 }
 
+// maxListedSkips bounds the case names printed per skip reason.
+const maxListedSkips = 20
+
 // Print writes one line per runner/handler, the skipped cases by name with
 // their reason, and a closing total line.
 func (s *Summary) Print(w io.Writer) {
@@ -137,8 +177,9 @@ func (s *Summary) Print(w io.Writer) {
 		sort.Strings(reasons)
 		for _, r := range reasons {
 			names := c.skipped[r]
-			if r == NoRunnerReason {
-				fmt.Fprintf(w, "      skipped (%s): all %d cases\n", r, len(names))
+			if len(names) > maxListedSkips {
+				// A whole handler skipped by a SkipRule: its rule names it.
+				fmt.Fprintf(w, "      skipped (%s): %d cases\n", r, len(names))
 				continue
 			}
 			sort.Strings(names)
@@ -210,7 +251,7 @@ func Cases(handlerDir string) ([]Case, error) {
 	}
 	var out []Case
 	for _, s := range suites {
-		if !s.IsDir() {
+		if !isDir(handlerDir, s) {
 			continue
 		}
 		cases, err := os.ReadDir(filepath.Join(handlerDir, s.Name()))
@@ -218,7 +259,7 @@ func Cases(handlerDir string) ([]Case, error) {
 			return nil, fmt.Errorf("spectest: list suite %s: %w", s.Name(), err)
 		}
 		for _, c := range cases {
-			if c.IsDir() {
+			if isDir(filepath.Join(handlerDir, s.Name()), c) {
 				out = append(out, Case{Dir: filepath.Join(handlerDir, s.Name(), c.Name()), Name: s.Name() + "/" + c.Name()})
 			}
 		}
@@ -235,7 +276,7 @@ func (s *Summary) SkipAll(t *testing.T, runner, handler, handlerDir, reason stri
 		t.Fatal(err)
 	}
 	for _, c := range cases {
-		s.Record(runner, handler, c.Name, Skipped, reason)
+		s.RecordIn(handlerDir, runner, handler, c.Name, Skipped, reason)
 	}
 }
 
@@ -254,7 +295,7 @@ func (s *Summary) Run(t *testing.T, runner, handler, handlerDir string, fn func(
 	for _, c := range cases {
 		c := c
 		if ptrs := lfsPointers(c.Dir); len(ptrs) > 0 {
-			s.Record(runner, handler, c.Name, Skipped, LFSReason)
+			s.RecordIn(handlerDir, runner, handler, c.Name, Skipped, LFSReason)
 			continue
 		}
 		var skipReason string
@@ -268,11 +309,11 @@ func (s *Summary) Run(t *testing.T, runner, handler, handlerDir string, fn func(
 		})
 		switch {
 		case !ok:
-			s.Record(runner, handler, c.Name, Failed, "")
+			s.RecordIn(handlerDir, runner, handler, c.Name, Failed, "")
 		case skipReason != "":
-			s.Record(runner, handler, c.Name, Skipped, skipReason)
+			s.RecordIn(handlerDir, runner, handler, c.Name, Skipped, skipReason)
 		default:
-			s.Record(runner, handler, c.Name, Passed, "")
+			s.RecordIn(handlerDir, runner, handler, c.Name, Passed, "")
 		}
 	}
 }

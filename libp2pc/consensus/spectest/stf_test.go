@@ -16,60 +16,72 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/deneb"
 )
 
-// The altair..fulu state-transition vectors (stf-altair-fulu-minimal), run
-// through the multi-fork transition: sanity/slots, sanity/blocks and
-// fork/fork of every fork directory present, each with the config the
-// vectors ship for that fork (configs/minimal_<fork>.yaml). The cases of a
-// fork whose transition is not implemented are reported as skipped, by
-// name, never as passed. Summary lines: stf_<fork>/<runner>_<handler>.
+// The altair..fulu state-transition cases of every vector tree of the run
+// (SPEC_TESTS_DIR, and STF_TESTS_DIR: the minimal stf-altair-fulu archive by
+// default), for the compiled preset, run through the multi-fork transition:
+// sanity/slots, sanity/blocks and fork/fork of every fork directory found,
+// each with the config of its tree for that fork (ForkConfigPath). The cases
+// of a fork whose transition is not implemented are reported as skipped, by
+// name, never as passed; a fork or handler this runner does not know is left
+// to the coverage check (TestMain), which fails the run.
+// Summary lines: stf_<fork>/<runner>_<handler>.
 
 // NotImplementedReason marks the cases of a fork without a transition.
 const NotImplementedReason = "fork not implemented"
 
 func TestForkStateTransitions(t *testing.T) {
-	root, err := STFDir()
+	roots := vectorRoots()
+	if len(roots) == 0 {
+		t.Skip("no vector tree (set SPEC_TESTS_DIR / STF_TESTS_DIR, or `make spec-test` unpacks them)")
+	}
+	for _, root := range roots {
+		names, err := ForkDirs(root.path, config.PresetName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range names {
+			f, err := forks.Parse(name)
+			if err != nil || f == forks.Phase0 {
+				continue // phase0: its own runners; unknown forks: the coverage check
+			}
+			t.Run(f.String(), func(t *testing.T) { runForkTree(t, root.path, f) })
+		}
+	}
+}
+
+// runForkTree runs the handlers of tests/<preset>/<f> of root this runner
+// knows.
+func runForkTree(t *testing.T, root string, f forks.Fork) {
+	cfgPath, err := ForkConfigPath(root, config.PresetName, f.String())
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
-	if config.PresetName != "minimal" {
-		t.Skip("the altair..fulu vectors are minimal-preset only")
+	cfg, err := config.LoadConfigFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(root, "tests", "minimal")); err != nil {
-		t.Skipf("altair..fulu vectors absent at %s (set STF_TESTS_DIR, or `make spec-test` unpacks them)", root)
+	base := filepath.Join(root, "tests", config.PresetName, f.String())
+	runners := []struct {
+		runner, handler string
+		implemented     bool
+		fn              func(t *testing.T, c Case)
+	}{
+		{"sanity", "slots", transition.Implemented(f), func(t *testing.T, c Case) { runSlotsAny(t, cfg, f, c) }},
+		{"sanity", "blocks", transition.Implemented(f), func(t *testing.T, c Case) { runBlocksAny(t, cfg, f, c) }},
+		{"fork", "fork", transition.Implemented(f-1) && transition.Implemented(f), func(t *testing.T, c Case) { runForkAny(t, cfg, f, c) }},
 	}
-	for _, f := range forks.All() {
-		base := filepath.Join(root, "tests", "minimal", f.String())
-		if _, err := os.Stat(base); err != nil || f == forks.Phase0 {
+	for _, r := range runners {
+		dir := filepath.Join(base, r.runner, r.handler)
+		if _, err := os.Stat(dir); err != nil {
 			continue
 		}
-		t.Run(f.String(), func(t *testing.T) {
-			cfg, err := config.LoadConfigFile(filepath.Join(root, "configs", "minimal_"+f.String()+".yaml"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			runners := []struct {
-				runner, handler string
-				implemented     bool
-				fn              func(t *testing.T, c Case)
-			}{
-				{"sanity", "slots", transition.Implemented(f), func(t *testing.T, c Case) { runSlotsAny(t, cfg, f, c) }},
-				{"sanity", "blocks", transition.Implemented(f), func(t *testing.T, c Case) { runBlocksAny(t, cfg, f, c) }},
-				{"fork", "fork", transition.Implemented(f-1) && transition.Implemented(f), func(t *testing.T, c Case) { runForkAny(t, cfg, f, c) }},
-			}
-			for _, r := range runners {
-				dir := filepath.Join(base, r.runner, r.handler)
-				if _, err := os.Stat(dir); err != nil {
-					continue
-				}
-				name := "stf_" + f.String()
-				handler := r.runner + "_" + r.handler
-				if !r.implemented {
-					summary.SkipAll(t, name, handler, dir, NotImplementedReason)
-					continue
-				}
-				t.Run(handler, func(t *testing.T) { summary.Run(t, name, handler, dir, r.fn) })
-			}
-		})
+		name := "stf_" + f.String()
+		handler := r.runner + "_" + r.handler
+		if !r.implemented {
+			summary.SkipAll(t, name, handler, dir, NotImplementedReason)
+			continue
+		}
+		t.Run(handler, func(t *testing.T) { summary.Run(t, name, handler, dir, r.fn) })
 	}
 }
 

@@ -51,15 +51,13 @@ func ComputeForkDigest(version [4]byte, genesisValidatorsRoot [32]byte) (Digest,
 	return Digest(root[:4]), nil
 }
 
-// BlobParameters is the Fulu BlobParameters of an epoch.
-type BlobParameters struct {
-	Epoch            uint64
-	MaxBlobsPerBlock uint64
-}
+// BlobParameters is the Fulu BlobParameters of an epoch: one type with the
+// consensus config's, whose parser reads BLOB_SCHEDULE.
+type BlobParameters = config.BlobParameters
 
-// Hash is hash(uint_to_bytes(Uint64(epoch)) + uint_to_bytes(Uint64(max_blobs_per_block))),
-// both little-endian.
-func (p BlobParameters) Hash() [32]byte {
+// blobParametersHash is hash(uint_to_bytes(Uint64(epoch)) +
+// uint_to_bytes(Uint64(max_blobs_per_block))), both little-endian.
+func blobParametersHash(p BlobParameters) [32]byte {
 	var b [16]byte
 	binary.LittleEndian.PutUint64(b[:8], p.Epoch)
 	binary.LittleEndian.PutUint64(b[8:], p.MaxBlobsPerBlock)
@@ -75,7 +73,7 @@ func ComputeFuluForkDigest(version [4]byte, genesisValidatorsRoot [32]byte, p Bl
 	if err != nil {
 		return Digest{}, err
 	}
-	h := p.Hash()
+	h := blobParametersHash(p)
 	var d Digest
 	for i := range d {
 		d[i] = root[i] ^ h[i]
@@ -95,7 +93,8 @@ type Schedule struct {
 	GenesisValidatorsRoot [32]byte
 	// Forks are the regular forks, phase0 (GENESIS) first, in fork order.
 	Forks []ForkEntry
-	// BlobSchedule is the config's BLOB_SCHEDULE (any order).
+	// BlobSchedule is the config's BLOB_SCHEDULE (any order when built by
+	// hand; NewSchedule copies the config's, sorted by epoch).
 	BlobSchedule []BlobParameters
 	// MaxBlobsPerBlockElectra is MAX_BLOBS_PER_BLOCK_ELECTRA, the fallback of
 	// get_blob_parameters.
@@ -105,15 +104,15 @@ type Schedule struct {
 // ErrBadSchedule reports an unusable fork schedule.
 var ErrBadSchedule = errors.New("forkdigest: bad fork schedule")
 
-// NewSchedule builds a Schedule from a parsed config (its fork versions and
-// epochs, MAX_BLOBS_PER_BLOCK_ELECTRA when present) and the blob schedule,
-// which the flat config parser does not read (see ParseBlobSchedule).
-func NewSchedule(cfg *config.Config, genesisValidatorsRoot [32]byte, blobSchedule []BlobParameters) (*Schedule, error) {
+// NewSchedule builds a Schedule from a parsed config: its fork versions and
+// epochs, its BLOB_SCHEDULE (config.ParseConfig reads it) and
+// MAX_BLOBS_PER_BLOCK_ELECTRA when present.
+func NewSchedule(cfg *config.Config, genesisValidatorsRoot [32]byte) (*Schedule, error) {
 	entries, err := cfg.Forks()
 	if err != nil {
 		return nil, err
 	}
-	s := &Schedule{GenesisValidatorsRoot: genesisValidatorsRoot, BlobSchedule: slices.Clone(blobSchedule)}
+	s := &Schedule{GenesisValidatorsRoot: genesisValidatorsRoot, BlobSchedule: slices.Clone(cfg.BlobSchedule)}
 	for _, e := range entries {
 		f, ok := eth2.ForkByConfigName(e.Name)
 		if !ok {
@@ -274,11 +273,4 @@ func (s *Schedule) NextForkDigest(epoch uint64) (Digest, error) {
 		return Digest{}, nil
 	}
 	return s.Digest(next)
-}
-
-// ParseBlobSchedule reads the BLOB_SCHEDULE list out of a config YAML file
-// (entries with EPOCH and MAX_BLOBS_PER_BLOCK). A file without the key gives
-// an empty schedule.
-func ParseBlobSchedule(yamlData []byte) ([]BlobParameters, error) {
-	return parseBlobSchedule(yamlData)
 }

@@ -74,7 +74,7 @@ func TestMainnetDigests(t *testing.T) {
 // tests/.../fulu/validator/test_compute_fork_digest.py (FULU_FORK_EPOCH 0,
 // the BLOB_SCHEDULE below, compute_fork_version overridden per case).
 func TestFuluSpecVectors(t *testing.T) {
-	blob := []BlobParameters{{9, 9}, {100, 100}, {150, 175}, {200, 200}, {250, 275}, {300, 300}}
+	blob := []BlobParameters{{Epoch: 9, MaxBlobsPerBlock: 9}, {Epoch: 100, MaxBlobsPerBlock: 100}, {Epoch: 150, MaxBlobsPerBlock: 175}, {Epoch: 200, MaxBlobsPerBlock: 200}, {Epoch: 250, MaxBlobsPerBlock: 275}, {Epoch: 300, MaxBlobsPerBlock: 300}}
 	z, one, two, three := [32]byte{}, fill(1), fill(2), fill(3)
 	cases := []struct {
 		epoch   uint64
@@ -136,13 +136,13 @@ func fill(b byte) (r [32]byte) {
 func TestGetBlobParametersFallback(t *testing.T) {
 	s := &Schedule{
 		Forks:                   []ForkEntry{{eth2.Phase0, [4]byte{}, 0}, {eth2.Electra, [4]byte{5}, 10}, {eth2.Fulu, [4]byte{6}, 20}},
-		BlobSchedule:            []BlobParameters{{30, 15}, {25, 12}}, // unsorted on purpose
+		BlobSchedule:            []BlobParameters{{Epoch: 30, MaxBlobsPerBlock: 15}, {Epoch: 25, MaxBlobsPerBlock: 12}}, // unsorted on purpose
 		MaxBlobsPerBlockElectra: 9,
 	}
 	for _, c := range []struct {
 		epoch uint64
 		want  BlobParameters
-	}{{0, BlobParameters{10, 9}}, {24, BlobParameters{10, 9}}, {25, BlobParameters{25, 12}}, {29, BlobParameters{25, 12}}, {30, BlobParameters{30, 15}}, {1 << 40, BlobParameters{30, 15}}} {
+	}{{0, BlobParameters{Epoch: 10, MaxBlobsPerBlock: 9}}, {24, BlobParameters{Epoch: 10, MaxBlobsPerBlock: 9}}, {25, BlobParameters{Epoch: 25, MaxBlobsPerBlock: 12}}, {29, BlobParameters{Epoch: 25, MaxBlobsPerBlock: 12}}, {30, BlobParameters{Epoch: 30, MaxBlobsPerBlock: 15}}, {1 << 40, BlobParameters{Epoch: 30, MaxBlobsPerBlock: 15}}} {
 		if got := s.BlobParameters(c.epoch); got != c.want {
 			t.Errorf("epoch %d: got %+v want %+v", c.epoch, got, c.want)
 		}
@@ -152,7 +152,7 @@ func TestGetBlobParametersFallback(t *testing.T) {
 	d19, _ := s.Digest(19)
 	want19, _ := ComputeForkDigest([4]byte{5}, [32]byte{})
 	d20, _ := s.Digest(20)
-	want20, _ := ComputeFuluForkDigest([4]byte{6}, [32]byte{}, BlobParameters{10, 9})
+	want20, _ := ComputeFuluForkDigest([4]byte{6}, [32]byte{}, BlobParameters{Epoch: 10, MaxBlobsPerBlock: 9})
 	if d19 != want19 || d20 != want20 {
 		t.Fatalf("digests %s %s, want %s %s", d19, d20, want19, want20)
 	}
@@ -163,21 +163,17 @@ func TestMainnetConfigSchedule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The current spec config replaced SECONDS_PER_SLOT with
-	// SLOT_DURATION_MS; the phase0 parser still wants the old key.
-	cfg, err := config.ParseConfig(append(data, "\nSECONDS_PER_SLOT: 12\n"...))
+	// The current spec config gives SLOT_DURATION_MS, not SECONDS_PER_SLOT.
+	cfg, err := config.ParseConfig(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	blob, err := ParseBlobSchedule(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(blob) != 2 || blob[0] != (BlobParameters{412672, 15}) || blob[1] != (BlobParameters{419072, 21}) {
+	blob := cfg.BlobSchedule
+	if len(blob) != 2 || blob[0] != (BlobParameters{Epoch: 412672, MaxBlobsPerBlock: 15}) || blob[1] != (BlobParameters{Epoch: 419072, MaxBlobsPerBlock: 21}) {
 		t.Fatalf("BLOB_SCHEDULE: %+v", blob)
 	}
 	gvr := [32]byte(mustHex(t, "4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95"))
-	s, err := NewSchedule(cfg, gvr, blob)
+	s, err := NewSchedule(cfg, gvr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,12 +196,12 @@ func TestMainnetConfigSchedule(t *testing.T) {
 		t.Fatalf("ENRForkID at Fulu: %+v", e)
 	}
 	dFulu, _ := s.Digest(fulu)
-	wantFulu, _ := ComputeFuluForkDigest([4]byte{6}, gvr, BlobParameters{364032, 9})
+	wantFulu, _ := ComputeFuluForkDigest([4]byte{6}, gvr, BlobParameters{Epoch: 364032, MaxBlobsPerBlock: 9})
 	if e.ForkDigest != dFulu || dFulu != wantFulu {
 		t.Fatalf("Fulu digest %s want %s", dFulu, wantFulu)
 	}
 	nfd, _ := s.NextForkDigest(fulu)
-	wantNfd, _ := ComputeFuluForkDigest([4]byte{6}, gvr, BlobParameters{bpo1, 15})
+	wantNfd, _ := ComputeFuluForkDigest([4]byte{6}, gvr, BlobParameters{Epoch: bpo1, MaxBlobsPerBlock: 15})
 	if nfd != wantNfd {
 		t.Fatalf("nfd at Fulu %s want %s", nfd, wantNfd)
 	}

@@ -83,6 +83,9 @@ const (
 
 // Config configures a Service. Zero values take the defaults.
 type Config struct {
+	// Context is the parent of the service's goroutines (its node's); nil
+	// means context.Background(). Close still ends them.
+	Context                context.Context
 	TTFB                   time.Duration // first response byte of an outgoing request
 	RespTimeout            time.Duration // each further chunk; reading an incoming request; each write
 	ServeTimeout           time.Duration // host-served responses: idle deadline (see DefaultServeTimeout)
@@ -299,7 +302,11 @@ func New(h host.Host, cfg Config, sink Sink) *Service {
 		incoming: map[uint64]*incoming{},
 	}
 	s.lim = newLimiter(*s.cfg.RateLimits)
-	s.ctx, s.cancel = context.WithCancel(context.Background())
+	parent := s.cfg.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	s.ctx, s.cancel = context.WithCancel(parent)
 	for _, p := range Supported {
 		if isLibraryServed(p) {
 			h.SetStreamHandler(protocol.ID(p.ID()), s.handleStream)

@@ -60,7 +60,7 @@ func TestLodestarDevChains(t *testing.T) {
 			if err != nil {
 				t.Fatalf("config from /eth/v1/config/spec: %v", err)
 			}
-			sched, err := forkdigest.NewSchedule(cfg, g.GenesisValidatorsRoot, nil)
+			sched, err := forkdigest.NewSchedule(cfg, g.GenesisValidatorsRoot)
 			if err != nil {
 				t.Fatalf("schedule: %v", err)
 			}
