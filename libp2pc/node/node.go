@@ -63,6 +63,10 @@ type Counters struct {
 	DuplicateConnsSeen uint64 // connections to a peer that already had one
 	SubscriptionDrops  uint64 // messages gossipsub could not hand to our subscription (buffer full)
 	OutboundRPCDrops   uint64 // RPCs gossipsub dropped because a peer's outbound queue was full
+	// Fire-and-forget publishes (Eth2PublishNoWait): refused because the
+	// topic's worker queue was full, and queued but failed later.
+	PublishNoWaitDropped uint64
+	PublishNoWaitFailed  uint64
 }
 
 // Node is one libp2pc node. All methods are safe for concurrent use and
@@ -98,12 +102,15 @@ type Node struct {
 	eth2       *eth2State                  // set by ConfigureEth2 before Start; nil otherwise
 	disc       *discState                  // set by ConfigureDiscovery before Start; nil otherwise
 	view       peerView
+	publishers sync.Map // topic -> *publisher, while the topic is joined (publish.go)
+	admission  admission
 	delivery   deliveryState
 	fd         *readinessPipe
 
 	counters struct {
 		received, published, stale, refusedLimit, refusedQueue, busy, panics, dup atomic.Uint64
 		subDrops, rpcDrops                                                        atomic.Uint64
+		publishDropped, publishFailed                                             atomic.Uint64
 	}
 }
 
@@ -181,6 +188,9 @@ func (n *Node) Counters() Counters {
 		DuplicateConnsSeen: n.counters.dup.Load(),
 		SubscriptionDrops:  n.counters.subDrops.Load(),
 		OutboundRPCDrops:   n.counters.rpcDrops.Load(),
+
+		PublishNoWaitDropped: n.counters.publishDropped.Load(),
+		PublishNoWaitFailed:  n.counters.publishFailed.Load(),
 	}
 }
 
@@ -390,18 +400,8 @@ type topicState struct {
 	sub     *pubsub.Subscription
 	events  *pubsub.TopicEventHandler
 	cancel  context.CancelFunc
-	// publishes feeds the topic's one publish worker, so publishes leave in
-	// the order the host made them. Its capacity is the control queue's:
-	// every queued publish holds a control reservation, so it never fills.
-	publishes    chan publishJob
-	closePublish func()        // closes publishes once
-	publishDone  chan struct{} // closed when the worker has exited
-}
-
-type publishJob struct {
-	req    uint64
-	data   []byte
-	encode func([]byte) []byte // nil: data is the payload
+	// pub is the topic's publish worker (publish.go); nil until joined.
+	pub *publisher
 }
 
 // loop is the state owned by the node's event loop goroutine. Nothing
@@ -451,13 +451,17 @@ func (l *loop) safely(f func(*loop)) {
 
 func (l *loop) emitReserved(e events.Event) { l.n.queue.PushReserved(e) }
 
-func (l *loop) complete(req uint64, err error) {
+func (l *loop) complete(req uint64, err error) { l.n.completeRequest(req, err) }
+
+// completeRequest pushes req's RequestDone into its reserved slot. Callable
+// from any goroutine: the queue stamps the one total order.
+func (n *Node) completeRequest(req uint64, err error) {
 	e := events.Event{Type: events.RequestDone, RequestID: req}
 	if err != nil {
 		e.Status = int32(status.CodeOf(err))
 		e.Text = err.Error()
 	}
-	l.emitReserved(e)
+	n.queue.PushReserved(e)
 }
 
 // goOp runs work in its own goroutine as request req, then, back on the
