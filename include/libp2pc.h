@@ -845,6 +845,28 @@ typedef struct libp2pc_eth2_counters {
 int libp2pc_node_eth2_counters(libp2pc_node node, libp2pc_eth2_counters *out);
 #endif
 
+/* libp2pc_node_eth2_publish without a completion: returns 0 once the message
+ * is queued on the topic's publish worker, and no REQUEST_DONE ever follows.
+ * Gossip is fire-and-forget (gossipsub reports nothing about delivery; a
+ * completion would only say the message left this node), and at attestation
+ * rates one completion event per message costs as much as the publish
+ * itself. Fails at once, nothing queued: NOT_FOUND when the node is not in
+ * the topic, QUEUE_FULL when the topic already has control-queue-capacity
+ * of these waiting (counted as dropped; retry later), BAD_STATE when not
+ * running, and as libp2pc_node_eth2_publish for bad arguments. Failures
+ * after queuing (the node stopping, a gossipsub error) are counted as
+ * failed. Messages published with it leave in call order. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_eth2_publish_nowait(libp2pc_node node, const char *topic, const uint8_t *ssz, size_t len);
+#endif
+
+/* The fire-and-forget publish counters of libp2pc_node_eth2_publish_nowait:
+ * *dropped (refused with QUEUE_FULL) and *failed (queued, then failed);
+ * either pointer may be NULL. Any state until destroy. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_eth2_publish_nowait_counters(libp2pc_node node, uint64_t *dropped, uint64_t *failed);
+#endif
+
 /* ----------------------------------------------------------------------- */
 /* Eth2 req/resp                                                            */
 /* ----------------------------------------------------------------------- */
