@@ -10,7 +10,8 @@ package node
 // Each case publishes unique payloads (an 8-byte sequence number, then
 // random bytes) from A to B: first with up to gossipWindow messages in
 // flight (published, not yet received by B's consumer) for the rate, then
-// one at a time for the latency. CPU time is the whole process's (both
+// one at a time for the latency; best of GOSSIP_BENCH_ROUNDS (2) rounds,
+// msgs is the total over the rounds. CPU time is the whole process's (both
 // nodes, all goroutines) over the rate phase, per message.
 
 import (
@@ -85,12 +86,16 @@ func cpuTime() time.Duration {
 
 func BenchmarkGossipVsPubsub(b *testing.B) {
 	sizes := []int{100, 10 << 10, 128 << 10}
+	if only := os.Getenv("GOSSIP_BENCH_SIZES"); only != "" {
+		sizes = slices.DeleteFunc(sizes, func(n int) bool { return !slices.Contains(strings.Split(only, ","), strconv.Itoa(n)) })
+	}
 	counts := map[int]int{
 		100:       benchEnvInt("GOSSIP_BENCH_SMALL", 20000),
 		10 << 10:  benchEnvInt("GOSSIP_BENCH_MEDIUM", 5000),
 		128 << 10: benchEnvInt("GOSSIP_BENCH_LARGE", 1000),
 	}
 	latencySamples := benchEnvInt("GOSSIP_BENCH_LATENCY", 300)
+	rounds := benchEnvInt("GOSSIP_BENCH_ROUNDS", 2)
 	cases := []gossipCase{
 		{"go-libp2p-pubsub", startNativePair},
 		{"libp2pc host validation", func(tb testing.TB, f func(uint64)) gossipPair { return startLibp2pcPair(tb, ValidateHost, f, false) }},
@@ -106,7 +111,21 @@ func BenchmarkGossipVsPubsub(b *testing.B) {
 		for _, size := range sizes {
 			var native gossipResult
 			for ci, c := range cases {
-				r := runGossipCase(b, c, size, counts[size], latencySamples)
+				// Best of rounds (the machine is shared: the best round is
+				// the one least disturbed).
+				var r gossipResult
+				for round := 0; round < rounds; round++ {
+					rr := runGossipCase(b, c, size, counts[size], latencySamples)
+					if round == 0 {
+						r = rr
+						continue
+					}
+					r.rate = max(r.rate, rr.rate)
+					r.cpuPerMsg = min(r.cpuPerMsg, rr.cpuPerMsg)
+					r.p50 = min(r.p50, rr.p50)
+					r.lost += rr.lost
+					r.sent += rr.sent
+				}
 				if ci == 0 {
 					native = r
 				}
@@ -138,7 +157,7 @@ func runGossipCase(b *testing.B, c gossipCase, size, count, latencySamples int) 
 		binary.LittleEndian.PutUint64(p, uint64(i))
 		payloads[i] = p
 	}
-	var received atomic.Int64
+	var received, lastRecv atomic.Int64
 	window := make(chan struct{}, gossipWindow)
 	latency := make(chan uint64, 1)
 	var latencyMode atomic.Bool
@@ -152,6 +171,7 @@ func runGossipCase(b *testing.B, c gossipCase, size, count, latencySamples int) 
 			return
 		}
 		received.Add(1)
+		lastRecv.Store(time.Now().UnixNano())
 		select {
 		case <-window:
 		default:
@@ -176,17 +196,23 @@ func runGossipCase(b *testing.B, c gossipCase, size, count, latencySamples int) 
 	for i := 0; i < count; i++ {
 		select {
 		case window <- struct{}{}:
-		case <-time.After(5 * time.Second): // a lost message holds a slot
+		case <-time.After(time.Second): // a lost message holds a slot
 			<-window
 			window <- struct{}{}
 		}
 		publish(payloads[i])
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for received.Load() < int64(count) && time.Now().Before(deadline) {
+	// Until all arrived or nothing arrives for a second (gossipsub drops
+	// happen: a peer's outbound queue overflowing under load, counted in
+	// the lost column); the rate counts up to the last arrival.
+	for received.Load() < int64(count) {
+		if time.Since(time.Unix(0, lastRecv.Load())) > time.Second {
+			break
+		}
 		time.Sleep(100 * time.Microsecond)
 	}
-	elapsed, cpu := time.Since(t0), cpuTime()-cpu0
+	cpu := cpuTime() - cpu0
+	elapsed := time.Unix(0, lastRecv.Load()).Sub(t0)
 	got := int(received.Load())
 	res := gossipResult{rate: float64(got) / elapsed.Seconds(), cpuPerMsg: cpu / time.Duration(max(got, 1)),
 		lost: count - got, sent: count}
@@ -199,7 +225,7 @@ func runGossipCase(b *testing.B, c gossipCase, size, count, latencySamples int) 
 		select {
 		case <-latency:
 			lat = append(lat, time.Since(t))
-		case <-time.After(5 * time.Second):
+		case <-time.After(time.Second):
 			res.lost++
 		}
 	}
