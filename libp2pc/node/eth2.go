@@ -607,7 +607,7 @@ func (n *Node) awaitHost(ctx context.Context, topic string, from peer.ID, msgID 
 	id := e.nextVal.Add(1)
 	e.pending[id] = ch
 	e.pmu.Unlock()
-	ev := events.Event{Type: events.GossipValidate, RequestID: id, PeerID: from.String(), Topic: topic,
+	ev := events.Event{Type: events.GossipValidate, RequestID: id, Topic: topic, // PeerID: pushGossipFrom
 		MsgID: []byte(msgID), Data: data}
 	// Only while the peer is admitted, so that it never follows the peer's
 	// PeerDisconnected (see admission). If the event is dropped

@@ -104,6 +104,15 @@ func BenchmarkGossipVsPubsub(b *testing.B) {
 			return startLibp2pcPair(tb, ValidateHost, f, true)
 		}},
 	}
+	if only := os.Getenv("GOSSIP_BENCH_VARIANTS"); only != "" { // e.g. 0,1 (for profiles)
+		var keep []gossipCase
+		for _, f := range strings.Split(only, ",") {
+			if i, err := strconv.Atoi(f); err == nil && i >= 0 && i < len(cases) {
+				keep = append(keep, cases[i])
+			}
+		}
+		cases = keep
+	}
 	for i := 0; i < b.N; i++ {
 		var table strings.Builder
 		fmt.Fprintf(&table, "| payload | variant | msgs | msgs/s (%d in flight) | ratio to go-libp2p-pubsub | CPU µs/msg | p50 µs (1 in flight) | p50 − native µs | lost |\n", gossipWindow)

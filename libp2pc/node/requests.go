@@ -214,8 +214,7 @@ func (l *loop) readTopic(ctx context.Context, topic string, ts *topicState) {
 				data = ssz // eth2 topics: the validator's decompressed SSZ
 			}
 			// Straight to the queue, not through the loop: see admission.
-			if n.pushGossipFrom(from, events.Event{Type: events.Message, Topic: topic,
-				PeerID: from.String(), MsgID: id, Data: data}) {
+			if n.pushGossipFrom(from, events.Event{Type: events.Message, Topic: topic, MsgID: id, Data: data}) {
 				n.counters.received.Add(1)
 			} else {
 				n.counters.stale.Add(1)
