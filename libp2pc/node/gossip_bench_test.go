@@ -103,6 +103,9 @@ func BenchmarkGossipVsPubsub(b *testing.B) {
 		{"libp2pc host validation, publish_nowait", func(tb testing.TB, f func(uint64)) gossipPair {
 			return startLibp2pcPair(tb, ValidateHost, f, true)
 		}},
+		{"libp2pc Go validation, publish_nowait", func(tb testing.TB, f func(uint64)) gossipPair {
+			return startLibp2pcPair(tb, ValidateGo, f, true)
+		}},
 	}
 	if only := os.Getenv("GOSSIP_BENCH_VARIANTS"); only != "" { // e.g. 0,1 (for profiles)
 		var keep []gossipCase
