@@ -6,8 +6,13 @@
 // reservation in the event queue for their completion, hand the work to the
 // loop and return a request id at once: they never wait on the network, on
 // the loop or on the host's own callback. Network activity (connections,
-// gossip) reaches the loop as messages; the loop updates its state and
-// pushes events, so events leave in one total order (events.Event.Seq).
+// topic membership) reaches the loop as messages; the loop updates its state
+// and pushes events. The hot gossip path bypasses the loop: publishes go
+// straight to the topic's publish worker (publish.go), and received messages
+// and validation requests are queued under the admission lock
+// (admission.go), which orders them against their peer's PeerConnected and
+// PeerDisconnected. Every event is stamped by the queue, so events leave in
+// one total order (events.Event.Seq).
 //
 // Peers: every connection is counted per peer. The first connection of an
 // admitted peer produces PeerConnected, the last one closing produces
