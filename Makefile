@@ -174,7 +174,7 @@ fmt-check:
 demo: deps examples
 	bash scripts/demo.sh $(BUILD)/bin/libp2pc-node
 
-bench: bench-events bench-consensus bench-membership bench-erlang bench-wire bench-pipeline bench-da bench-engine
+bench: bench-events bench-consensus bench-membership bench-erlang bench-wire bench-pipeline bench-da bench-engine bench-gossip
 
 # Erlang port driver vs out-of-process port program, event throughput.
 bench-erlang: $(SO)

@@ -1152,6 +1152,41 @@ typedef struct libp2pc_eth2_counters {
 int libp2pc_node_eth2_counters(libp2pc_node node, libp2pc_eth2_counters *out);
 #endif
 
+/* libp2pc_node_eth2_publish_nowait: libp2pc_node_eth2_publish without a
+ * completion: returns 0 once the message is queued on the topic's publish
+ * worker, and no REQUEST_DONE ever follows. Gossip is fire-and-forget
+ * (gossipsub reports nothing about delivery; a completion would only say
+ * the message left this node), and at attestation rates one completion
+ * event per message costs as much as the publish itself. Messages published
+ * with it leave in call order. Failures after queuing (the node stopping, a
+ * gossipsub error) are counted as failed
+ * (libp2pc_node_eth2_publish_nowait_counters).
+ *   Returns   (nothing queued) NOT_FOUND when the node is not in the topic;
+ *             QUEUE_FULL when the topic already has control-queue-capacity
+ *             of these waiting (counted as dropped; retry later); BAD_STATE
+ *             when not running; as libp2pc_node_eth2_publish for bad
+ *             arguments.
+ *   Threads   any, also inside the callback; never waits: snappy runs on
+ *             the topic's publish worker.
+ *   Pointers  topic (NUL-terminated), ssz (len bytes): read and copied
+ *             during the call.
+ *   Since     ABI 2.1. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_eth2_publish_nowait(libp2pc_node node, const char *topic, const uint8_t *ssz, size_t len);
+#endif
+
+/* libp2pc_node_eth2_publish_nowait_counters: the fire-and-forget publish
+ * counters of libp2pc_node_eth2_publish_nowait: *dropped (refused with
+ * QUEUE_FULL) and *failed (queued, then failed).
+ *   Returns   BAD_HANDLE for an unknown node. Works in every state until
+ *             destroy.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  dropped, failed: written; either may be NULL.
+ *   Since     ABI 2.1. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_eth2_publish_nowait_counters(libp2pc_node node, uint64_t *dropped, uint64_t *failed);
+#endif
+
 /* ----------------------------------------------------------------------- */
 /* Eth2 req/resp                                                            */
 /* ----------------------------------------------------------------------- */

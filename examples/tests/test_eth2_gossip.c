@@ -147,6 +147,8 @@ int main(void) {
     CHECK_RC(libp2pc_node_eth2_subscribe(a, "beacon_block", 0, &req), LIBP2PC_ERR_INVALID_ARGUMENT);
     CHECK_RC(libp2pc_node_eth2_subscribe(a, "beacon_block", LIBP2PC_ETH2_VALIDATE_GO, &req), LIBP2PC_ERR_NOT_FOUND);
     CHECK_RC(libp2pc_node_eth2_publish(a, NULL, NULL, 0, &req), LIBP2PC_ERR_INVALID_ARGUMENT);
+    CHECK_RC(libp2pc_node_eth2_publish_nowait(a, NULL, NULL, 0), LIBP2PC_ERR_INVALID_ARGUMENT);
+    CHECK_RC(libp2pc_node_eth2_publish_nowait(a, "beacon_block", (const uint8_t *)"x", 1), LIBP2PC_ERR_NOT_FOUND);
     CHECK_RC(libp2pc_node_report_validation(a, 1, 7), LIBP2PC_ERR_INVALID_ARGUMENT);
     CHECK_RC(libp2pc_node_report_validation(a, 999, LIBP2PC_VALIDATION_ACCEPT), LIBP2PC_ERR_NOT_FOUND);
     CHECK_RC(libp2pc_node_subscribe(a, "/eth2/00000000/beacon_block/ssz_snappy", &req), LIBP2PC_ERR_INVALID_ARGUMENT);
@@ -203,6 +205,21 @@ int main(void) {
     CHECK_RC(libp2pc_node_report_validation(node_b, silent, LIBP2PC_VALIDATION_REJECT), LIBP2PC_ERR_NOT_FOUND);
     CHECK_OK(libp2pc_node_eth2_counters(node_b, &c));
     CHECK(c.late_reports == 1 && c.pubsub_rejected == 1, "late reports %llu", (unsigned long long)c.late_reports);
+
+    /* Fire-and-forget from b to a (which validates nothing): delivered, no
+     * REQUEST_DONE, nothing dropped or failed. */
+    char a_id[128];
+    CHECK_OK(libp2pc_node_peer_id(a, a_id, sizeof a_id));
+    CHECK(rec_wait(&rb, pred_joined_block, a_id, 30) >= 0, "a never joined beacon_block");
+    size_t dones = rec_count_type(&rb, LIBP2PC_EVENT_REQUEST_DONE);
+    const char *nowait = "fire and forget";
+    CHECK_OK(libp2pc_node_eth2_publish_nowait(node_b, "beacon_block", (const uint8_t *)nowait, strlen(nowait)));
+    CHECK(rec_wait(&ra, pred_message, nowait, 30) >= 0, "fire-and-forget block not delivered");
+    CHECK(rec_count_type(&rb, LIBP2PC_EVENT_REQUEST_DONE) == dones, "a fire-and-forget publish completed");
+    uint64_t dropped = 1, failed = 1;
+    CHECK_OK(libp2pc_node_eth2_publish_nowait_counters(node_b, &dropped, &failed));
+    CHECK(dropped == 0 && failed == 0, "nowait dropped %llu failed %llu", (unsigned long long)dropped,
+          (unsigned long long)failed);
 
     CHECK_OK(libp2pc_node_eth2_unsubscribe(node_b, "beacon_block", &req));
     rec_wait_ok(&rb, req, "eth2 unsubscribe");

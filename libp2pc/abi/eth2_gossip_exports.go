@@ -108,6 +108,45 @@ func libp2pc_node_eth2_publish(h C.libp2pc_node, topic *C.char, ssz *C.uint8_t, 
 	return request(h, reqOut, func(n *node.Node) (uint64, error) { return n.Eth2Publish(s, data) })
 }
 
+//export libp2pc_node_eth2_publish_nowait
+func libp2pc_node_eth2_publish_nowait(h C.libp2pc_node, topic *C.char, ssz *C.uint8_t, length C.size_t) (rc C.int) {
+	defer guard(&rc)
+	e, err := lookup(h)
+	if err != nil {
+		return fail(err)
+	}
+	s, err := goString(topic, "topic")
+	if err != nil {
+		return fail(err)
+	}
+	data, err := payload(ssz, length, "eth2_publish_nowait")
+	if err != nil {
+		return fail(err)
+	}
+	// data is borrowed; Eth2PublishNoWait copies it before returning.
+	if err := e.n.Eth2PublishNoWait(s, data); err != nil {
+		return fail(err)
+	}
+	return 0
+}
+
+//export libp2pc_node_eth2_publish_nowait_counters
+func libp2pc_node_eth2_publish_nowait_counters(h C.libp2pc_node, dropped, failed *C.uint64_t) (rc C.int) {
+	defer guard(&rc)
+	e, err := lookup(h)
+	if err != nil {
+		return fail(err)
+	}
+	c := e.n.Counters()
+	if dropped != nil {
+		*dropped = C.uint64_t(c.PublishNoWaitDropped)
+	}
+	if failed != nil {
+		*failed = C.uint64_t(c.PublishNoWaitFailed)
+	}
+	return 0
+}
+
 //export libp2pc_node_report_validation
 func libp2pc_node_report_validation(h C.libp2pc_node, validationID C.uint64_t, result C.uint32_t) (rc C.int) {
 	defer guard(&rc)

@@ -585,20 +585,16 @@ func (n *Node) awaitHost(ctx context.Context, topic string, from peer.ID, msgID 
 	id := e.nextVal.Add(1)
 	e.pending[id] = ch
 	e.pmu.Unlock()
-	ev := events.Event{Type: events.GossipValidate, RequestID: id, PeerID: from.String(), Topic: topic,
+	ev := events.Event{Type: events.GossipValidate, RequestID: id, Topic: topic, // PeerID: pushGossipFrom
 		MsgID: []byte(msgID), Data: data}
-	// Through the loop, like every gossip event, so that it never follows
-	// the peer's PeerDisconnected. If the loop has ended the deadline
-	// answers.
-	n.toLoop(func(l *loop) {
-		if !l.isAdmitted(from) {
-			if e.resolve(id, ValidationIgnore) {
-				e.c.peerGone.Add(1)
-			}
-			return
+	// Only while the peer is admitted, so that it never follows the peer's
+	// PeerDisconnected (see admission). If the event is dropped
+	// (drop-oldest), the deadline answers.
+	if !n.pushGossipFrom(from, ev) {
+		if e.resolve(id, ValidationIgnore) {
+			e.c.peerGone.Add(1)
 		}
-		n.queue.PushGossip(ev) // if dropped (drop-oldest), the deadline answers
-	})
+	}
 	timer := time.NewTimer(e.cfg.ValidationTimeout)
 	defer timer.Stop()
 	select {

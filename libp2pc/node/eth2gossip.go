@@ -167,32 +167,57 @@ func (n *Node) Eth2Unsubscribe(name string) (uint64, error) {
 // this chain ("/eth2/<digest>/beacon_block/ssz_snappy"). The node must be
 // in that topic (Eth2Subscribe); NotFound otherwise. ssz is copied.
 func (n *Node) Eth2Publish(topic string, ssz []byte) (uint64, error) {
-	e := n.eth2
-	if e == nil {
-		return 0, status.Errorf(status.BadState, "eth2 publish: eth2 is not configured")
-	}
-	if uint64(len(ssz)) > eth2.MaxPayloadSize {
-		return 0, status.Errorf(status.TooLarge, "eth2 publish: %d bytes exceed MAX_PAYLOAD_SIZE (%d)", len(ssz), eth2.MaxPayloadSize)
-	}
-	if strings.HasPrefix(topic, "/") {
-		if _, _, err := e.parseTopic(topic); err != nil {
-			return 0, status.Errorf(status.InvalidArgument, "eth2 publish: %w", err)
-		}
-	} else {
-		parsed, err := e.params.ParseName(topic)
-		if err != nil {
-			return 0, status.Errorf(status.InvalidArgument, "eth2 publish: %w", err)
-		}
-		d := e.currentDigest(time.Now())
-		if fork := e.forkOf[d]; !e.params.ExistsAt(parsed, fork) {
-			return 0, status.Errorf(status.InvalidArgument, "eth2 publish: %q does not exist at the current fork (%s)", topic, fork)
-		}
-		topic = gossip.FormatTopic(d, topic)
+	full, err := n.eth2PublishTopic("eth2 publish", topic, ssz)
+	if err != nil {
+		return 0, err
 	}
 	// Copied now; compressed by the topic's publish worker (up to
 	// MAX_PAYLOAD_SIZE of snappy is not work for the caller's thread).
-	data := append([]byte(nil), ssz...)
-	return n.request("eth2 publish", func(l *loop, req uint64) { l.enqueuePublish(req, topic, data, gossip.EncodePayload) })
+	return n.publishDirect("eth2 publish", full, append([]byte(nil), ssz...), gossip.EncodePayload, false)
+}
+
+// Eth2PublishNoWait is Eth2Publish without a completion: gossip is
+// fire-and-forget (gossipsub itself tells the publisher nothing about
+// delivery, so a RequestDone only says the message left the worker), and at
+// attestation rates one completion event per message costs as much as the
+// publish. The message is queued, or the call fails at once: NotFound when
+// the node is not in the topic, QueueFull (counted as PublishNoWaitDropped)
+// when the topic's worker already holds the control queue's capacity of
+// them. Later failures (the node stopping, a gossipsub error) are counted as
+// PublishNoWaitFailed. Publishes made with it leave in call order.
+func (n *Node) Eth2PublishNoWait(topic string, ssz []byte) error {
+	full, err := n.eth2PublishTopic("eth2 publish", topic, ssz)
+	if err != nil {
+		return err
+	}
+	_, err = n.publishDirect("eth2 publish", full, append([]byte(nil), ssz...), gossip.EncodePayload, true)
+	return err
+}
+
+// eth2PublishTopic checks an eth2 publish and gives its full topic.
+func (n *Node) eth2PublishTopic(what, topic string, ssz []byte) (string, error) {
+	e := n.eth2
+	if e == nil {
+		return "", status.Errorf(status.BadState, "%s: eth2 is not configured", what)
+	}
+	if uint64(len(ssz)) > eth2.MaxPayloadSize {
+		return "", status.Errorf(status.TooLarge, "%s: %d bytes exceed MAX_PAYLOAD_SIZE (%d)", what, len(ssz), eth2.MaxPayloadSize)
+	}
+	if strings.HasPrefix(topic, "/") {
+		if _, _, err := e.parseTopic(topic); err != nil {
+			return "", status.Errorf(status.InvalidArgument, "%s: %v", what, err)
+		}
+		return topic, nil
+	}
+	parsed, err := e.params.ParseName(topic)
+	if err != nil {
+		return "", status.Errorf(status.InvalidArgument, "%s: %v", what, err)
+	}
+	d := e.currentDigest(time.Now())
+	if fork := e.forkOf[d]; !e.params.ExistsAt(parsed, fork) {
+		return "", status.Errorf(status.InvalidArgument, "%s: %q does not exist at the current fork (%s)", what, topic, fork)
+	}
+	return gossip.FormatTopic(d, topic), nil
 }
 
 // eth2Reconcile joins the topics the eth2 subscriptions need under the

@@ -155,8 +155,10 @@ func (l *loop) onConnected(c network.Conn) {
 		ps.direction = "outbound"
 	}
 	ps.addr = c.RemoteMultiaddr().String()
-	l.emitReserved(events.Event{Type: events.PeerConnected, PeerID: p.String(),
-		Direction: ps.direction, Addr: ps.addr})
+	l.n.admission.admit(p, func() {
+		l.emitReserved(events.Event{Type: events.PeerConnected, PeerID: p.String(),
+			Direction: ps.direction, Addr: ps.addr})
+	})
 	l.reqrespConnected(p, ps.direction)
 	l.discConnected(p, ps.direction)
 }
@@ -193,7 +195,9 @@ func (l *loop) onDisconnected(c network.Conn) {
 func (l *loop) disconnected(p peer.ID, ps *peerState, why string) {
 	l.admitted--
 	l.n.view.connectedInLoop.Store(int64(l.admitted))
-	l.emitReserved(events.Event{Type: events.PeerDisconnected, PeerID: p.String(), Text: why})
+	l.n.admission.remove(p, func() {
+		l.emitReserved(events.Event{Type: events.PeerDisconnected, PeerID: p.String(), Text: why})
+	})
 	for _, req := range ps.disconnectReqs {
 		l.complete(req, nil)
 	}
@@ -284,8 +288,8 @@ func (l *loop) finish() {
 	}
 	l.peers = map[peer.ID]*peerState{}
 	for _, ts := range l.topics {
-		if ts.closePublish != nil {
-			ts.closePublish()
+		if ts.pub != nil {
+			ts.pub.close(l.n)
 		}
 	}
 	for _, req := range l.stopReqs {

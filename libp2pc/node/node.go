@@ -6,8 +6,13 @@
 // reservation in the event queue for their completion, hand the work to the
 // loop and return a request id at once: they never wait on the network, on
 // the loop or on the host's own callback. Network activity (connections,
-// gossip) reaches the loop as messages; the loop updates its state and
-// pushes events, so events leave in one total order (events.Event.Seq).
+// topic membership) reaches the loop as messages; the loop updates its state
+// and pushes events. The hot gossip path bypasses the loop: publishes go
+// straight to the topic's publish worker (publish.go), and received messages
+// and validation requests are queued under the admission lock
+// (admission.go), which orders them against their peer's PeerConnected and
+// PeerDisconnected. Every event is stamped by the queue, so events leave in
+// one total order (events.Event.Seq).
 //
 // Peers: every connection is counted per peer. The first connection of an
 // admitted peer produces PeerConnected, the last one closing produces
@@ -63,6 +68,10 @@ type Counters struct {
 	DuplicateConnsSeen uint64 // connections to a peer that already had one
 	SubscriptionDrops  uint64 // messages gossipsub could not hand to our subscription (buffer full)
 	OutboundRPCDrops   uint64 // RPCs gossipsub dropped because a peer's outbound queue was full
+	// Fire-and-forget publishes (Eth2PublishNoWait): refused because the
+	// topic's worker queue was full, and queued but failed later.
+	PublishNoWaitDropped uint64
+	PublishNoWaitFailed  uint64
 }
 
 // Node is one libp2pc node. All methods are safe for concurrent use and
@@ -105,12 +114,15 @@ type Node struct {
 	eth2       *eth2State                  // set by ConfigureEth2 before Start; nil otherwise
 	disc       *discState                  // set by ConfigureDiscovery before Start; nil otherwise
 	view       peerView
+	publishers sync.Map // topic -> *publisher, while the topic is joined (publish.go)
+	admission  admission
 	delivery   deliveryState
 	fd         *readinessPipe
 
 	counters struct {
 		received, published, stale, refusedLimit, refusedQueue, busy, panics, dup atomic.Uint64
 		subDrops, rpcDrops                                                        atomic.Uint64
+		publishDropped, publishFailed                                             atomic.Uint64
 	}
 }
 
@@ -189,6 +201,9 @@ func (n *Node) Counters() Counters {
 		DuplicateConnsSeen: n.counters.dup.Load(),
 		SubscriptionDrops:  n.counters.subDrops.Load(),
 		OutboundRPCDrops:   n.counters.rpcDrops.Load(),
+
+		PublishNoWaitDropped: n.counters.publishDropped.Load(),
+		PublishNoWaitFailed:  n.counters.publishFailed.Load(),
 	}
 }
 
@@ -399,18 +414,8 @@ type topicState struct {
 	sub     *pubsub.Subscription
 	events  *pubsub.TopicEventHandler
 	cancel  context.CancelFunc
-	// publishes feeds the topic's one publish worker, so publishes leave in
-	// the order the host made them. Its capacity is the control queue's:
-	// every queued publish holds a control reservation, so it never fills.
-	publishes    chan publishJob
-	closePublish func()        // closes publishes once
-	publishDone  chan struct{} // closed when the worker has exited
-}
-
-type publishJob struct {
-	req    uint64
-	data   []byte
-	encode func([]byte) []byte // nil: data is the payload
+	// pub is the topic's publish worker (publish.go); nil until joined.
+	pub *publisher
 }
 
 // loop is the state owned by the node's event loop goroutine. Nothing
@@ -460,13 +465,17 @@ func (l *loop) safely(f func(*loop)) {
 
 func (l *loop) emitReserved(e events.Event) { l.n.queue.PushReserved(e) }
 
-func (l *loop) complete(req uint64, err error) {
+func (l *loop) complete(req uint64, err error) { l.n.completeRequest(req, err) }
+
+// completeRequest pushes req's RequestDone into its reserved slot. Callable
+// from any goroutine: the queue stamps the one total order.
+func (n *Node) completeRequest(req uint64, err error) {
 	e := events.Event{Type: events.RequestDone, RequestID: req}
 	if err != nil {
 		e.Status = int32(status.CodeOf(err))
 		e.Text = err.Error()
 	}
-	l.emitReserved(e)
+	n.queue.PushReserved(e)
 }
 
 // goOp runs work in its own goroutine as request req, then, back on the

@@ -180,7 +180,7 @@ func (l *loop) subscribeTopic(req uint64, topic string, hooks *topicHooks, after
 				err = status.Errorf(status.Stopped, "subscribe %q: node stopping", topic)
 			} else {
 				l.readTopic(ctx, topic, ts)
-				l.startPublisher(topic, ts)
+				ts.pub = l.n.startPublisher(topic, ts.topic)
 			}
 		}
 		if err != nil {
@@ -213,15 +213,12 @@ func (l *loop) readTopic(ctx context.Context, topic string, ts *topicState) {
 			if ssz, ok := m.ValidatorData.([]byte); ok {
 				data = ssz // eth2 topics: the validator's decompressed SSZ
 			}
-			n.toLoop(func(l *loop) {
-				if !l.isAdmitted(from) {
-					n.counters.stale.Add(1)
-					return
-				}
+			// Straight to the queue, not through the loop: see admission.
+			if n.pushGossipFrom(from, events.Event{Type: events.Message, Topic: topic, MsgID: id, Data: data}) {
 				n.counters.received.Add(1)
-				n.queue.PushGossip(events.Event{Type: events.Message, Topic: topic,
-					PeerID: from.String(), MsgID: id, Data: data})
-			})
+			} else {
+				n.counters.stale.Add(1)
+			}
 		}
 	}()
 	go func() {
@@ -312,10 +309,10 @@ func (n *Node) Unsubscribe(topic string) (uint64, error) {
 func (l *loop) unsubscribeTopic(req uint64, topic string, hooks *topicHooks, after func(l *loop, err error)) {
 	ts := l.topics[topic]
 	ts.leaving = true
-	ts.closePublish()
+	ts.pub.close(l.n)
 	ps := l.ps
 	l.goOp(req, func(context.Context) error {
-		<-ts.publishDone // queued publishes go out first
+		<-ts.pub.done // queued publishes go out first
 		ts.cancel()
 		if err := ts.topic.Close(); err != nil {
 			return status.Errorf(status.Internal, "leave %q: %w", topic, err)
@@ -331,64 +328,4 @@ func (l *loop) unsubscribeTopic(req uint64, topic string, hooks *topicHooks, aft
 		}
 		return err
 	})
-}
-
-// Publish sends data on a subscribed topic. data is copied before Publish
-// returns. Publishes leave in the order they were made (one worker per
-// topic). Completes with NotFound if the node is not subscribed.
-func (n *Node) Publish(topic string, data []byte) (uint64, error) {
-	if len(data) > n.cfg.MaxMessageSize {
-		return 0, status.Errorf(status.TooLarge, "publish: %d bytes exceed the %d-byte limit", len(data), n.cfg.MaxMessageSize)
-	}
-	owned := append([]byte(nil), data...)
-	return n.request("publish", func(l *loop, req uint64) { l.enqueuePublish(req, topic, owned, nil) })
-}
-
-// enqueuePublish hands data (owned) to topic's publish worker as request
-// req. encode, if set, turns data into the wire payload on the worker (eth2:
-// snappy), so that its cost stays off the caller's thread and the loop.
-func (l *loop) enqueuePublish(req uint64, topic string, data []byte, encode func([]byte) []byte) {
-	ts := l.topics[topic]
-	if ts == nil || !ts.joined || ts.leaving {
-		l.complete(req, status.Errorf(status.NotFound, "publish: not subscribed to %q", topic))
-		return
-	}
-	if !l.n.beginOp() {
-		l.complete(req, status.Errorf(status.Stopped, "publish: node is stopping"))
-		return
-	}
-	ts.publishes <- publishJob{req: req, data: data, encode: encode} // never full: see topicState
-}
-
-// startPublisher runs the topic's publish worker: jobs in FIFO order, each
-// completed on the loop. It exits when the job channel is closed.
-func (l *loop) startPublisher(topic string, ts *topicState) {
-	n := l.n
-	ts.publishes = make(chan publishJob, n.cfg.Queue.Control)
-	ts.publishDone = make(chan struct{})
-	var once sync.Once
-	ts.closePublish = func() { once.Do(func() { close(ts.publishes) }) }
-	t := ts.topic
-	go func() {
-		defer close(ts.publishDone)
-		for job := range ts.publishes {
-			data := job.data
-			if job.encode != nil {
-				data = job.encode(data)
-			}
-			err := t.Publish(n.opsCtx, data)
-			if err != nil {
-				if n.opsCtx.Err() != nil {
-					err = status.Errorf(status.Stopped, "publish on %q: node stopping", topic)
-				} else {
-					err = status.Errorf(status.Network, "publish on %q: %w", topic, err)
-				}
-			} else {
-				n.counters.published.Add(1)
-			}
-			req := job.req
-			n.toLoop(func(l *loop) { l.complete(req, err) })
-			n.ops.Done()
-		}
-	}()
 }
