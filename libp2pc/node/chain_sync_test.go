@@ -1,0 +1,112 @@
+//go:build minimal
+
+package node
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
+	"github.com/libp2pc/libp2pc/libp2pc/events"
+	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
+	"github.com/libp2pc/libp2pc/libp2pc/pipeline"
+)
+
+// TestChainRangeSyncManyBatches: node B range-syncs a chain of five epochs
+// that justifies and finalizes from node A in batches of one epoch (five
+// batches, finality advancing in the middle of the sync). Every block is
+// imported exactly once on each node, nothing is dropped, and B ends on A's
+// head and finalized checkpoint. (Regression: B stopped at the first batch
+// boundary after finality: "parent state: no state for X", X just imported.)
+func TestChainRangeSyncManyBatches(t *testing.T) {
+	spe := uint64(config.SlotsPerEpoch)
+	nBlocks := 5 * spe
+	g, err := testchain.Genesis(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	genesisSSZ, err := g.MarshalSSZ()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ccfg := testchain.Config()
+	ccfg.SecondsPerSlot = 1
+	ec := testEth2Config(time.Now().Add(-time.Duration(nBlocks+5)*time.Second), config.FarFutureEpoch, config.FarFutureEpoch)
+	var blocks [][]byte
+	var roots [][32]byte
+	pre := g
+	for slot := uint64(1); slot <= nBlocks; slot++ {
+		sb, err := testchain.ProduceBlock(ccfg, pre, slot, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		post, err := transition.StateTransition(ccfg, pre, sb, false, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ssz, _ := sb.MarshalSSZ()
+		root, _ := sb.Message.HashTreeRoot()
+		blocks, roots, pre = append(blocks, ssz), append(roots, root), post
+	}
+
+	a, ra := startEth2Node(t, ec, nil)
+	b, rb := startEth2Node(t, ec, nil)
+	for _, x := range []struct {
+		n *Node
+		r *recorder
+	}{{a, ra}, {b, rb}} {
+		req, err := x.n.StartChain(ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg,
+			StatusPollPeriod: -1, SyncBatch: spe})
+		mustOK(t, x.r, req, err, "start chain")
+	}
+	for i, ssz := range blocks {
+		if r := a.ChainPipeline().Import(ssz, ""); r.State != pipeline.Included {
+			t.Fatalf("A: block %d: %+v", i+1, r)
+		}
+	}
+	finA, _ := a.ChainFinalized()
+	if finA.Epoch < 2 {
+		t.Fatalf("A finalized %+v: the chain should finalize", finA)
+	}
+
+	connectPair(t, b, rb, a, ra, "/tcp/")
+	rb.waitFor(t, "B imports A's head by range sync", func(e events.Event) bool {
+		return e.Type == events.BlockImported && bytes.Equal(e.Data[:32], roots[nBlocks-1][:])
+	})
+	rb.waitFor(t, "B's sync finished", func(e events.Event) bool {
+		return e.Type == events.SyncProgress && e.Text == fmt.Sprintf("finished %d blocks", nBlocks)
+	})
+	for name, r := range map[string]*recorder{"A": ra, "B": rb} {
+		count := map[[32]byte]int{}
+		for _, e := range r.snapshot() {
+			switch e.Type {
+			case events.BlockImported:
+				count[[32]byte(e.Data[:32])]++
+			case events.BlockDropped, events.BlockInvalid:
+				t.Errorf("%s: block at slot %d given up: %s", name, e.Code, e.Text)
+			}
+		}
+		for i, root := range roots {
+			if count[root] != 1 {
+				t.Errorf("%s: block %d imported %d times", name, i+1, count[root])
+			}
+		}
+	}
+	rb.waitFor(t, "B head changed to A's head", func(e events.Event) bool {
+		return e.Type == events.HeadChanged && e.Code == nBlocks
+	})
+	hb, slot, _ := b.ChainHead()
+	finB, _ := b.ChainFinalized()
+	if hb != roots[nBlocks-1] || slot != nBlocks || finB != finA {
+		t.Fatalf("B head %x slot %d finalized %+v; A finalized %+v", hb[:4], slot, finB, finA)
+	}
+	c, _ := b.ChainCounters()
+	if c.SyncedBlocks != nBlocks || c.Pipeline.Imported != nBlocks || c.Pipeline.Dropped != 0 ||
+		c.Pipeline.Downloads != 0 || c.SyncFailures != 0 || c.FetchRequests < 5 {
+		t.Fatalf("B counters %+v", c)
+	}
+	t.Logf("B %+v", c)
+}
