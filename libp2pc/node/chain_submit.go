@@ -44,7 +44,7 @@ func (n *Node) SubmitBlock(ssz []byte) ([32]byte, error) {
 	if c.st.IsImported(root) {
 		return root, nil
 	}
-	c.p.Submit(ssz, "")
+	c.p.SubmitDecoded(b, "")
 	return root, nil
 }
 

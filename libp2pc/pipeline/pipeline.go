@@ -311,12 +311,36 @@ type Result struct {
 }
 
 // Submit starts a block process for a signed block's SSZ received from a
-// peer ("" if local). It returns at once; the outcome arrives as events.
+// peer ("" if local). The block is decoded and registered before Submit
+// returns — so that a child submitted next waits for it instead of
+// downloading it — and processed in a goroutine; the outcome arrives as
+// events.
 func (p *Pipeline) Submit(ssz []byte, from string) {
 	p.start()
+	b, e, _, ok := p.admit(ssz)
+	if !ok {
+		p.end()
+		return
+	}
 	go func() {
 		defer p.end()
-		p.run(ssz, from)
+		p.process(b, e, from)
+	}()
+}
+
+// SubmitDecoded is Submit for a block the caller decoded with the
+// pipeline's Transitioner.
+func (p *Pipeline) SubmitDecoded(b Block, from string) {
+	p.start()
+	p.c.received.Add(1)
+	e, _, ok := p.register(b)
+	if !ok {
+		p.end()
+		return
+	}
+	go func() {
+		defer p.end()
+		p.process(b, e, from)
 	}()
 }
 
@@ -325,7 +349,11 @@ func (p *Pipeline) Submit(ssz []byte, from string) {
 func (p *Pipeline) Import(ssz []byte, from string) Result {
 	p.start()
 	defer p.end()
-	return p.run(ssz, from)
+	b, e, res, ok := p.admit(ssz)
+	if !ok {
+		return res
+	}
+	return p.process(b, e, from)
 }
 
 func (p *Pipeline) start() { p.wg.Add(1); p.c.inflight.Add(1) }
@@ -442,22 +470,35 @@ func (p *Pipeline) finishVerdict(e *entry, slot uint64, v verdict) Result {
 	return Result{Root: e.root, State: result, Rule: rule}
 }
 
-// run is the block process.
-func (p *Pipeline) run(ssz []byte, from string) (res Result) {
+// admit is the start of a block process, in the submitter's goroutine:
+// decode, and register the block (claim). ok is false when there is
+// nothing more to do (res says why: undecodable, or a duplicate).
+func (p *Pipeline) admit(ssz []byte) (b Block, e *entry, res Result, ok bool) {
 	p.c.received.Add(1)
-	// New: decode.
 	b, err := p.tr.DecodeBlock(ssz)
 	if err != nil {
 		p.c.decodeErrors.Add(1)
 		p.emit(Event{Kind: EventBlockInvalid, Rule: "decode: " + err.Error()})
-		return Result{State: Invalid, Rule: "decode: " + err.Error()}
+		return nil, nil, Result{State: Invalid, Rule: "decode: " + err.Error()}, false
 	}
-	root, slot, parent := b.Root(), b.Slot(), b.ParentRoot()
-	e := p.claim(root)
+	e, res, ok = p.register(b)
+	return b, e, res, ok
+}
+
+// register claims a decoded block for a process (false: a duplicate).
+func (p *Pipeline) register(b Block) (*entry, Result, bool) {
+	e := p.claim(b.Root())
 	if e == nil {
 		p.c.duplicates.Add(1)
-		return Result{Root: root, State: New, Dup: true}
+		return nil, Result{Root: b.Root(), State: New, Dup: true}, false
 	}
+	return e, Result{}, true
+}
+
+// process is the rest of the block process, for a registered block.
+func (p *Pipeline) process(b Block, e *entry, from string) (res Result) {
+	ssz := b.SSZ()
+	root, slot, parent := b.Root(), b.Slot(), b.ParentRoot()
 	finished := false
 	defer func() {
 		if !finished { // a panic or a missed path must not strand children

@@ -194,3 +194,28 @@ func TestDroppedReasonNamesCauseOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestSubmitBurstInOrder: a chain handed over all at once, parents first
+// (a host submitting blocks it has, a burst of gossip), imports without a
+// single parent download: Submit registers each block before it returns,
+// so a child submitted next waits for its parent. (Regression: the child's
+// goroutine could look for its parent before the parent's had registered,
+// and with no peer to download from it was dropped.)
+func TestSubmitBurstInOrder(t *testing.T) {
+	c := newAnyChain(t)
+	spe := uint64(config.SlotsPerEpoch)
+	blocks := c.build(3 * spe)
+	counter := &importCounter{imported: map[Root]int{}}
+	p := c.pipelineWith(t, 3*spe+1, nil, counter)
+	for _, b := range blocks {
+		p.Submit(b.ssz, "")
+	}
+	idle(t, p)
+	s := p.Stats()
+	if s.Imported != uint64(len(blocks)) || s.Downloads != 0 || s.Dropped != 0 {
+		t.Fatalf("stats %+v", s)
+	}
+	if h := p.Head(); h != blocks[len(blocks)-1].root {
+		t.Errorf("head %x, want the tip", h[:4])
+	}
+}
