@@ -32,6 +32,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/libp2pc/libp2pc/libp2pc/checkpoint"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/reqresp"
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/reqrespnet"
@@ -67,6 +68,22 @@ type ChainConfig struct {
 	RequestTimeout time.Duration
 	// SyncBatch is the range sync's batch size in slots (default 64).
 	SyncBatch uint64
+
+	// Checkpoint sync, for a new store (ignored when the store is already
+	// anchored): the anchor is a finalized checkpoint state of any fork
+	// instead of AnchorState — downloaded from a beacon node's REST API
+	// (CheckpointURL; CheckpointID "finalized" by default, a slot or a
+	// block root), or given as SSZ (CheckpointState with CheckpointBlock,
+	// the block as SSZ or as the API's JSON). It is checked (package
+	// checkpoint): block and state match, the node's network (genesis
+	// validators root and time, fork versions of the consensus config),
+	// and WSCheckpoint ("0xROOT:EPOCH") if set; a state below an epoch
+	// boundary is advanced to it. The steps are reported as SyncProgress
+	// events whose text starts with "checkpoint:". StartChain downloads,
+	// decodes and hashes in the calling goroutine.
+	CheckpointURL, CheckpointID      string
+	CheckpointState, CheckpointBlock []byte
+	WSCheckpoint                     string
 }
 
 // ChainCounters are the chain's counters.
@@ -99,8 +116,9 @@ type chainState struct {
 	wg     sync.WaitGroup
 	syncCh chan syncReq
 
-	closeOnce sync.Once
-	ready     atomic.Bool // p and ctx are set (StartChain finished its setup)
+	closeOnce  sync.Once
+	loadCancel atomic.Pointer[context.CancelFunc] // a checkpoint download in StartChain
+	ready      atomic.Bool                        // p and ctx are set (StartChain finished its setup)
 
 	// The head and finalized checkpoint as the pipeline's events report
 	// them: its events are sent under its fork-choice lock, so the event
@@ -177,11 +195,23 @@ func (n *Node) StartChain(cfg ChainConfig) (uint64, error) {
 		return fail(status.Internal, "store: %v", err)
 	}
 	c.st = st
-	if _, ok := st.Anchor(); !ok || len(cfg.AnchorState) > 0 {
-		if len(cfg.AnchorState) == 0 {
+	anchorState := cfg.AnchorState
+	if _, ok := st.Anchor(); !ok && (cfg.CheckpointURL != "" || len(cfg.CheckpointState) > 0) {
+		a, err := c.loadCheckpoint(ccfg) // chain_checkpoint.go
+		if err != nil {
+			code := status.InvalidArgument
+			if errors.Is(err, checkpoint.ErrFetch) {
+				code = status.Network
+			}
+			return fail(code, "%v", err)
+		}
+		anchorState = a.State
+	}
+	if _, ok := st.Anchor(); !ok || len(anchorState) > 0 {
+		if len(anchorState) == 0 {
 			return fail(status.InvalidArgument, "the store is empty and no anchor state was given")
 		}
-		s, err := c.tr.DecodeState(cfg.AnchorState)
+		s, err := c.tr.DecodeState(anchorState)
 		if err != nil {
 			return fail(status.InvalidArgument, "anchor state: %v", err)
 		}
@@ -245,6 +275,9 @@ func (n *Node) stopChain() {
 
 func (c *chainState) close() {
 	c.closeOnce.Do(func() {
+		if cancel := c.loadCancel.Load(); cancel != nil {
+			(*cancel)()
+		}
 		if c.cancel != nil {
 			c.cancel()
 		}

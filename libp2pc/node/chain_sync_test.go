@@ -5,6 +5,9 @@ package node
 import (
 	"bytes"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +16,7 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/events"
 	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
 	"github.com/libp2pc/libp2pc/libp2pc/pipeline"
+	"github.com/libp2pc/libp2pc/libp2pc/status"
 )
 
 // TestChainRangeSyncManyBatches: node B range-syncs a chain of five epochs
@@ -109,4 +113,125 @@ func TestChainRangeSyncManyBatches(t *testing.T) {
 		t.Fatalf("B counters %+v", c)
 	}
 	t.Logf("B %+v", c)
+}
+
+// TestChainCheckpointSync: node B starts from A's finalized checkpoint,
+// downloaded from a beacon-API server (the state as SSZ, the block as
+// SSZ), then range-syncs the blocks after it from A and ends on A's head.
+// A weak-subjectivity root that disagrees and a state of another network
+// are refused with errors naming the check.
+func TestChainCheckpointSync(t *testing.T) {
+	spe := uint64(config.SlotsPerEpoch)
+	nBlocks := 5 * spe
+	g, err := testchain.Genesis(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ccfg := testchain.Config()
+	ccfg.SecondsPerSlot = 1
+	ec := testEth2Config(time.Now().Add(-time.Duration(nBlocks+5)*time.Second), config.FarFutureEpoch, config.FarFutureEpoch)
+	// The checkpoint state must be of the node's network: its genesis.
+	ec.Schedule.GenesisValidatorsRoot = g.GenesisValidatorsRoot
+	g.GenesisTime = uint64(ec.GenesisTime.Unix())
+	genesisSSZ, _ := g.MarshalSSZ()
+	var blocks [][]byte
+	var roots [][32]byte
+	pre := g
+	for slot := uint64(1); slot <= nBlocks; slot++ {
+		sb, err := testchain.ProduceBlock(ccfg, pre, slot, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		post, err := transition.StateTransition(ccfg, pre, sb, false, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ssz, _ := sb.MarshalSSZ()
+		root, _ := sb.Message.HashTreeRoot()
+		blocks, roots, pre = append(blocks, ssz), append(roots, root), post
+	}
+	a, ra := startEth2Node(t, ec, nil)
+	req, err := a.StartChain(ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
+	mustOK(t, ra, req, err, "A: start chain")
+	for i, ssz := range blocks {
+		if r := a.ChainPipeline().Import(ssz, ""); r.State != pipeline.Included {
+			t.Fatalf("A: block %d: %+v", i+1, r)
+		}
+	}
+	fin, _ := a.ChainFinalized()
+	if fin.Epoch < 2 {
+		t.Fatalf("A finalized %+v", fin)
+	}
+	finState, err := a.ChainState(fin.Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	finBlock, err := a.ChainBlock(fin.Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	finSlot := fin.Epoch * spe
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/eth/v2/debug/beacon/states/finalized":
+			w.Write(finState)
+		case fmt.Sprintf("/eth/v2/beacon/blocks/%d", finSlot):
+			w.Write(finBlock)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+
+	// Refusals, each on a fresh node: a wrong weak-subjectivity root; a
+	// node of another network (its genesis validators root differs).
+	bad, rbad := startEth2Node(t, ec, nil)
+	_, err = bad.StartChain(ChainConfig{DataDir: t.TempDir(), Consensus: ccfg, CheckpointURL: srv.URL,
+		WSCheckpoint: fmt.Sprintf("0x%x:%d", roots[0], fin.Epoch)})
+	if status.CodeOf(err) != status.InvalidArgument || !strings.Contains(err.Error(), "weak subjectivity") {
+		t.Errorf("wrong ws root: %v", err)
+	}
+	_ = rbad
+	other := ec
+	sched := *ec.Schedule
+	sched.GenesisValidatorsRoot[0] ^= 1
+	other.Schedule = &sched
+	bad2, _ := startEth2Node(t, other, nil)
+	_, err = bad2.StartChain(ChainConfig{DataDir: t.TempDir(), Consensus: ccfg, CheckpointURL: srv.URL})
+	if status.CodeOf(err) != status.InvalidArgument || !strings.Contains(err.Error(), "another network") {
+		t.Errorf("other network: %v", err)
+	}
+
+	b, rb := startEth2Node(t, ec, nil)
+	req, err = b.StartChain(ChainConfig{DataDir: t.TempDir(), Consensus: ccfg, CheckpointURL: srv.URL,
+		WSCheckpoint: fmt.Sprintf("0x%x:%d", fin.Root, fin.Epoch), StatusPollPeriod: -1})
+	mustOK(t, rb, req, err, "B: start chain from the checkpoint")
+	rb.waitFor(t, "checkpoint anchored event", func(e events.Event) bool {
+		return e.Type == events.SyncProgress && strings.HasPrefix(e.Text, fmt.Sprintf("checkpoint: anchored at epoch %d, block %x", fin.Epoch, fin.Root))
+	})
+	if bf, _ := b.ChainFinalized(); bf != fin {
+		t.Fatalf("B's finalized %+v, want the checkpoint %+v", bf, fin)
+	}
+	connectPair(t, b, rb, a, ra, "/tcp/")
+	rb.waitFor(t, "B imports A's head", func(e events.Event) bool {
+		return e.Type == events.BlockImported && bytes.Equal(e.Data[:32], roots[nBlocks-1][:])
+	})
+	imported := 0
+	for _, e := range rb.snapshot() {
+		if e.Type == events.BlockImported {
+			imported++
+			if e.Code <= finSlot {
+				t.Errorf("B imported slot %d, at or below the checkpoint slot %d", e.Code, finSlot)
+			}
+		}
+	}
+	if imported != int(nBlocks-finSlot) {
+		t.Errorf("B imported %d blocks, want %d", imported, nBlocks-finSlot)
+	}
+	rb.waitFor(t, "B head changed to A's head", func(e events.Event) bool {
+		return e.Type == events.HeadChanged && e.Code == nBlocks
+	})
+	if got, err := b.ChainState(fin.Root); err != nil || !bytes.Equal(got, finState) {
+		t.Errorf("B's anchor state differs from the checkpoint state (%v)", err)
+	}
 }
