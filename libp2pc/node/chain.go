@@ -21,6 +21,7 @@ package node
 //   - Finalized: Code epoch, Data root.
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -115,6 +116,7 @@ type chainState struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	syncCh chan syncReq
+	pacer  *pipeline.Pacer // range sync requests within each peer's serving budget
 
 	closeOnce  sync.Once
 	loadCancel atomic.Pointer[context.CancelFunc] // a checkpoint download in StartChain
@@ -181,7 +183,7 @@ func (n *Node) StartChain(cfg ChainConfig) (uint64, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
-	c := &chainState{n: n, cfg: cfg, tr: pipeline.AnyFork{Cfg: ccfg}, syncCh: make(chan syncReq, 16)}
+	c := &chainState{n: n, cfg: cfg, tr: pipeline.AnyFork{Cfg: ccfg}, syncCh: make(chan syncReq, 16), pacer: pipeline.NewPacer()}
 	if !n.chain.CompareAndSwap(nil, c) {
 		return 0, status.Errorf(status.BadState, "start chain: already started")
 	}
@@ -481,6 +483,9 @@ func (c *chainState) fetch(ctx context.Context, peerID string, p reqresp.Protoco
 	_, err = svc.RequestFunc(ctx, pid, p, body, c.cfg.RequestTimeout, func(ch reqresp.Chunk) {
 		if ch.Code != reqresp.Success {
 			chunkErr = fmt.Errorf("%s from %s: error %d: %q", p.ID(), pid, ch.Code, ch.Payload)
+			if bytes.Contains(ch.Payload, []byte("rate limited")) { // Prysm's and our servers' message
+				chunkErr = fmt.Errorf("%w: %w", pipeline.ErrRateLimited, chunkErr)
+			}
 			return
 		}
 		blocks = append(blocks, slices.Clone(ch.Payload))
@@ -648,7 +653,7 @@ func (c *chainState) syncFrom(p peer.ID, head uint64) {
 	c.prog.begin(p.String(), from, head)
 	c.push(events.Event{Type: events.SyncProgress, PeerID: p.String(), Code: head, Text: fmt.Sprintf("started %d..%d", from, head)})
 	defer c.prog.end()
-	rs := pipeline.RangeSync{P: c.p, F: c, BatchSize: c.cfg.SyncBatch}
+	rs := pipeline.RangeSync{P: c.p, F: c, BatchSize: c.cfg.SyncBatch, Pacer: c.pacer}
 	res, err := rs.Sync(c.ctx, []string{p.String()}, from, head+1)
 	c.syncedBlocks.Add(uint64(res.Blocks))
 	done := fmt.Sprintf("finished %d blocks", res.Blocks)

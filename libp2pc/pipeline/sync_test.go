@@ -2,9 +2,11 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 )
@@ -217,5 +219,67 @@ func TestSubmitBurstInOrder(t *testing.T) {
 	}
 	if h := p.Head(); h != blocks[len(blocks)-1].root {
 		t.Errorf("head %x, want the tip", h[:4])
+	}
+}
+
+// limitedFetcher refuses every other by-range request as rate limited.
+type limitedFetcher struct {
+	*anyFetcher
+	mu    sync.Mutex
+	calls int
+}
+
+func (f *limitedFetcher) BlocksByRange(ctx context.Context, peer string, start, count uint64) ([][]byte, error) {
+	f.mu.Lock()
+	f.calls++
+	refuse := f.calls%2 == 1
+	f.mu.Unlock()
+	if refuse {
+		return nil, fmt.Errorf("%w: error 1: \"rate limited\"", ErrRateLimited)
+	}
+	return f.anyFetcher.BlocksByRange(ctx, peer, start, count)
+}
+
+// TestRangeSyncRateLimited: a single peer that answers "rate limited" to
+// every other request is asked again after a wait; the sync completes
+// (regression: the first refusal ended the sync).
+func TestRangeSyncRateLimited(t *testing.T) {
+	c := newAnyChain(t)
+	spe := uint64(config.SlotsPerEpoch)
+	blocks := c.build(2 * spe)
+	f := &limitedFetcher{anyFetcher: newAnyFetcher(blocks)}
+	p := c.pipelineWith(t, 2*spe+1, f, nil)
+	rs := RangeSync{P: p, F: f, BatchSize: spe}
+	res, err := rs.Sync(context.Background(), []string{"peer"}, 1, 2*spe+1)
+	if err != nil || res.Imported != len(blocks) || res.RateLimited != 2 || res.PeerFailures != 0 {
+		t.Fatalf("%+v %v", res, err)
+	}
+}
+
+func TestPacer(t *testing.T) {
+	now := time.Unix(1000, 0)
+	pc := &Pacer{Rate: 5, Burst: 10, Period: time.Second, MaxPeers: 2, now: func() time.Time { return now }}
+	if d := pc.reserve("a", 8); d != 0 {
+		t.Fatalf("first 8 blocks wait %v", d)
+	}
+	d := pc.reserve("a", 8) // 16 > 10: 6 blocks too many at 5/s
+	if d < 1200*time.Millisecond || d > 1210*time.Millisecond {
+		t.Fatalf("wait %v, want 1.2 s", d)
+	}
+	if d := pc.reserve("b", 8); d != 0 { // another peer has its own budget
+		t.Fatalf("peer b waits %v", d)
+	}
+	now = now.Add(d)
+	if d := pc.reserve("a", 8); d != 0 {
+		t.Fatalf("after the wait: %v", d)
+	}
+	pc.reserve("c", 1) // a third peer: the oldest is forgotten
+	if len(pc.level) != 2 {
+		t.Fatalf("%d peers kept", len(pc.level))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := pc.Wait(ctx, "a", 10); err == nil {
+		t.Fatal("Wait on a full bucket with a cancelled context returned nil")
 	}
 }
