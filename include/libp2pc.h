@@ -215,7 +215,13 @@ typedef enum libp2pc_event_type {
     /* (chain, since ABI 1.2) A range sync from peer_id started, finished or
      * failed. code: the peer's head slot (the sync's target); text:
      * "started <first slot>..<target>", "finished <n> blocks" or
-     * "failed: <reason>". Poll libp2pc_node_chain_sync_status for counts. */
+     * "failed: <reason>". Poll libp2pc_node_chain_sync_status for counts.
+     * Also the steps of a checkpoint sync in libp2pc_node_chain_start:
+     * peer_id: the checkpoint URL (or "given state"); text "checkpoint: state
+     * <done>/<total> bytes" (total -1 if unknown), "checkpoint: block ...",
+     * "checkpoint: decode", "checkpoint: hash", "checkpoint: advance",
+     * "checkpoint: verified", then "checkpoint: anchored at epoch <e>, block
+     * <root hex> (slot <s>), state root <hex> (slot <s>, <fork>)". */
     LIBP2PC_EVENT_SYNC_PROGRESS = 22,
     /* (chain, since ABI 1.2) The pipeline gave a block up without a
      * verdict: its parent could not be obtained, its slot is too far ahead
@@ -1112,6 +1118,31 @@ typedef struct libp2pc_chain_config {
      * rendered as YAML), for the state transition. Copied. */
     const uint8_t *config_yaml;
     size_t config_yaml_len;
+    /* Checkpoint sync (fields added after ABI 1.2; a host whose struct_size
+     * ends before them is read without them). For a new store only: ignored
+     * when data_dir already holds an anchored store. Instead of
+     * anchor_state, the chain starts from a finalized checkpoint state of
+     * any fork, downloaded from a beacon node's standard REST API
+     * (checkpoint_sync_url: GET /eth/v2/debug/beacon/states/{id} and
+     * /eth/v2/beacon/blocks/{id}, SSZ asked for, a JSON block accepted) or
+     * given (checkpoint_state with checkpoint_block). The library checks
+     * that the block's state_root is the state's hash_tree_root, that the
+     * state is on the node's network (eth2 config: genesis validators
+     * root and time; fork versions of config_yaml), and ws_checkpoint if
+     * set; a state below an epoch boundary is advanced to it. Each step is
+     * a LIBP2PC_EVENT_SYNC_PROGRESS ("checkpoint: ..."). A refused anchor
+     * makes libp2pc_node_chain_start fail with INVALID_ARGUMENT (or
+     * NETWORK for a failed download), libp2pc_last_error naming the check.
+     * Note: until chain_start is asynchronous, the download, decoding and
+     * hashing run in this call (seconds for a mainnet state). Strings and
+     * bytes are copied. NULL/0: not used. */
+    const char *checkpoint_sync_url; /* REST API base, e.g. "http://127.0.0.1:5052" */
+    const char *checkpoint_id;       /* NULL: "finalized"; a slot, or a block root "0x..." */
+    const uint8_t *checkpoint_state; /* SSZ BeaconState */
+    size_t checkpoint_state_len;
+    const uint8_t *checkpoint_block; /* its SignedBeaconBlock: SSZ, or the API's JSON */
+    size_t checkpoint_block_len;
+    const char *ws_checkpoint;       /* weak subjectivity checkpoint "0x<root>:<epoch>" */
 } libp2pc_chain_config;
 
 /* Starts the chain on a running node with eth2 configured. Opens the store

@@ -22,7 +22,10 @@ func libp2pc_node_chain_start(h C.libp2pc_node, cfg *C.libp2pc_chain_config, req
 	if cfg == nil {
 		return failf(status.InvalidArgument, "chain_start: config is NULL")
 	}
-	if uintptr(cfg.struct_size) < unsafe.Sizeof(C.libp2pc_chain_config{}) {
+	// The checkpoint fields came later: a struct ending before them is
+	// read without them.
+	minSize := unsafe.Offsetof(cfg.checkpoint_sync_url)
+	if uintptr(cfg.struct_size) < minSize {
 		return failf(status.InvalidArgument, "chain_start: struct_size is %d, want %d", cfg.struct_size, unsafe.Sizeof(C.libp2pc_chain_config{}))
 	}
 	dir, err := goString(cfg.data_dir, "data_dir")
@@ -46,8 +49,25 @@ func libp2pc_node_chain_start(h C.libp2pc_node, cfg *C.libp2pc_chain_config, req
 	if err != nil {
 		return fail(err)
 	}
+	cc := node.ChainConfig{DataDir: dir, AnchorState: anchor, ConsensusConfig: yaml}
+	if uintptr(cfg.struct_size) >= unsafe.Sizeof(C.libp2pc_chain_config{}) {
+		optString := func(p *C.char) string {
+			if p == nil {
+				return ""
+			}
+			return C.GoString(p)
+		}
+		cc.CheckpointURL, cc.CheckpointID = optString(cfg.checkpoint_sync_url), optString(cfg.checkpoint_id)
+		cc.WSCheckpoint = optString(cfg.ws_checkpoint)
+		if cc.CheckpointState, err = bytesOf(cfg.checkpoint_state, cfg.checkpoint_state_len, "checkpoint_state"); err != nil {
+			return fail(err)
+		}
+		if cc.CheckpointBlock, err = bytesOf(cfg.checkpoint_block, cfg.checkpoint_block_len, "checkpoint_block"); err != nil {
+			return fail(err)
+		}
+	}
 	return request(h, reqOut, func(n *node.Node) (uint64, error) {
-		return n.StartChain(node.ChainConfig{DataDir: dir, AnchorState: anchor, ConsensusConfig: yaml})
+		return n.StartChain(cc)
 	})
 }
 

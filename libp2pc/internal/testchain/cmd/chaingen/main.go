@@ -6,14 +6,18 @@
 // one the default library (make lib) is built with; with -tags minimal,
 // the minimal preset.
 //
-// Usage: go run ./libp2pc/internal/testchain/cmd/chaingen -out DIR [-blocks N] [-validators N]
+// Usage: go run ./libp2pc/internal/testchain/cmd/chaingen -out DIR [-blocks N] [-validators N] [-states=false]
+//
+// A chain of several epochs (e.g. -blocks 260 -states=false for a range
+// sync over several batches) justifies and finalizes: every block carries
+// the previous slot's attestations.
 //
 // DIR receives:
 //
 //	config.yaml        consensus config (also valid for eth2_configure)
 //	genesis.ssz        the genesis BeaconState
 //	block_<i>.ssz      SignedBeaconBlock at slot i (i = 1..N), each on the previous
-//	state_<i>.ssz      the BeaconState after block i
+//	state_<i>.ssz      the BeaconState after block i (not with -states=false)
 //	bad_state_root.ssz a block at slot N+1 on block N whose state root is wrong
 //	                   (correctly signed: only the state root check fails)
 //	manifest.txt       one line per item, hex roots without 0x:
@@ -37,14 +41,15 @@ import (
 
 func main() {
 	out := flag.String("out", "", "output directory (created)")
-	nBlocks := flag.Int("blocks", 3, "valid blocks (slots 1..N; keep N below SLOTS_PER_EPOCH)")
+	nBlocks := flag.Int("blocks", 3, "valid blocks (slots 1..N)")
 	nVals := flag.Int("validators", 64, "validators")
+	states := flag.Bool("states", true, "write the post-state of every block")
 	flag.Parse()
-	if *out == "" || *nBlocks < 1 || uint64(*nBlocks)+1 >= config.SlotsPerEpoch || *nVals < 1 {
-		fmt.Fprintln(os.Stderr, "usage: chaingen -out DIR [-blocks N (1..SLOTS_PER_EPOCH-2)] [-validators N]")
+	if *out == "" || *nBlocks < 1 || *nVals < 1 {
+		fmt.Fprintln(os.Stderr, "usage: chaingen -out DIR [-blocks N] [-validators N] [-states=false]")
 		os.Exit(2)
 	}
-	if err := run(*out, *nBlocks, *nVals); err != nil {
+	if err := run(*out, *nBlocks, *nVals, *states); err != nil {
 		fmt.Fprintln(os.Stderr, "chaingen:", err)
 		os.Exit(1)
 	}
@@ -76,7 +81,7 @@ func configYAML() []byte {
 	return b.Bytes()
 }
 
-func run(dir string, nBlocks, nVals int) error {
+func run(dir string, nBlocks, nVals int, writeStates bool) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -147,10 +152,6 @@ func run(dir string, nBlocks, nVals int) error {
 		if err != nil {
 			return err
 		}
-		st, err := post.MarshalSSZ()
-		if err != nil {
-			return err
-		}
 		root, err := sb.Message.HashTreeRoot()
 		if err != nil {
 			return err
@@ -158,8 +159,14 @@ func run(dir string, nBlocks, nVals int) error {
 		if err := write(fmt.Sprintf("block_%d.ssz", i), ssz); err != nil {
 			return err
 		}
-		if err := write(fmt.Sprintf("state_%d.ssz", i), st); err != nil {
-			return err
+		if writeStates {
+			st, err := post.MarshalSSZ()
+			if err != nil {
+				return err
+			}
+			if err := write(fmt.Sprintf("state_%d.ssz", i), st); err != nil {
+				return err
+			}
 		}
 		fmt.Fprintf(&manifest, "block %d %d %x %x %x\n", i, slot, root, sb.Message.ParentRoot, sb.Message.StateRoot)
 		pre = post
