@@ -85,6 +85,12 @@ type ChainConfig struct {
 	CheckpointURL, CheckpointID      string
 	CheckpointState, CheckpointBlock []byte
 	WSCheckpoint                     string
+	// Backfill (chain_backfill.go) of a checkpoint-anchored store: blocks
+	// behind the anchor are fetched from peers down to genesis, or to the
+	// last BackfillEpochs epochs when set (e.g. MIN_EPOCHS_FOR_BLOCK_REQUESTS);
+	// NoBackfill turns it off.
+	BackfillEpochs uint64
+	NoBackfill     bool
 }
 
 // ChainCounters are the chain's counters.
@@ -98,6 +104,8 @@ type ChainCounters struct {
 	SyncedBlocks   uint64 // blocks received by range sync
 	SyncFailures   uint64
 	BlocksServed   uint64 // chunks written by the by_range / by_root responders
+	Backfilled     uint64 // blocks stored by the backfill
+	BackfillFails  uint64 // backfill batches refused (peer error, broken link, bad signature)
 	EventsDropped  uint64 // chain events not queued (queue full)
 	FetchRequests  uint64 // blocks_by_range/by_root requests sent
 	FetchFailures  uint64
@@ -133,6 +141,8 @@ type chainState struct {
 	gossipAccepted, gossipOrphans, gossipRejected, gossipIgnored atomic.Uint64
 	syncs, syncedBlocks, syncFailures, served, evDropped         atomic.Uint64
 	fetches, fetchFailures, statusPolls                          atomic.Uint64
+	backfilled, backfillFailures                                 atomic.Uint64
+	backfillActive                                               atomic.Bool
 	prog                                                         syncProgress                   // chain_submit.go
 	att                                                          *pipeline.AttestationValidator // chain_attestations.go
 }
@@ -265,6 +275,9 @@ func (n *Node) StartChain(cfg ChainConfig) (uint64, error) {
 	c.ready.Store(true)
 	c.wg.Add(1)
 	go c.syncLoop()
+	if err := c.startBackfill(ccfg); err != nil { // chain_backfill.go
+		c.push(events.Event{Type: events.Error, Status: int32(status.Internal), Text: "backfill: " + err.Error()})
+	}
 	return req, nil
 }
 
@@ -365,6 +378,7 @@ func (n *Node) ChainCounters() (ChainCounters, error) {
 		GossipRejected: c.gossipRejected.Load(), GossipIgnored: c.gossipIgnored.Load(),
 		Syncs: c.syncs.Load(), SyncedBlocks: c.syncedBlocks.Load(), SyncFailures: c.syncFailures.Load(),
 		BlocksServed: c.served.Load(), EventsDropped: c.evDropped.Load(),
+		Backfilled: c.backfilled.Load(), BackfillFails: c.backfillFailures.Load(),
 		FetchRequests: c.fetches.Load(), FetchFailures: c.fetchFailures.Load(), StatusPolls: c.statusPolls.Load()}, nil
 }
 
@@ -374,7 +388,8 @@ func (c *chainState) status() reqrespnet.Status {
 	head, slot, fin := c.head, c.hslot, c.finalized
 	c.hmu.Unlock()
 	d, _ := c.n.Eth2CurrentDigest()
-	s := reqrespnet.Status{ForkDigest: d, HeadRoot: head, HeadSlot: slot, FinalizedEpoch: fin.Epoch, FinalizedRoot: fin.Root}
+	s := reqrespnet.Status{ForkDigest: d, HeadRoot: head, HeadSlot: slot, FinalizedEpoch: fin.Epoch, FinalizedRoot: fin.Root,
+		EarliestAvailableSlot: c.st.EarliestSlot()}
 	if fin.Epoch == 0 { // the genesis finalized checkpoint's root is zero (p2p-interface.md)
 		s.FinalizedRoot = [32]byte{}
 	}

@@ -204,7 +204,7 @@ func TestChainCheckpointSync(t *testing.T) {
 
 	b, rb := startEth2Node(t, ec, nil)
 	req, err = b.StartChain(ChainConfig{DataDir: t.TempDir(), Consensus: ccfg, CheckpointURL: srv.URL,
-		WSCheckpoint: fmt.Sprintf("0x%x:%d", fin.Root, fin.Epoch), StatusPollPeriod: -1})
+		WSCheckpoint: fmt.Sprintf("0x%x:%d", fin.Root, fin.Epoch), StatusPollPeriod: -1, SyncBatch: spe})
 	mustOK(t, rb, req, err, "B: start chain from the checkpoint")
 	rb.waitFor(t, "checkpoint anchored event", func(e events.Event) bool {
 		return e.Type == events.SyncProgress && strings.HasPrefix(e.Text, fmt.Sprintf("checkpoint: anchored at epoch %d, block %x", fin.Epoch, fin.Root))
@@ -234,4 +234,44 @@ func TestChainCheckpointSync(t *testing.T) {
 	if got, err := b.ChainState(fin.Root); err != nil || !bytes.Equal(got, finState) {
 		t.Errorf("B's anchor state differs from the checkpoint state (%v)", err)
 	}
+
+	// Backfill: the blocks behind the checkpoint, down to genesis, in
+	// batches of one epoch; each slot's block is A's, byte for byte.
+	rb.waitFor(t, "backfill done", func(e events.Event) bool {
+		return e.Type == events.SyncProgress && strings.HasPrefix(e.Text, "backfill: done at slot 0")
+	})
+	st := b.ChainPipeline().Store()
+	for slot := uint64(1); slot < finSlot; slot++ {
+		r, ok := st.CanonicalRoot(slot)
+		if !ok || r != roots[slot-1] {
+			t.Errorf("slot %d: canonical %x %v, want %x", slot, r[:4], ok, roots[slot-1][:4])
+			continue
+		}
+		if got, err := b.ChainBlock(r); err != nil || !bytes.Equal(got, blocks[slot-1]) {
+			t.Errorf("slot %d: stored block differs (%v)", slot, err)
+		}
+	}
+	ss, _ := b.ChainSyncStatus()
+	if !ss.BackfillDone || ss.EarliestSlot != 0 || ss.BackfilledBlocks != finSlot-1 {
+		t.Errorf("sync status %+v", ss)
+	}
+	if err := st.Check(); err != nil {
+		t.Error(err)
+	}
+	// B serves the backfilled history by range.
+	got, err := a.chainFetch(b, 1, finSlot-1)
+	if err != nil || len(got) != int(finSlot-1) || !bytes.Equal(got[0], blocks[0]) {
+		t.Errorf("by range from B: %d blocks, %v", len(got), err)
+	}
+	bc, _ := b.ChainCounters()
+	t.Logf("B %+v", bc)
+}
+
+// chainFetch asks peer p for blocks [start, start+count) by range.
+func (n *Node) chainFetch(p *Node, start, count uint64) ([][]byte, error) {
+	c, err := n.chainOrErr()
+	if err != nil {
+		return nil, err
+	}
+	return c.BlocksByRange(c.ctx, p.ID().String(), start, count)
 }
