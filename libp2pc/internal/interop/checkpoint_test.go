@@ -174,7 +174,39 @@ func TestCheckpointSyncFromLodestar(t *testing.T) {
 	if dropped := g.Find(IsType(events.BlockDropped)); len(dropped) > 0 {
 		t.Logf("%d blocks dropped, first: slot %d %s", len(dropped), dropped[0].Code, dropped[0].Text)
 	}
+	// Backfill to genesis: every slot below the anchor holds Lodestar's
+	// block (or nothing, where Lodestar's slot is empty).
+	g.WaitFor(t, 90*time.Second, "backfill done", func(e events.Event) bool {
+		return e.Type == events.SyncProgress && strings.HasPrefix(e.Text, "backfill: done at slot 0")
+	})
+	st := g.ChainPipeline().Store()
+	backfilled := 0
+	for s := uint64(1); s < anchorFin.Epoch*spe; s++ {
+		h, err := l.Header(fmt.Sprint(s))
+		ours, ok := st.CanonicalRoot(s)
+		if err != nil || h.Slot != s { // empty at Lodestar
+			if ok && ours != anchorFin.Root {
+				t.Errorf("slot %d: we hold %x, lodestar's slot is empty", s, ours[:4])
+			}
+			continue
+		}
+		if h.Root == anchorFin.Root {
+			continue // the anchor block (its boundary slot was empty): indexed at the boundary
+		}
+		if !ok || ours != h.Root {
+			t.Errorf("slot %d: backfilled %x (%v), lodestar's %x", s, ours[:4], ok, h.Root[:4])
+			continue
+		}
+		backfilled++
+	}
+	if ss, _ := g.ChainSyncStatus(); !ss.BackfillDone || ss.EarliestSlot != 0 {
+		t.Errorf("sync status after the backfill: %+v", ss)
+	}
+	if err := st.Check(); err != nil {
+		t.Errorf("store check: %v", err)
+	}
 	c, _ := g.ChainCounters()
-	t.Logf("RESULT checkpoint sync: anchored at epoch %d, %d blocks imported after it, all with lodestar's roots, %d missing; counters %+v",
-		anchorFin.Epoch, imported, missing, c)
+	t.Logf("RESULT checkpoint sync: anchored at epoch %d, %d blocks imported after it, all with lodestar's roots, %d missing; "+
+		"backfilled %d blocks to genesis, each slot's root equal to lodestar's; counters %+v",
+		anchorFin.Epoch, imported, missing, backfilled, c)
 }
