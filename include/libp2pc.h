@@ -1255,6 +1255,15 @@ typedef struct libp2pc_chain_sync_status {
     uint64_t blocks_invalid;     /* BLOCK_INVALID verdicts */
     uint64_t blocks_dropped;     /* given up without a verdict (BLOCK_DROPPED) */
     uint64_t blocks_in_flight;   /* block processes running now */
+    /* Backfill (fields added after ABI 1.2; a smaller struct_size gets the
+     * fields before them): a chain anchored at a checkpoint fetches the
+     * blocks behind its anchor from peers, backwards down to genesis,
+     * separately from the head sync above (SYNC_PROGRESS events with text
+     * "backfill: slot <s> (<n> blocks)", "backfill: done at slot 0"). */
+    uint32_t backfilling;        /* 1 while the backfill runs */
+    uint32_t backfill_done;      /* 1 once it reached genesis (or its limit) */
+    uint64_t earliest_slot;      /* every block from this slot up is stored (status earliest_available_slot) */
+    uint64_t backfilled_blocks;  /* blocks stored by the backfill */
 } libp2pc_chain_sync_status;
 
 /* Fills *out with the sync progress. Never blocks. Errors: INVALID_ARGUMENT

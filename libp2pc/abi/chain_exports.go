@@ -198,7 +198,9 @@ func libp2pc_node_chain_sync_status(h C.libp2pc_node, out *C.libp2pc_chain_sync_
 	if out == nil {
 		return failf(status.InvalidArgument, "chain_sync_status: out must not be NULL")
 	}
-	if uintptr(out.struct_size) < unsafe.Sizeof(C.libp2pc_chain_sync_status{}) {
+	// The backfill fields came later: a struct ending before them gets
+	// the fields it has.
+	if uintptr(out.struct_size) < unsafe.Offsetof(out.backfilling) {
 		return failf(status.InvalidArgument, "chain_sync_status: struct_size is %d, want %d",
 			out.struct_size, unsafe.Sizeof(C.libp2pc_chain_sync_status{}))
 	}
@@ -222,9 +224,17 @@ func libp2pc_node_chain_sync_status(h C.libp2pc_node, out *C.libp2pc_chain_sync_
 	if s.Syncing {
 		r.syncing = 1
 	}
+	r.earliest_slot, r.backfilled_blocks = u(s.EarliestSlot), u(s.BackfilledBlocks)
+	if s.Backfilling {
+		r.backfilling = 1
+	}
+	if s.BackfillDone {
+		r.backfill_done = 1
+	}
 	peer := unsafe.Slice((*byte)(unsafe.Pointer(&r.sync_peer[0])), len(r.sync_peer))
 	copy(peer[:len(peer)-1], s.SyncPeer) // NUL-terminated (r is zeroed); peer ids are far shorter
-	*out = r
+	n := min(uintptr(out.struct_size), unsafe.Sizeof(r))
+	copy(unsafe.Slice((*byte)(unsafe.Pointer(out)), n), unsafe.Slice((*byte)(unsafe.Pointer(&r)), n))
 	return 0
 }
 

@@ -29,8 +29,25 @@ import (
 // the check.
 func TestCheckpointSyncFromLodestar(t *testing.T) {
 	RequireEnv(t)
+	cases := []struct {
+		name string
+		opts LodestarOptions
+	}{
+		{"phase0", LodestarOptions{Fork: Phase0}},
+		// altair from epoch 1: an altair checkpoint state, a backfill that
+		// crosses the upgrade (phase0 and altair signing domains).
+		{"altair", LodestarOptions{Fork: Phase0, ExtraArgs: []string{"--params.ALTAIR_FORK_EPOCH", "1"}}},
+		{"bellatrix", LodestarOptions{Fork: Bellatrix}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { checkpointSync(t, tc.opts) })
+	}
+}
+
+func checkpointSync(t *testing.T, opts LodestarOptions) {
 	const spe = 8
-	l := StartLodestar(t, LodestarOptions{Fork: Phase0, Timeout: 7 * time.Minute})
+	opts.Timeout = 7 * time.Minute
+	l := StartLodestar(t, opts)
 	gen := l.Genesis(t)
 	yaml := l.ConfigYAML(t)
 	ccfg, err := config.ParseConfig(yaml)
