@@ -1118,8 +1118,9 @@ typedef struct libp2pc_chain_config {
      * rendered as YAML), for the state transition. Copied. */
     const uint8_t *config_yaml;
     size_t config_yaml_len;
-    /* Checkpoint sync (fields added after ABI 1.2; a host whose struct_size
-     * ends before them is read without them). For a new store only: ignored
+    /* Checkpoint sync (fields added after ABI 1.2; a struct_size that ends
+     * exactly before them, a host built with the 1.2 header, is read
+     * without them; other sizes short of the full struct are refused). For a new store only: ignored
      * when data_dir already holds an anchored store. Instead of
      * anchor_state, the chain starts from a finalized checkpoint state of
      * any fork, downloaded from a beacon node's standard REST API
@@ -1255,8 +1256,9 @@ typedef struct libp2pc_chain_sync_status {
     uint64_t blocks_invalid;     /* BLOCK_INVALID verdicts */
     uint64_t blocks_dropped;     /* given up without a verdict (BLOCK_DROPPED) */
     uint64_t blocks_in_flight;   /* block processes running now */
-    /* Backfill (fields added after ABI 1.2; a smaller struct_size gets the
-     * fields before them): a chain anchored at a checkpoint fetches the
+    /* Backfill (fields added after ABI 1.2; a struct_size that ends exactly
+     * before them gets the fields before them; other sizes short of the
+     * full struct are refused): a chain anchored at a checkpoint fetches the
      * blocks behind its anchor from peers, backwards down to genesis,
      * separately from the head sync above (SYNC_PROGRESS events with text
      * "backfill: slot <s> (<n> blocks)", "backfill: done at slot 0"). */

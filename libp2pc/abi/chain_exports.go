@@ -22,10 +22,10 @@ func libp2pc_node_chain_start(h C.libp2pc_node, cfg *C.libp2pc_chain_config, req
 	if cfg == nil {
 		return failf(status.InvalidArgument, "chain_start: config is NULL")
 	}
-	// The checkpoint fields came later: a struct ending before them is
-	// read without them.
-	minSize := unsafe.Offsetof(cfg.checkpoint_sync_url)
-	if uintptr(cfg.struct_size) < minSize {
+	// The checkpoint fields came later: a struct ending exactly before them
+	// (a host built with the 1.2 header) is read without them; any other
+	// size short of the full struct is refused.
+	if size := uintptr(cfg.struct_size); size != unsafe.Offsetof(cfg.checkpoint_sync_url) && size < unsafe.Sizeof(C.libp2pc_chain_config{}) {
 		return failf(status.InvalidArgument, "chain_start: struct_size is %d, want %d", cfg.struct_size, unsafe.Sizeof(C.libp2pc_chain_config{}))
 	}
 	dir, err := goString(cfg.data_dir, "data_dir")
@@ -198,9 +198,10 @@ func libp2pc_node_chain_sync_status(h C.libp2pc_node, out *C.libp2pc_chain_sync_
 	if out == nil {
 		return failf(status.InvalidArgument, "chain_sync_status: out must not be NULL")
 	}
-	// The backfill fields came later: a struct ending before them gets
-	// the fields it has.
-	if uintptr(out.struct_size) < unsafe.Offsetof(out.backfilling) {
+	// The backfill fields came later: a struct ending exactly before them
+	// (the 1.2 header) gets the fields it has; any other size short of the
+	// full struct is refused.
+	if size := uintptr(out.struct_size); size != unsafe.Offsetof(out.backfilling) && size < unsafe.Sizeof(C.libp2pc_chain_sync_status{}) {
 		return failf(status.InvalidArgument, "chain_sync_status: struct_size is %d, want %d",
 			out.struct_size, unsafe.Sizeof(C.libp2pc_chain_sync_status{}))
 	}
