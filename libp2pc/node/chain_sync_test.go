@@ -17,6 +17,7 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
 	"github.com/libp2pc/libp2pc/libp2pc/pipeline"
 	"github.com/libp2pc/libp2pc/libp2pc/status"
+	"github.com/libp2pc/libp2pc/libp2pc/store"
 )
 
 // TestChainRangeSyncManyBatches: node B range-syncs a chain of five epochs
@@ -274,4 +275,98 @@ func (n *Node) chainFetch(p *Node, start, count uint64) ([][]byte, error) {
 		return nil, err
 	}
 	return c.BlocksByRange(c.ctx, p.ID().String(), start, count)
+}
+
+// TestChainBackfillResumes: a backfill interrupted after some batches (the
+// store holds what store.PutBackfill wrote for them: the blocks and the
+// progress, one synced write) resumes from the persisted progress when the
+// node restarts on its data dir, fetches only the rest, and ends with the
+// whole history equal to the peer's.
+func TestChainBackfillResumes(t *testing.T) {
+	spe := uint64(config.SlotsPerEpoch)
+	nBlocks := 5 * spe
+	g, err := testchain.Genesis(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ccfg := testchain.Config()
+	ccfg.SecondsPerSlot = 1
+	ec := testEth2Config(time.Now().Add(-time.Duration(nBlocks+5)*time.Second), config.FarFutureEpoch, config.FarFutureEpoch)
+	ec.Schedule.GenesisValidatorsRoot = g.GenesisValidatorsRoot
+	g.GenesisTime = uint64(ec.GenesisTime.Unix())
+	genesisSSZ, _ := g.MarshalSSZ()
+	var blocks [][]byte
+	var roots, parents [][32]byte
+	pre := g
+	for slot := uint64(1); slot <= nBlocks; slot++ {
+		sb, err := testchain.ProduceBlock(ccfg, pre, slot, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		post, err := transition.StateTransition(ccfg, pre, sb, false, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ssz, _ := sb.MarshalSSZ()
+		root, _ := sb.Message.HashTreeRoot()
+		blocks, roots, parents, pre = append(blocks, ssz), append(roots, root), append(parents, sb.Message.ParentRoot), post
+	}
+	a, ra := startEth2Node(t, ec, nil)
+	req, err := a.StartChain(ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
+	mustOK(t, ra, req, err, "A: start chain")
+	for i, ssz := range blocks {
+		if r := a.ChainPipeline().Import(ssz, ""); r.State != pipeline.Included {
+			t.Fatalf("A: block %d: %+v", i+1, r)
+		}
+	}
+	fin, _ := a.ChainFinalized()
+	finState, _ := a.ChainState(fin.Root)
+	finBlock, _ := a.ChainBlock(fin.Root)
+	finSlot := fin.Epoch * spe
+
+	// B1: anchored at the checkpoint, no backfill; then stopped.
+	dir := t.TempDir()
+	b1, rb1 := startEth2Node(t, ec, nil)
+	req, err = b1.StartChain(ChainConfig{DataDir: dir, Consensus: ccfg, CheckpointState: finState, CheckpointBlock: finBlock,
+		NoBackfill: true, StatusPollPeriod: -1})
+	mustOK(t, rb1, req, err, "B1: start chain from the checkpoint")
+	stopAndWait(t, b1, rb1)
+	// What an interrupted backfill left: its first batch, slots finSlot-4..finSlot-1.
+	st, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const done = 4
+	var batch []store.BackfillBlock
+	for slot := finSlot - 1; slot >= finSlot-done; slot-- {
+		batch = append(batch, store.BackfillBlock{Root: roots[slot-1], Parent: parents[slot-1], Slot: slot, SSZ: blocks[slot-1]})
+	}
+	if err := st.PutBackfill(batch, store.BackfillProgress{OldestSlot: finSlot - done, Expect: parents[finSlot-done-1]}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	// B2 on the same data dir resumes below the stored batch.
+	b2, rb2 := startEth2Node(t, ec, nil)
+	req, err = b2.StartChain(ChainConfig{DataDir: dir, Consensus: ccfg, StatusPollPeriod: -1, SyncBatch: spe})
+	mustOK(t, rb2, req, err, "B2: reopen")
+	connectPair(t, b2, rb2, a, ra, "/tcp/")
+	rb2.waitFor(t, "backfill done", func(e events.Event) bool {
+		return e.Type == events.SyncProgress && strings.HasPrefix(e.Text, "backfill: done at slot 0")
+	})
+	for _, e := range rb2.snapshot() {
+		if e.Type == events.SyncProgress && strings.HasPrefix(e.Text, "backfill: slot") && e.Code >= finSlot-done {
+			t.Errorf("B2 backfilled again above the stored progress: %s", e.Text)
+		}
+	}
+	c, _ := b2.ChainCounters()
+	if c.Backfilled != finSlot-1-done || c.BackfillFails != 0 {
+		t.Errorf("B2 counters %+v, want %d blocks backfilled", c, finSlot-1-done)
+	}
+	for slot := uint64(1); slot < finSlot; slot++ {
+		r, ok := b2.ChainPipeline().Store().CanonicalRoot(slot)
+		if !ok || r != roots[slot-1] {
+			t.Errorf("slot %d: %x %v, want %x", slot, r[:4], ok, roots[slot-1][:4])
+		}
+	}
 }
