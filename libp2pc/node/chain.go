@@ -143,6 +143,7 @@ type chainState struct {
 	fetches, fetchFailures, statusPolls                          atomic.Uint64
 	backfilled, backfillFailures                                 atomic.Uint64
 	backfillActive                                               atomic.Bool
+	earliest                                                     sync.Map                       // peer id -> its status's earliest_available_slot
 	prog                                                         syncProgress                   // chain_submit.go
 	att                                                          *pipeline.AttestationValidator // chain_attestations.go
 }
@@ -611,6 +612,7 @@ func (c *chainState) onPeerStatus(p peer.ID, raw []byte) {
 	if err != nil || !c.ready.Load() {
 		return
 	}
+	c.earliest.Store(p.String(), s.EarliestAvailableSlot) // backfill: who has the history (0: all, or status/1)
 	if s.HeadSlot > c.headSlot() && !c.st.IsImported(s.HeadRoot) {
 		select {
 		case c.syncCh <- syncReq{p, s.HeadSlot}:

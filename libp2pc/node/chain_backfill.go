@@ -114,14 +114,21 @@ func (bf *backfiller) loop(prog store.BackfillProgress) {
 		c.prog.mu.Lock()
 		headSync := c.prog.active
 		c.prog.mu.Unlock()
-		peers := c.peers()
+		// Only peers whose status says they hold the slots asked for: an
+		// empty answer is taken for empty slots.
+		hi := prog.OldestSlot
+		lo := max(hi-min(hi, batch), bf.limit)
+		var peers []string
+		for _, p := range c.peers() {
+			if e, ok := c.earliest.Load(p); !ok || e.(uint64) <= lo {
+				peers = append(peers, p)
+			}
+		}
 		if headSync || len(peers) == 0 {
 			wait(500 * time.Millisecond)
 			continue
 		}
 		peer := peers[next%len(peers)]
-		hi := prog.OldestSlot
-		lo := max(hi-min(hi, batch), bf.limit)
 		if err := c.pacer.Wait(c.ctx, peer, hi-lo); err != nil {
 			return
 		}
