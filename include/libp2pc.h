@@ -113,9 +113,11 @@
  *     header) bytes: a field a host's (older) struct lacks takes its
  *     default, which is 0 for every field ("0 selects the default" in the
  *     field's comment), and an out struct is never written past
- *     struct_size. A struct_size below the struct's ABI 2.0 layout, zero, or
- *     above 65536 is LIBP2PC_ERR_INVALID_ARGUMENT with a message naming the
- *     struct: that is an uninitialised struct, not an older host.
+ *     struct_size. A struct_size below the struct's ABI 2.0 layout, zero,
+ *     above 65536, or between the sizes of two released layouts (it would
+ *     cut a field in two) is LIBP2PC_ERR_INVALID_ARGUMENT with a message
+ *     naming the struct: that is an uninitialised struct, not an older
+ *     host.
  *   - Arrays carry their element size. The library fills the arrays of
  *     libp2pc_node_peers and libp2pc_node_peer_table, and reads the array
  *     of libp2pc_node_membership_set, with the element size the host passes
@@ -196,12 +198,15 @@ extern "C" {
  *        instead of hidden padding; libp2pc_chain_config.struct_size is uint32_t (with
  *        reserved0) and has libp2pc_chain_config_init; mode and result
  *        parameters are uint32_t. Everything else as in 1.2.
+ *   2.1  checkpoint sync fields at the end of libp2pc_chain_config, backfill
+ *        fields at the end of libp2pc_chain_sync_status;
+ *        libp2pc_node_eth2_publish_nowait and its counters.
  *   (Major 1, retired: 1.0 nodes, gossip, membership transport; 1.1 eth2
  *   gossip, req/resp, chain and discovery; 1.2 chain_submit_block,
  *   get_state, chain_sync_status, SYNC_PROGRESS, BLOCK_DROPPED. A 1.x host
  *   is refused with LIBP2PC_ERR_ABI_MISMATCH.) */
 #define LIBP2PC_ABI_VERSION_MAJOR 2
-#define LIBP2PC_ABI_VERSION_MINOR 0
+#define LIBP2PC_ABI_VERSION_MINOR 1
 #define LIBP2PC_ABI_VERSION \
     ((uint32_t)((LIBP2PC_ABI_VERSION_MAJOR << 16) | LIBP2PC_ABI_VERSION_MINOR))
 
@@ -309,7 +314,13 @@ typedef enum libp2pc_event_type {
     /* (chain) A range sync from peer_id started, finished or
      * failed. code: the peer's head slot (the sync's target); text:
      * "started <first slot>..<target>", "finished <n> blocks" or
-     * "failed: <reason>". Poll libp2pc_node_chain_sync_status for counts. */
+     * "failed: <reason>". Poll libp2pc_node_chain_sync_status for counts.
+     * Also the steps of a checkpoint sync in libp2pc_node_chain_start:
+     * peer_id: the checkpoint URL (or "given state"); text "checkpoint: state
+     * <done>/<total> bytes" (total -1 if unknown), "checkpoint: block ...",
+     * "checkpoint: decode", "checkpoint: hash", "checkpoint: advance",
+     * "checkpoint: verified", then "checkpoint: anchored at epoch <e>, block
+     * <root hex> (slot <s>), state root <hex> (slot <s>, <fork>)". */
     LIBP2PC_EVENT_SYNC_PROGRESS = 22,
     /* (chain) The pipeline gave a block up without a
      * verdict: its parent could not be obtained, its slot is too far ahead
@@ -1529,6 +1540,31 @@ typedef struct libp2pc_chain_config {
      * rendered as YAML), for the state transition. */
     const uint8_t *config_yaml;
     size_t config_yaml_len;
+    /* Checkpoint sync (since ABI 2.1; a 2.0 host's struct ends before these
+     * fields, which then read as NULL/0). For a new store only: ignored
+     * when data_dir already holds an anchored store. Instead of
+     * anchor_state, the chain starts from a finalized checkpoint state of
+     * any fork, downloaded from a beacon node's standard REST API
+     * (checkpoint_sync_url: GET /eth/v2/debug/beacon/states/{id} and
+     * /eth/v2/beacon/blocks/{id}, SSZ asked for, a JSON block accepted) or
+     * given (checkpoint_state with checkpoint_block). The library checks
+     * that the block's state_root is the state's hash_tree_root, that the
+     * state is on the node's network (eth2 config: genesis validators
+     * root and time; fork versions of config_yaml), and ws_checkpoint if
+     * set; a state below an epoch boundary is advanced to it. Each step is
+     * a LIBP2PC_EVENT_SYNC_PROGRESS ("checkpoint: ..."). A refused anchor
+     * makes chain_start's REQUEST_DONE carry INVALID_ARGUMENT (NETWORK
+     * for a failed download) with a text naming the check. The download,
+     * decoding and hashing run after the call returns, like the rest of
+     * chain_start's work. Strings and bytes are copied during the call.
+     * NULL/0: not used. */
+    const char *checkpoint_sync_url; /* REST API base, e.g. "http://127.0.0.1:5052" */
+    const char *checkpoint_id;       /* NULL: "finalized"; a slot, or a block root "0x..." */
+    const uint8_t *checkpoint_state; /* SSZ BeaconState */
+    size_t checkpoint_state_len;
+    const uint8_t *checkpoint_block; /* its SignedBeaconBlock: SSZ, or the API's JSON */
+    size_t checkpoint_block_len;
+    const char *ws_checkpoint;       /* weak subjectivity checkpoint "0x<root>:<epoch>" */
 } libp2pc_chain_config;
 
 /* libp2pc_chain_config_init(cfg) (a macro over
@@ -1705,6 +1741,15 @@ typedef struct libp2pc_chain_sync_status {
     uint64_t blocks_invalid;     /* BLOCK_INVALID verdicts */
     uint64_t blocks_dropped;     /* given up without a verdict (BLOCK_DROPPED) */
     uint64_t blocks_in_flight;   /* block processes running now */
+    /* Backfill (since ABI 2.1; a 2.0 host's struct ends before these fields
+     * and gets the fields it has): a chain anchored at a checkpoint fetches the
+     * blocks behind its anchor from peers, backwards down to genesis,
+     * separately from the head sync above (SYNC_PROGRESS events with text
+     * "backfill: slot <s> (<n> blocks)", "backfill: done at slot 0"). */
+    uint32_t backfilling;        /* 1 while the backfill runs */
+    uint32_t backfill_done;      /* 1 once it reached genesis (or its limit) */
+    uint64_t earliest_slot;      /* every block from this slot up is stored (status earliest_available_slot) */
+    uint64_t backfilled_blocks;  /* blocks stored by the backfill */
 } libp2pc_chain_sync_status;
 
 /* libp2pc_node_chain_sync_status: fills *out with the sync progress.

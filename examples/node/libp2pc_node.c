@@ -518,7 +518,9 @@ static void usage(int code) {
             "                    [--validate accept|reject|ignore|none-answer] [--eth2-publish NAME:FILE]...\n"
             "                    [--serve PROTOCOL]... [--serve-dir DIR] [--request PEER:PROTOCOL:HEXBODY]...\n"
             "                    [--discovery-port N] [--bootnode ENR]... [--target-peers N]\n"
-            "                    [--data-dir DIR [--genesis-state FILE]]\n"
+            "                    [--data-dir DIR [--genesis-state FILE] [--import-blocks DIR]\n"
+            "                     [--checkpoint-sync-url URL | --checkpoint-state FILE --checkpoint-block FILE]\n"
+            "                     [--ws-checkpoint ROOT:EPOCH]]\n"
             "\n"
             "  --eth2-config FILE        consensus-specs config (configs/*.yaml): makes the node an eth2 node\n"
             "  --genesis-time UNIX       genesis time in Unix seconds (required with --eth2-config)\n"
@@ -540,6 +542,12 @@ static void usage(int code) {
             "                            the state transition; the library serves blocks and sets the Status)\n"
             "                            and print block_imported / block_invalid / head_changed / finalized\n"
             "  --genesis-state FILE      SSZ BeaconState to anchor a new store at (genesis or checkpoint)\n"
+            "  --checkpoint-sync-url URL start a new store from the finalized checkpoint of the beacon node at URL\n"
+            "                            (REST API); --checkpoint-id ID picks another (a slot, a block root)\n"
+            "  --checkpoint-state FILE   ... or from this SSZ state and --checkpoint-block FILE (SSZ or JSON)\n"
+            "  --ws-checkpoint R:E       refuse a checkpoint that disagrees with weak subjectivity root R at epoch E\n"
+            "  --import-blocks DIR       hand DIR/block_1.ssz, block_2.ssz, ... (until one is missing) to the\n"
+            "                            chain at start (libp2pc_node_chain_submit_block), all at once\n"
             "Signals: SIGINT/SIGTERM stop; SIGUSR1 publishes with --publish-on-signal.\n"
             "Note: a node's own publish is validated like a received message: publish on topics\n"
             "subscribed with :none or :go (on a host topic it is IGNOREd). See examples/node/README.md.\n");
@@ -1117,12 +1125,37 @@ static int stopped_now(void) {
     return s;
 }
 
+/* --import-blocks: submits DIR/block_<i>.ssz for i = 1, 2, ... until a file
+ * is missing, without waiting for their outcomes (the pipeline orders them:
+ * each block waits for its parent), then prints how many were handed over. */
+static void import_blocks(const char *dir) {
+    int n = 0;
+    for (int i = 1;; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/block_%d.ssz", dir, i);
+        size_t len;
+        uint8_t *b = read_file_or_null(path, &len);
+        if (!b) break;
+        int rc = libp2pc_node_chain_submit_block(app.node, b, len, NULL);
+        free(b);
+        if (rc != LIBP2PC_OK) {
+            if (stopped_now()) return;
+            die(path);
+        }
+        n++;
+    }
+    LINE_BEGIN();
+    printf("{\"event\":\"blocks_submitted\",\"count\":%d", n);
+    LINE_END();
+}
+
 int main(int argc, char **argv) {
     const char *listen[MAX_ITEMS], *peers[MAX_ITEMS], *topics[MAX_ITEMS], *serve[MAX_ITEMS];
     struct eth2_topic *eth2_topics = app.eth2_topics;
     int nlisten = 0, npeers = 0, ntopics = 0, nserve = 0;
     const char *key = NULL, *eth2_config = NULL, *genesis = NULL, *gvr = NULL, *want_digest = NULL;
-    const char *genesis_state = NULL, *data_dir = NULL;
+    const char *genesis_state = NULL, *data_dir = NULL, *import_dir = NULL;
+    const char *cp_url = NULL, *cp_id = NULL, *cp_state = NULL, *cp_block = NULL, *ws = NULL;
     const char *raw_requests[MAX_ITEMS];
     int nraw = 0;
     long exit_after = -1;
@@ -1151,6 +1184,12 @@ int main(int argc, char **argv) {
         } else if (strcmp(a, "--eth2-config") == 0) eth2_config = v;
         else if (strcmp(a, "--genesis-state") == 0) genesis_state = v;
         else if (strcmp(a, "--data-dir") == 0) data_dir = v;
+        else if (strcmp(a, "--import-blocks") == 0) import_dir = v;
+        else if (strcmp(a, "--checkpoint-sync-url") == 0) cp_url = v;
+        else if (strcmp(a, "--checkpoint-id") == 0) cp_id = v;
+        else if (strcmp(a, "--checkpoint-state") == 0) cp_state = v;
+        else if (strcmp(a, "--checkpoint-block") == 0) cp_block = v;
+        else if (strcmp(a, "--ws-checkpoint") == 0) ws = v;
         else if (strcmp(a, "--genesis-time") == 0) genesis = v;
         else if (strcmp(a, "--genesis-validators-root") == 0) gvr = v;
         else if (strcmp(a, "--fork-digest") == 0) want_digest = v;
@@ -1341,16 +1380,29 @@ int main(int argc, char **argv) {
                                                        eth2_topics[i - ntopics].mode, &req);
         if (rc != LIBP2PC_OK && !stopped_now()) die("subscribe");
     }
-    uint8_t *anchor = NULL, *chain_yaml = NULL;
+    uint8_t *anchor = NULL, *chain_yaml = NULL, *cp_state_bytes = NULL, *cp_block_bytes = NULL;
+    if (!data_dir && (cp_url || cp_state || cp_block || ws || cp_id)) {
+        fprintf(stderr, "libp2pc-node: checkpoint flags need --data-dir\n");
+        return 1;
+    }
+    if (!cp_state != !cp_block) {
+        fprintf(stderr, "libp2pc-node: --checkpoint-state and --checkpoint-block go together\n");
+        return 1;
+    }
     if (started && data_dir) { /* the chain: store, pipeline, fork choice; before dialing so status carries its head */
         libp2pc_chain_config cc;
-        memset(&cc, 0, sizeof cc);
-        cc.struct_size = sizeof cc;
+        libp2pc_chain_config_init(&cc);
         cc.data_dir = data_dir;
         if (genesis_state) cc.anchor_state = anchor = read_file(genesis_state, &cc.anchor_state_len);
+        cc.checkpoint_sync_url = cp_url;
+        cc.checkpoint_id = cp_id;
+        cc.ws_checkpoint = ws;
+        if (cp_state) cc.checkpoint_state = cp_state_bytes = read_file(cp_state, &cc.checkpoint_state_len);
+        if (cp_block) cc.checkpoint_block = cp_block_bytes = read_file(cp_block, &cc.checkpoint_block_len);
         cc.config_yaml = chain_yaml = read_file(eth2_config, &cc.config_yaml_len);
-        /* The call returns at once; the library decodes and hashes the
-         * anchor state afterwards and completes the request. */
+        /* The call returns at once; the library fetches or reads the
+         * checkpoint, decodes and hashes the anchor state afterwards and
+         * completes the request. */
         await_begin();
         rc = libp2pc_node_chain_start(app.node, &cc, &req);
         if (rc != LIBP2PC_OK) die("chain start");
@@ -1360,6 +1412,11 @@ int main(int argc, char **argv) {
             exit(1);
         }
         app.has_chain = rc == LIBP2PC_OK;
+        if (app.has_chain && import_dir) import_blocks(import_dir);
+    }
+    if (import_dir && !data_dir) {
+        fprintf(stderr, "libp2pc-node: --import-blocks needs --data-dir\n");
+        return 1;
     }
     for (int i = 0; started && i < npeers; i++)
         if (libp2pc_node_dial(app.node, peers[i], &req) != LIBP2PC_OK && !stopped_now()) die("dial");
@@ -1407,6 +1464,8 @@ int main(int argc, char **argv) {
     for (int i = 0; i < app.neth2; i++) free(eth2_topics[i].name);
     free(anchor);
     free(chain_yaml);
+    free(cp_state_bytes);
+    free(cp_block_bytes);
     if (failed_start) {
         fprintf(stderr, "libp2pc-node: the node stopped on its own (see the events above)\n");
         return 1;

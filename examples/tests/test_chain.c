@@ -17,6 +17,7 @@
  * preset (mainnet).
  */
 #include <ftw.h>
+#include <stddef.h>
 
 #include "testutil.h"
 
@@ -402,6 +403,10 @@ int main(int argc, char **argv) {
           "sync status at genesis: head %llu fin %llu syncing %u syncs %llu imported %llu invalid %llu",
           (unsigned long long)st.head_slot, (unsigned long long)st.finalized_epoch, st.syncing,
           (unsigned long long)st.syncs, (unsigned long long)st.blocks_imported, (unsigned long long)st.blocks_invalid);
+    /* A genesis anchor has no history behind it: no backfill, every block stored from slot 0. */
+    CHECK(st.backfilling == 0 && st.backfill_done == 0 && st.earliest_slot == 0 && st.backfilled_blocks == 0,
+          "backfill status at genesis: running %u done %u earliest %llu blocks %llu", st.backfilling, st.backfill_done,
+          (unsigned long long)st.earliest_slot, (unsigned long long)st.backfilled_blocks);
     CHECK(st.current_slot + 1 >= wall && st.current_slot <= wall + 1 && st.sync_distance == st.current_slot,
           "current slot %llu (wall clock %llu) distance %llu", (unsigned long long)st.current_slot,
           (unsigned long long)wall, (unsigned long long)st.sync_distance);
@@ -482,6 +487,14 @@ int main(int argc, char **argv) {
     CHECK_RC(libp2pc_node_chain_sync_status(n, NULL), LIBP2PC_ERR_INVALID_ARGUMENT);
     st.struct_size = 8;
     CHECK_RC(libp2pc_node_chain_sync_status(n, &st), LIBP2PC_ERR_INVALID_ARGUMENT);
+    st.struct_size = sizeof st - 1; /* a torn field */
+    CHECK_RC(libp2pc_node_chain_sync_status(n, &st), LIBP2PC_ERR_INVALID_ARGUMENT);
+    /* A host built with the 1.2 header (no backfill fields) gets the fields it has, nothing past them. */
+    memset(&st, 0xee, sizeof st);
+    st.struct_size = offsetof(libp2pc_chain_sync_status, backfilling);
+    CHECK_OK(libp2pc_node_chain_sync_status(n, &st));
+    CHECK(st.backfilling == 0xeeeeeeeeu && st.earliest_slot == 0xeeeeeeeeeeeeeeeeull && st.head_slot != 0xeeeeeeeeeeeeeeeeull,
+          "a 1.2-size sync status: written past struct_size or not at all");
     st.struct_size = sizeof st;
     CHECK_RC(libp2pc_node_chain_head(BAD_HANDLE, root, &slot), LIBP2PC_ERR_BAD_HANDLE);
     CHECK_RC(libp2pc_node_chain_finalized(BAD_HANDLE, root, &epoch), LIBP2PC_ERR_BAD_HANDLE);

@@ -51,8 +51,25 @@ func libp2pc_node_chain_start(h C.libp2pc_node, cfgIn *C.libp2pc_chain_config, r
 	if err != nil {
 		return fail(err)
 	}
+	cc := node.ChainConfig{DataDir: dir, AnchorState: anchor, ConsensusConfig: yaml}
+	if uintptr(cfg.struct_size) >= unsafe.Sizeof(C.libp2pc_chain_config{}) {
+		optString := func(p *C.char) string {
+			if p == nil {
+				return ""
+			}
+			return C.GoString(p)
+		}
+		cc.CheckpointURL, cc.CheckpointID = optString(cfg.checkpoint_sync_url), optString(cfg.checkpoint_id)
+		cc.WSCheckpoint = optString(cfg.ws_checkpoint)
+		if cc.CheckpointState, err = bytesOf(cfg.checkpoint_state, cfg.checkpoint_state_len, "checkpoint_state"); err != nil {
+			return fail(err)
+		}
+		if cc.CheckpointBlock, err = bytesOf(cfg.checkpoint_block, cfg.checkpoint_block_len, "checkpoint_block"); err != nil {
+			return fail(err)
+		}
+	}
 	return request(h, reqOut, func(n *node.Node) (uint64, error) {
-		return n.StartChain(node.ChainConfig{DataDir: dir, AnchorState: anchor, ConsensusConfig: yaml})
+		return n.StartChain(cc)
 	})
 }
 
@@ -202,6 +219,13 @@ func libp2pc_node_chain_sync_status(h C.libp2pc_node, out *C.libp2pc_chain_sync_
 	}
 	if s.Syncing {
 		r.syncing = 1
+	}
+	r.earliest_slot, r.backfilled_blocks = u(s.EarliestSlot), u(s.BackfilledBlocks)
+	if s.Backfilling {
+		r.backfilling = 1
+	}
+	if s.BackfillDone {
+		r.backfill_done = 1
 	}
 	peer := unsafe.Slice((*byte)(unsafe.Pointer(&r.sync_peer[0])), len(r.sync_peer))
 	copy(peer[:len(peer)-1], s.SyncPeer) // NUL-terminated (r is zeroed); peer ids are far shorter

@@ -32,6 +32,11 @@ type layout struct {
 	name  string  // C type name
 	first uintptr // size of its ABI 2.0 layout: the smallest struct_size accepted
 	init  string  // the init function that sets struct_size, or "" (the host sets it)
+	// later lists the sizes of the struct in released minor versions after
+	// 2.0 and before the current one (empty while a struct has grown at most
+	// once: the current sizeof is the other size accepted). A struct_size
+	// between two released sizes would cut a field in two: refused.
+	later []uintptr
 }
 
 // maxStructSize bounds struct_size: no struct of this ABI comes near it, so a
@@ -46,42 +51,42 @@ func end(offset, size uintptr) uintptr { return offset + size }
 // append fields after these ends and leave the ends alone.
 var (
 	configLayout = layout{"libp2pc_config",
-		end(unsafe.Offsetof(C.libp2pc_config{}.user_data), unsafe.Sizeof(C.libp2pc_config{}.user_data)), "libp2pc_config_init"}
+		end(unsafe.Offsetof(C.libp2pc_config{}.user_data), unsafe.Sizeof(C.libp2pc_config{}.user_data)), "libp2pc_config_init", nil}
 	eth2ConfigLayout = layout{"libp2pc_eth2_config",
 		end(unsafe.Offsetof(C.libp2pc_eth2_config{}.fork_tail_slots), unsafe.Sizeof(C.libp2pc_eth2_config{}.fork_tail_slots)),
-		"libp2pc_eth2_config_init"}
+		"libp2pc_eth2_config_init", nil}
 	discoveryConfigLayout = layout{"libp2pc_discovery_config",
-		end(unsafe.Offsetof(C.libp2pc_discovery_config{}.custody_group_count), 8), "libp2pc_discovery_config_init"}
+		end(unsafe.Offsetof(C.libp2pc_discovery_config{}.custody_group_count), 8), "libp2pc_discovery_config_init", nil}
 	chainConfigLayout = layout{"libp2pc_chain_config",
 		end(unsafe.Offsetof(C.libp2pc_chain_config{}.config_yaml_len), unsafe.Sizeof(C.libp2pc_chain_config{}.config_yaml_len)),
-		"libp2pc_chain_config_init"}
+		"libp2pc_chain_config_init", nil}
 	eth2StatusLayout = layout{"libp2pc_eth2_status",
-		end(unsafe.Offsetof(C.libp2pc_eth2_status{}.earliest_available_slot), 8), ""}
+		end(unsafe.Offsetof(C.libp2pc_eth2_status{}.earliest_available_slot), 8), "", nil}
 	eth2MetadataLayout = layout{"libp2pc_eth2_metadata",
-		end(unsafe.Offsetof(C.libp2pc_eth2_metadata{}.custody_group_count), 8), ""}
+		end(unsafe.Offsetof(C.libp2pc_eth2_metadata{}.custody_group_count), 8), "", nil}
 
 	countersLayout = layout{"libp2pc_counters",
-		end(unsafe.Offsetof(C.libp2pc_counters{}.reserved1), 4), ""}
+		end(unsafe.Offsetof(C.libp2pc_counters{}.reserved1), 4), "", nil}
 	membershipCountersLayout = layout{"libp2pc_membership_counters",
-		end(unsafe.Offsetof(C.libp2pc_membership_counters{}.tentative), 4), ""}
+		end(unsafe.Offsetof(C.libp2pc_membership_counters{}.tentative), 4), "", nil}
 	memberCountersLayout = layout{"libp2pc_member_counters",
-		end(unsafe.Offsetof(C.libp2pc_member_counters{}.in_flight), 8), ""}
+		end(unsafe.Offsetof(C.libp2pc_member_counters{}.in_flight), 8), "", nil}
 	eth2CountersLayout = layout{"libp2pc_eth2_counters",
-		end(unsafe.Offsetof(C.libp2pc_eth2_counters{}.topics), unsafe.Sizeof(C.libp2pc_eth2_counters{}.topics)), ""}
+		end(unsafe.Offsetof(C.libp2pc_eth2_counters{}.topics), unsafe.Sizeof(C.libp2pc_eth2_counters{}.topics)), "", nil}
 	reqrespCountersLayout = layout{"libp2pc_reqresp_counters",
-		end(unsafe.Offsetof(C.libp2pc_reqresp_counters{}.goodbye_events_dropped), 8), ""}
+		end(unsafe.Offsetof(C.libp2pc_reqresp_counters{}.goodbye_events_dropped), 8), "", nil}
 	discoveryCountersLayout = layout{"libp2pc_discovery_counters",
-		end(unsafe.Offsetof(C.libp2pc_discovery_counters{}.reserved1), 4), ""}
+		end(unsafe.Offsetof(C.libp2pc_discovery_counters{}.reserved1), 4), "", nil}
 	syncStatusLayout = layout{"libp2pc_chain_sync_status",
-		end(unsafe.Offsetof(C.libp2pc_chain_sync_status{}.blocks_in_flight), 8), ""}
+		end(unsafe.Offsetof(C.libp2pc_chain_sync_status{}.blocks_in_flight), 8), "", nil}
 
 	// Elements of arrays (no struct_size of their own: the call passes it).
 	peerLayout = layout{"libp2pc_peer",
-		end(unsafe.Offsetof(C.libp2pc_peer{}.addr), unsafe.Sizeof(C.libp2pc_peer{}.addr)), ""}
+		end(unsafe.Offsetof(C.libp2pc_peer{}.addr), unsafe.Sizeof(C.libp2pc_peer{}.addr)), "", nil}
 	peerInfoLayout = layout{"libp2pc_peer_info",
-		end(unsafe.Offsetof(C.libp2pc_peer_info{}.earliest_available_slot), 8), ""}
+		end(unsafe.Offsetof(C.libp2pc_peer_info{}.earliest_available_slot), 8), "", nil}
 	memberLayout = layout{"libp2pc_member",
-		end(unsafe.Offsetof(C.libp2pc_member{}.addr), unsafe.Sizeof(C.libp2pc_member{}.addr)), ""}
+		end(unsafe.Offsetof(C.libp2pc_member{}.addr), unsafe.Sizeof(C.libp2pc_member{}.addr)), "", nil}
 )
 
 // growableLayouts lists every layout (TestFirstLayouts checks each).
@@ -109,6 +114,23 @@ func (l layout) checkSize(what string, size uintptr) error {
 	return nil
 }
 
+// checkReleased refuses a size that is not the end of a released layout of
+// the struct: between the 2.0 layout and the library's full struct, only
+// the sizes of released minor versions are whole fields. A size at or past
+// the library's struct (a newer host) is read up to the library's fields.
+func (l layout) checkReleased(what string, size, full uintptr) error {
+	if size >= full || size == l.first {
+		return nil
+	}
+	for _, s := range l.later {
+		if size == s {
+			return nil
+		}
+	}
+	return status.Errorf(status.InvalidArgument, "%s is %d: not the size of any released layout of %s (%d in ABI 2.0, %d now): a field would be cut in two",
+		what, size, l.name, l.first, full)
+}
+
 // hostSize reads the struct_size at the start of the host's struct.
 func hostSize[T any](p *T) uintptr { return uintptr(*(*uint32)(unsafe.Pointer(p))) }
 
@@ -131,6 +153,9 @@ func readIn[T any](p *T, l layout, what string) (T, error) {
 	if err := l.checkSize(what+".struct_size", size); err != nil {
 		return out, err
 	}
+	if err := l.checkReleased(what+".struct_size", size, unsafe.Sizeof(out)); err != nil {
+		return out, err
+	}
 	copyPrefix(unsafe.Pointer(&out), unsafe.Pointer(p), min(size, unsafe.Sizeof(out)))
 	return out, nil
 }
@@ -144,6 +169,9 @@ func writeOut[T any](p *T, val *T, l layout, what string) error {
 	}
 	size := hostSize(p)
 	if err := l.checkSize(what+".struct_size", size); err != nil {
+		return err
+	}
+	if err := l.checkReleased(what+".struct_size", size, unsafe.Sizeof(*val)); err != nil {
 		return err
 	}
 	*(*uint32)(unsafe.Pointer(val)) = uint32(size)
@@ -161,6 +189,9 @@ func initSized[T any](p *T, size C.size_t, l layout, what string) error {
 	if err := l.checkSize(what+": struct size", uintptr(size)); err != nil {
 		return err
 	}
+	if err := l.checkReleased(what+": struct size", uintptr(size), unsafe.Sizeof(*p)); err != nil {
+		return err
+	}
 	clear(unsafe.Slice((*byte)(unsafe.Pointer(p)), uintptr(size)))
 	*(*uint32)(unsafe.Pointer(p)) = uint32(size)
 	return nil
@@ -174,6 +205,9 @@ func elementSize[T any](elemSize C.size_t, l layout, what string) (stride, n uin
 		return 0, 0, err
 	}
 	var zero T
+	if err := l.checkReleased(what, uintptr(elemSize), unsafe.Sizeof(zero)); err != nil {
+		return 0, 0, err
+	}
 	return uintptr(elemSize), min(uintptr(elemSize), unsafe.Sizeof(zero)), nil
 }
 

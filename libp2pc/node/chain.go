@@ -21,6 +21,7 @@ package node
 //   - Finalized: Code epoch, Data root.
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -32,6 +33,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/peer"
 
+	"github.com/libp2pc/libp2pc/libp2pc/checkpoint"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/gossip"
@@ -69,6 +71,28 @@ type ChainConfig struct {
 	RequestTimeout time.Duration
 	// SyncBatch is the range sync's batch size in slots (default 64).
 	SyncBatch uint64
+
+	// Checkpoint sync, for a new store (ignored when the store is already
+	// anchored): the anchor is a finalized checkpoint state of any fork
+	// instead of AnchorState — downloaded from a beacon node's REST API
+	// (CheckpointURL; CheckpointID "finalized" by default, a slot or a
+	// block root), or given as SSZ (CheckpointState with CheckpointBlock,
+	// the block as SSZ or as the API's JSON). It is checked (package
+	// checkpoint): block and state match, the node's network (genesis
+	// validators root and time, fork versions of the consensus config),
+	// and WSCheckpoint ("0xROOT:EPOCH") if set; a state below an epoch
+	// boundary is advanced to it. The steps are reported as SyncProgress
+	// events whose text starts with "checkpoint:". StartChain downloads,
+	// decodes and hashes in the calling goroutine.
+	CheckpointURL, CheckpointID      string
+	CheckpointState, CheckpointBlock []byte
+	WSCheckpoint                     string
+	// Backfill (chain_backfill.go) of a checkpoint-anchored store: blocks
+	// behind the anchor are fetched from peers down to genesis, or to the
+	// last BackfillEpochs epochs when set (e.g. MIN_EPOCHS_FOR_BLOCK_REQUESTS);
+	// NoBackfill turns it off.
+	BackfillEpochs uint64
+	NoBackfill     bool
 }
 
 // ChainCounters are the chain's counters.
@@ -82,6 +106,8 @@ type ChainCounters struct {
 	SyncedBlocks   uint64 // blocks received by range sync
 	SyncFailures   uint64
 	BlocksServed   uint64 // chunks written by the by_range / by_root responders
+	Backfilled     uint64 // blocks stored by the backfill
+	BackfillFails  uint64 // backfill batches refused (peer error, broken link, bad signature)
 	EventsDropped  uint64 // chain events not queued (queue full)
 	FetchRequests  uint64 // blocks_by_range/by_root requests sent
 	FetchFailures  uint64
@@ -100,10 +126,13 @@ type chainState struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	syncCh chan syncReq
+	pacer  *pipeline.Pacer // range sync requests within each peer's serving budget
 
 	closeOnce      sync.Once
-	ready          atomic.Bool // StartChain finished: set up, wired, beacon_block joined
+	loadCancel     atomic.Pointer[context.CancelFunc] // a checkpoint download in StartChain's set-up
+	ready          atomic.Bool                        // StartChain finished: set up, wired, beacon_block joined
 	secondsPerSlot uint64
+	ccfg           *config.Config // the consensus config the chain runs with (set up by setUp)
 
 	// The head and finalized checkpoint as the pipeline's events report
 	// them: its events are sent under its fork-choice lock, so the event
@@ -116,6 +145,9 @@ type chainState struct {
 	gossipAccepted, gossipOrphans, gossipRejected, gossipIgnored atomic.Uint64
 	syncs, syncedBlocks, syncFailures, served, evDropped         atomic.Uint64
 	fetches, fetchFailures, statusPolls                          atomic.Uint64
+	backfilled, backfillFailures                                 atomic.Uint64
+	backfillActive                                               atomic.Bool
+	earliest                                                     sync.Map                       // peer id -> its status's earliest_available_slot
 	prog                                                         syncProgress                   // chain_submit.go
 	att                                                          *pipeline.AttestationValidator // chain_attestations.go
 }
@@ -161,7 +193,7 @@ func (n *Node) StartChain(cfg ChainConfig) (uint64, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
-	c := &chainState{n: n, cfg: cfg, syncCh: make(chan syncReq, 16)}
+	c := &chainState{n: n, cfg: cfg, syncCh: make(chan syncReq, 16), pacer: pipeline.NewPacer()}
 	if !n.chain.CompareAndSwap(nil, c) {
 		if old := n.chain.Load(); old != nil && !old.ready.Load() {
 			return 0, status.Errorf(status.BadState, "start chain: the chain is starting (wait for its request's completion)")
@@ -230,23 +262,39 @@ func (c *chainState) setUp(ctx context.Context) (err error) {
 			ccfg.SecondsPerSlot, n.eth2.clock.SlotDuration())
 	}
 	c.secondsPerSlot = secondsPerSlot
+	c.ccfg = ccfg
 	c.tr = pipeline.AnyFork{Cfg: ccfg}
 	st, err := store.Open(cfg.DataDir, store.Options{})
 	if err != nil {
 		return status.Errorf(status.Internal, "start chain: store: %v", err)
 	}
 	c.st = st
-	if _, ok := st.Anchor(); !ok || len(cfg.AnchorState) > 0 {
-		if len(cfg.AnchorState) == 0 {
+	anchorState := cfg.AnchorState
+	if _, ok := st.Anchor(); !ok && (cfg.CheckpointURL != "" || len(cfg.CheckpointState) > 0) {
+		a, err := c.loadCheckpoint(ctx, ccfg) // chain_checkpoint.go
+		if err != nil {
+			code := status.InvalidArgument
+			if errors.Is(err, checkpoint.ErrFetch) {
+				code = status.Network
+			}
+			if ctx.Err() != nil {
+				code = status.Stopped
+			}
+			return status.Errorf(code, "start chain: %w", err)
+		}
+		anchorState = a.State
+	}
+	if _, ok := st.Anchor(); !ok || len(anchorState) > 0 {
+		if len(anchorState) == 0 {
 			return status.Errorf(status.InvalidArgument, "start chain: the store is empty and no anchor state was given")
 		}
-		if err := checkAnchorFork(ccfg, cfg.AnchorState); err != nil {
+		if err := checkAnchorFork(ccfg, anchorState); err != nil {
 			return err
 		}
 		if ctx.Err() != nil {
 			return status.Errorf(status.Stopped, "start chain: node stopping")
 		}
-		s, err := c.tr.DecodeState(cfg.AnchorState)
+		s, err := c.tr.DecodeState(anchorState)
 		if err != nil {
 			return status.Errorf(status.InvalidArgument, "start chain: anchor state: %v", err)
 		}
@@ -345,6 +393,9 @@ func (c *chainState) wire(l *loop, req uint64) error {
 		}
 		c.wg.Add(1)
 		go c.syncLoop()
+		if err := c.startBackfill(c.ccfg); err != nil { // chain_backfill.go
+			c.push(events.Event{Type: events.Error, Status: int32(status.Internal), Text: "backfill: " + err.Error()})
+		}
 		return nil
 	}}
 	l.eth2Reconcile(w, name)
@@ -404,6 +455,9 @@ func (n *Node) stopChain() {
 
 func (c *chainState) close() {
 	c.closeOnce.Do(func() {
+		if cancel := c.loadCancel.Load(); cancel != nil {
+			(*cancel)()
+		}
 		if c.cancel != nil {
 			c.cancel()
 		}
@@ -492,6 +546,7 @@ func (n *Node) ChainCounters() (ChainCounters, error) {
 		GossipRejected: c.gossipRejected.Load(), GossipIgnored: c.gossipIgnored.Load(),
 		Syncs: c.syncs.Load(), SyncedBlocks: c.syncedBlocks.Load(), SyncFailures: c.syncFailures.Load(),
 		BlocksServed: c.served.Load(), EventsDropped: c.evDropped.Load(),
+		Backfilled: c.backfilled.Load(), BackfillFails: c.backfillFailures.Load(),
 		FetchRequests: c.fetches.Load(), FetchFailures: c.fetchFailures.Load(), StatusPolls: c.statusPolls.Load()}, nil
 }
 
@@ -501,7 +556,8 @@ func (c *chainState) status() reqrespnet.Status {
 	head, slot, fin := c.head, c.hslot, c.finalized
 	c.hmu.Unlock()
 	d, _ := c.n.Eth2CurrentDigest()
-	s := reqrespnet.Status{ForkDigest: d, HeadRoot: head, HeadSlot: slot, FinalizedEpoch: fin.Epoch, FinalizedRoot: fin.Root}
+	s := reqrespnet.Status{ForkDigest: d, HeadRoot: head, HeadSlot: slot, FinalizedEpoch: fin.Epoch, FinalizedRoot: fin.Root,
+		EarliestAvailableSlot: c.st.EarliestSlot()}
 	if fin.Epoch == 0 { // the genesis finalized checkpoint's root is zero (p2p-interface.md)
 		s.FinalizedRoot = [32]byte{}
 	}
@@ -610,6 +666,9 @@ func (c *chainState) fetch(ctx context.Context, peerID string, p reqresp.Protoco
 	_, err = svc.RequestFunc(ctx, pid, p, body, c.cfg.RequestTimeout, func(ch reqresp.Chunk) {
 		if ch.Code != reqresp.Success {
 			chunkErr = fmt.Errorf("%s from %s: error %d: %q", p.ID(), pid, ch.Code, ch.Payload)
+			if bytes.Contains(ch.Payload, []byte("rate limited")) { // Prysm's and our servers' message
+				chunkErr = fmt.Errorf("%w: %w", pipeline.ErrRateLimited, chunkErr)
+			}
 			return
 		}
 		blocks = append(blocks, slices.Clone(ch.Payload))
@@ -720,6 +779,7 @@ func (c *chainState) onPeerStatus(p peer.ID, raw []byte) {
 	if err != nil || !c.ready.Load() {
 		return
 	}
+	c.earliest.Store(p.String(), s.EarliestAvailableSlot) // backfill: who has the history (0: all, or status/1)
 	if s.HeadSlot > c.headSlot() && !c.st.IsImported(s.HeadRoot) {
 		select {
 		case c.syncCh <- syncReq{p, s.HeadSlot}:
@@ -777,7 +837,7 @@ func (c *chainState) syncFrom(p peer.ID, head uint64) {
 	c.prog.begin(p.String(), from, head)
 	c.push(events.Event{Type: events.SyncProgress, PeerID: p.String(), Code: head, Text: fmt.Sprintf("started %d..%d", from, head)})
 	defer c.prog.end()
-	rs := pipeline.RangeSync{P: c.p, F: c, BatchSize: c.cfg.SyncBatch}
+	rs := pipeline.RangeSync{P: c.p, F: c, BatchSize: c.cfg.SyncBatch, Pacer: c.pacer}
 	res, err := rs.Sync(c.ctx, []string{p.String()}, from, head+1)
 	c.syncedBlocks.Add(uint64(res.Blocks))
 	done := fmt.Sprintf("finished %d blocks", res.Blocks)

@@ -44,7 +44,7 @@ func (n *Node) SubmitBlock(ssz []byte) ([32]byte, error) {
 	if c.st.IsImported(root) {
 		return root, nil
 	}
-	c.p.Submit(ssz, "")
+	c.p.SubmitDecoded(b, "")
 	return root, nil
 }
 
@@ -88,6 +88,13 @@ type ChainSyncStatus struct {
 	Invalid        uint64 // pipeline: blocks found invalid (decode errors included)
 	Dropped        uint64 // pipeline: blocks given up without a verdict (no event)
 	InFlight       uint64 // pipeline: block processes running
+	// Backfill (separate from the head sync above): running, the slot from
+	// which every block is stored (the anchor's until it progresses; 0
+	// once at genesis), blocks stored.
+	Backfilling      bool
+	EarliestSlot     uint64
+	BackfillDone     bool
+	BackfilledBlocks uint64
 }
 
 // syncProgress is the range sync in progress (syncFrom).
@@ -131,5 +138,9 @@ func (n *Node) ChainSyncStatus() (ChainSyncStatus, error) {
 	ps := c.p.Stats()
 	out.Imported, out.Invalid, out.Dropped = ps.Imported, ps.Invalid+ps.DecodeErrors, ps.Dropped
 	out.InFlight = uint64(max(ps.InFlight, 0))
+	out.Backfilling, out.EarliestSlot, out.BackfilledBlocks = c.backfillActive.Load(), c.st.EarliestSlot(), c.backfilled.Load()
+	if p, ok := c.st.Backfill(); ok {
+		out.BackfillDone = p.Done
+	}
 	return out, nil
 }

@@ -355,6 +355,12 @@ func TestAnyForkDecodeAtForkBoundary(t *testing.T) {
 // the chain's phase0 genesis, its clock after last.
 func (c *anyChain) pipeline(t *testing.T, last uint64, ev Events) *Pipeline {
 	t.Helper()
+	return c.pipelineWith(t, last, nil, ev)
+}
+
+// pipelineWith is pipeline with a fetcher (parent downloads).
+func (c *anyChain) pipelineWith(t *testing.T, last uint64, f Fetcher, ev Events) *Pipeline {
+	t.Helper()
 	st, err := store.Open(t.TempDir(), testStoreOpts)
 	if err != nil {
 		t.Fatal(err)
@@ -364,7 +370,7 @@ func (c *anyChain) pipeline(t *testing.T, last uint64, ev Events) *Pipeline {
 	}
 	now := time.Unix(int64(c.genesis.GenesisTime+(last+1)*testSecondsPerSlot), 0)
 	p, err := Start(Config{GenesisTime: c.genesis.GenesisTime, SecondsPerSlot: testSecondsPerSlot,
-		Now: func() time.Time { return now }}, st, c.tr, nil, ev)
+		Now: func() time.Time { return now }}, st, c.tr, f, ev)
 	if err != nil {
 		t.Fatal(err)
 	}

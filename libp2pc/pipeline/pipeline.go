@@ -112,6 +112,12 @@ type entry struct {
 	done    chan struct{}
 	result  BlockState // Included, Invalid or Dropped once done is closed
 	rule    string
+	// origin is the block whose own failure decided this verdict (itself,
+	// or the ancestor that was invalid or could not be obtained) and cause
+	// that failure's reason: a descendant names them once, instead of
+	// nesting one "parent ...:" level per generation.
+	origin Root
+	cause  string
 }
 
 // Stats are the pipeline's counters.
@@ -155,7 +161,7 @@ type Pipeline struct {
 
 	mu           sync.Mutex
 	entries      map[Root]*entry
-	invalid      map[Root]string
+	invalid      map[Root]*entry // finished entries of invalid blocks (their origin and cause)
 	invalidOrder []Root
 	dlQueued     int
 	seen         map[[2]uint64]struct{} // gossip: (proposer, slot) with a valid signature
@@ -218,7 +224,7 @@ func Start(cfg Config, st *store.Store, tr Transitioner, fetch Fetcher, ev Event
 	ctx, cancel := context.WithCancel(parent)
 	p := &Pipeline{
 		cfg: cfg, clock: clock, st: st, tr: tr, fetch: fetch, ev: ev, ctx: ctx, cancel: cancel,
-		entries: map[Root]*entry{}, invalid: map[Root]string{}, seen: map[[2]uint64]struct{}{},
+		entries: map[Root]*entry{}, invalid: map[Root]*entry{}, seen: map[[2]uint64]struct{}{},
 		sem: make(chan struct{}, cfg.Workers), dlSem: make(chan struct{}, cfg.MaxDownloads),
 	}
 	justified, finalized := st.Checkpoints()
@@ -318,12 +324,36 @@ type Result struct {
 }
 
 // Submit starts a block process for a signed block's SSZ received from a
-// peer ("" if local). It returns at once; the outcome arrives as events.
+// peer ("" if local). The block is decoded and registered before Submit
+// returns — so that a child submitted next waits for it instead of
+// downloading it — and processed in a goroutine; the outcome arrives as
+// events.
 func (p *Pipeline) Submit(ssz []byte, from string) {
 	p.start()
+	b, e, _, ok := p.admit(ssz)
+	if !ok {
+		p.end()
+		return
+	}
 	go func() {
 		defer p.end()
-		p.run(ssz, from)
+		p.process(b, e, from)
+	}()
+}
+
+// SubmitDecoded is Submit for a block the caller decoded with the
+// pipeline's Transitioner.
+func (p *Pipeline) SubmitDecoded(b Block, from string) {
+	p.start()
+	p.c.received.Add(1)
+	e, _, ok := p.register(b)
+	if !ok {
+		p.end()
+		return
+	}
+	go func() {
+		defer p.end()
+		p.process(b, e, from)
 	}()
 }
 
@@ -332,7 +362,11 @@ func (p *Pipeline) Submit(ssz []byte, from string) {
 func (p *Pipeline) Import(ssz []byte, from string) Result {
 	p.start()
 	defer p.end()
-	return p.run(ssz, from)
+	b, e, res, ok := p.admit(ssz)
+	if !ok {
+		return res
+	}
+	return p.process(b, e, from)
 }
 
 func (p *Pipeline) start() { p.wg.Add(1); p.c.inflight.Add(1) }
@@ -379,16 +413,56 @@ func (p *Pipeline) setState(e *entry, b Block, s BlockState) {
 	p.emit(Event{Kind: EventBlockState, Root: e.root, Slot: b.Slot(), Parent: b.ParentRoot(), State: s})
 }
 
+// verdict is the outcome of a block process: a state, the reason, and
+// the block whose own failure it is (zero: this block).
+type verdict struct {
+	state  BlockState
+	rule   string
+	origin Root
+	cause  string
+}
+
+// inherited is the verdict of a block whose ancestor failed (pe is the
+// parent's finished entry).
+func inherited(parent Root, pe *entry) verdict {
+	what := "unavailable"
+	if pe.result == Invalid {
+		what = "invalid"
+	}
+	origin, cause := pe.origin, pe.cause
+	if cause == "" { // a placeholder that failed on its own
+		origin, cause = pe.root, pe.rule
+	}
+	kin := "parent"
+	if origin != parent {
+		kin = "ancestor"
+	}
+	state := Dropped
+	if pe.result == Invalid {
+		state = Invalid
+	}
+	return verdict{state: state, rule: fmt.Sprintf("%s %x %s: %s", kin, origin[:4], what, cause), origin: origin, cause: cause}
+}
+
 // finish ends a block process with a verdict and wakes its children.
 func (p *Pipeline) finish(e *entry, slot uint64, result BlockState, rule string) Result {
+	return p.finishVerdict(e, slot, verdict{state: result, rule: rule})
+}
+
+func (p *Pipeline) finishVerdict(e *entry, slot uint64, v verdict) Result {
+	result, rule := v.state, v.rule
 	if result != Included {
 		_ = p.st.DeleteBlock(e.root) // not imported: nothing else refers to it
 	}
 	p.mu.Lock()
 	e.result, e.rule = result, rule
+	e.origin, e.cause = e.root, rule
+	if v.cause != "" {
+		e.origin, e.cause = v.origin, v.cause
+	}
 	delete(p.entries, e.root)
 	if result == Invalid {
-		p.invalid[e.root] = rule
+		p.invalid[e.root] = e
 		p.invalidOrder = append(p.invalidOrder, e.root)
 		if len(p.invalidOrder) > p.cfg.InvalidCache {
 			delete(p.invalid, p.invalidOrder[0])
@@ -409,22 +483,35 @@ func (p *Pipeline) finish(e *entry, slot uint64, result BlockState, rule string)
 	return Result{Root: e.root, State: result, Rule: rule}
 }
 
-// run is the block process.
-func (p *Pipeline) run(ssz []byte, from string) (res Result) {
+// admit is the start of a block process, in the submitter's goroutine:
+// decode, and register the block (claim). ok is false when there is
+// nothing more to do (res says why: undecodable, or a duplicate).
+func (p *Pipeline) admit(ssz []byte) (b Block, e *entry, res Result, ok bool) {
 	p.c.received.Add(1)
-	// New: decode.
 	b, err := p.tr.DecodeBlock(ssz)
 	if err != nil {
 		p.c.decodeErrors.Add(1)
 		p.emit(Event{Kind: EventBlockInvalid, Rule: "decode: " + err.Error()})
-		return Result{State: Invalid, Rule: "decode: " + err.Error()}
+		return nil, nil, Result{State: Invalid, Rule: "decode: " + err.Error()}, false
 	}
-	root, slot, parent := b.Root(), b.Slot(), b.ParentRoot()
-	e := p.claim(root)
+	e, res, ok = p.register(b)
+	return b, e, res, ok
+}
+
+// register claims a decoded block for a process (false: a duplicate).
+func (p *Pipeline) register(b Block) (*entry, Result, bool) {
+	e := p.claim(b.Root())
 	if e == nil {
 		p.c.duplicates.Add(1)
-		return Result{Root: root, State: New, Dup: true}
+		return nil, Result{Root: b.Root(), State: New, Dup: true}, false
 	}
+	return e, Result{}, true
+}
+
+// process is the rest of the block process, for a registered block.
+func (p *Pipeline) process(b Block, e *entry, from string) (res Result) {
+	ssz := b.SSZ()
+	root, slot, parent := b.Root(), b.Slot(), b.ParentRoot()
 	finished := false
 	defer func() {
 		if !finished { // a panic or a missed path must not strand children
@@ -454,8 +541,9 @@ func (p *Pipeline) run(ssz []byte, from string) (res Result) {
 	}
 
 	// Parent: imported, in flight, stored, invalid, or missing.
-	if s, rule := p.awaitParent(e, b, from); s != Included {
-		return done(s, rule)
+	if v := p.awaitParent(e, b, from); v.state != Included {
+		finished = true
+		return p.finishVerdict(e, slot, v)
 	}
 
 	// BlockChild: the fork choice's quick checks (no state).
@@ -519,19 +607,19 @@ func (p *Pipeline) run(ssz []byte, from string) (res Result) {
 // awaitParent waits until the parent is imported (Included), or returns
 // the verdict the child gets (Invalid when the parent is invalid, Dropped
 // when it cannot be obtained).
-func (p *Pipeline) awaitParent(e *entry, b Block, from string) (BlockState, string) {
+func (p *Pipeline) awaitParent(e *entry, b Block, from string) verdict {
 	parent := b.ParentRoot()
 	for {
 		p.mu.Lock()
-		if rule, bad := p.invalid[parent]; bad {
+		if bad := p.invalid[parent]; bad != nil {
 			p.mu.Unlock()
-			return Invalid, "parent invalid: " + rule
+			return inherited(parent, bad)
 		}
 		pe := p.entries[parent]
 		if pe == nil {
 			if p.st.IsImported(parent) {
 				p.mu.Unlock()
-				return Included, ""
+				return verdict{state: Included}
 			}
 			if p.st.HasBlock(parent) {
 				// Stored but not being processed (a restart): resume it.
@@ -549,12 +637,12 @@ func (p *Pipeline) awaitParent(e *entry, b Block, from string) (BlockState, stri
 			if p.c.pending.Load() >= int64(p.cfg.MaxPending) {
 				p.mu.Unlock()
 				p.c.droppedPendingFull.Add(1)
-				return Dropped, "too many blocks waiting for a parent"
+				return verdict{state: Dropped, rule: "too many blocks waiting for a parent"}
 			}
 			if p.dlQueued >= p.cfg.MaxQueuedDownloads {
 				p.mu.Unlock()
 				p.c.droppedDownloadFull.Add(1)
-				return Dropped, "download queue full"
+				return verdict{state: Dropped, rule: "download queue full"}
 			}
 			pe = &entry{root: parent, dl: true, done: make(chan struct{})}
 			p.entries[parent] = pe
@@ -569,7 +657,7 @@ func (p *Pipeline) awaitParent(e *entry, b Block, from string) (BlockState, stri
 			if p.c.pending.Load() >= int64(p.cfg.MaxPending) {
 				p.mu.Unlock()
 				p.c.droppedPendingFull.Add(1)
-				return Dropped, "too many blocks waiting for a parent"
+				return verdict{state: Dropped, rule: "too many blocks waiting for a parent"}
 			}
 			p.c.downloadsDeduped.Add(1)
 		}
@@ -588,7 +676,7 @@ func (p *Pipeline) awaitParent(e *entry, b Block, from string) (BlockState, stri
 			if st == Pending {
 				p.c.pending.Add(-1)
 			}
-			return Dropped, "shutdown"
+			return verdict{state: Dropped, rule: "shutdown"}
 		}
 		if st == Pending {
 			p.c.pending.Add(-1)
@@ -596,12 +684,12 @@ func (p *Pipeline) awaitParent(e *entry, b Block, from string) (BlockState, stri
 		switch pe.result {
 		case Included:
 			p.setState(e, b, Child)
-			return Included, ""
+			return verdict{state: Included}
 		case Invalid:
-			return Invalid, "parent invalid: " + pe.rule
+			return inherited(parent, pe)
 		default:
 			p.c.droppedParentMissing.Add(1)
-			return Dropped, "parent unavailable: " + pe.rule
+			return inherited(parent, pe)
 		}
 	}
 }

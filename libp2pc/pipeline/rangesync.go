@@ -2,8 +2,10 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // RangeSync imports a slot range with BlocksByRange, in batches: a batch
@@ -14,6 +16,13 @@ type RangeSync struct {
 	P         *Pipeline
 	F         Fetcher
 	BatchSize uint64 // default 64
+	// Pacer, if set, spaces the requests to each peer within its serving
+	// budget (keep one per node: the budget outlives a sync).
+	Pacer *Pacer
+	// RateLimitWait bounds the total waiting after "rate limited" answers
+	// (ErrRateLimited) before the sync gives up (default 3 min); the wait
+	// doubles from 2 s up to 30 s between attempts.
+	RateLimitWait time.Duration
 }
 
 // RangeResult counts the outcome of a range sync.
@@ -22,6 +31,7 @@ type RangeResult struct {
 	Imported, Invalid, Dropped int
 	Duplicates                 int
 	PeerFailures               int
+	RateLimited                int // answers "rate limited" (asked again after a wait)
 }
 
 // Sync imports slots [from, to) from peers.
@@ -34,6 +44,12 @@ func (r *RangeSync) Sync(ctx context.Context, peers []string, from, to uint64) (
 	if len(peers) == 0 {
 		return res, fmt.Errorf("rangesync: no peers")
 	}
+	limitWait := r.RateLimitWait
+	if limitWait <= 0 {
+		limitWait = 3 * time.Minute
+	}
+	var waited time.Duration
+	backoff := 2 * time.Second
 	next := 0
 	for start := from; start < to; start += batch {
 		count := min(batch, to-start)
@@ -42,9 +58,26 @@ func (r *RangeSync) Sync(ctx context.Context, peers []string, from, to uint64) (
 		for attempt := 0; attempt < len(peers); attempt++ {
 			peer := peers[next%len(peers)]
 			next++
+			if err = r.Pacer.Wait(ctx, peer, count); err != nil {
+				return res, err
+			}
 			blocks, err = r.F.BlocksByRange(ctx, peer, start, count)
 			if err == nil {
+				backoff = 2 * time.Second
 				break
+			}
+			if errors.Is(err, ErrRateLimited) && waited < limitWait {
+				// The peer is right to refuse: wait, and ask again.
+				res.RateLimited++
+				select {
+				case <-time.After(backoff):
+				case <-ctx.Done():
+					return res, ctx.Err()
+				}
+				waited += backoff
+				backoff = min(2*backoff, 30*time.Second)
+				attempt--
+				continue
 			}
 			res.PeerFailures++
 		}

@@ -19,6 +19,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -197,8 +198,15 @@ type Store struct {
 	opts Options
 	wo   *pebble.WriteOptions
 
-	mu        sync.RWMutex
-	tree      map[Root]*node
+	mu   sync.RWMutex
+	tree map[Root]*node
+	// orphans: children in the tree whose parent is not (yet) in it, by
+	// parent root. Blocks arrive in any order (range sync submits a batch
+	// at once, gossip and parent downloads race), so a child is often
+	// stored before its parent; the parent adopts them when it is added.
+	// Without this the fork tree loses the link, and finalization pruning
+	// takes the imported child for a block off the finalized chain.
+	orphans   map[Root][]Root
 	anchor    Root
 	hasAnchor bool
 	head      Root
@@ -225,7 +233,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	s := &Store{
 		db: db, opts: opts, wo: pebble.Sync,
-		tree: map[Root]*node{}, pinned: map[Root]bool{},
+		tree: map[Root]*node{}, orphans: map[Root][]Root{}, pinned: map[Root]bool{},
 		blocks: newLRU[Root, []byte](opts.BlockCache),
 		states: newLRU[Root, stateEntry](opts.StateCache),
 	}
@@ -332,8 +340,13 @@ func (s *Store) load() error {
 		return err
 	}
 	for r, n := range s.tree {
-		if p, ok := s.tree[n.info.Parent]; ok && r != s.anchor {
+		if r == s.anchor || r == s.finalized.Root {
+			continue
+		}
+		if p, ok := s.tree[n.info.Parent]; ok {
 			p.children = append(p.children, r)
+		} else {
+			s.orphans[n.info.Parent] = append(s.orphans[n.info.Parent], r)
 		}
 	}
 	return s.scan(pPin, func(k, _ []byte) error {
@@ -432,9 +445,16 @@ func (s *Store) addNode(info BlockInfo) {
 		n.info = info
 		return
 	}
-	s.tree[info.Root] = &node{info: info}
+	n := &node{info: info}
+	s.tree[info.Root] = n
 	if p, ok := s.tree[info.Parent]; ok {
 		p.children = append(p.children, info.Root)
+	} else if info.Root != s.anchor {
+		s.orphans[info.Parent] = append(s.orphans[info.Parent], info.Root)
+	}
+	if kids, ok := s.orphans[info.Root]; ok {
+		n.children = append(n.children, kids...)
+		delete(s.orphans, info.Root)
 	}
 }
 
@@ -464,15 +484,35 @@ func (s *Store) removeNode(root Root) {
 	}
 	delete(s.tree, root)
 	if p, ok := s.tree[n.info.Parent]; ok {
-		for i, c := range p.children {
-			if c == root {
-				p.children = append(p.children[:i], p.children[i+1:]...)
-				break
-			}
-		}
+		p.children = without(p.children, root)
+	} else {
+		s.unlinkOrphan(n.info.Parent, root)
+	}
+	// Children still stored wait for the block to come back.
+	if len(n.children) > 0 {
+		s.orphans[root] = append(s.orphans[root], n.children...)
 	}
 	s.blocks.remove(root)
 	s.states.remove(root)
+}
+
+// without returns list without r (in place).
+func without(list []Root, r Root) []Root {
+	for i, c := range list {
+		if c == r {
+			return append(list[:i], list[i+1:]...)
+		}
+	}
+	return list
+}
+
+// unlinkOrphan removes r from the orphans of parent.
+func (s *Store) unlinkOrphan(parent, r Root) {
+	if kids := without(s.orphans[parent], r); len(kids) > 0 {
+		s.orphans[parent] = kids
+	} else {
+		delete(s.orphans, parent)
+	}
 }
 
 // Import is one imported block: written atomically by ImportBlock.
@@ -797,6 +837,7 @@ func (s *Store) PruneFinalized() (int, error) {
 		s.removeNode(r)
 	}
 	for _, r := range forget {
+		s.unlinkOrphan(s.tree[r].info.Parent, r)
 		delete(s.tree, r)
 	}
 	s.prunedBlocks.Add(uint64(len(drop)))
@@ -944,6 +985,9 @@ func (s *Store) Check() error {
 	for r, n := range s.tree {
 		if !s.has(key(pBlock, r)) {
 			add("block %x: info without block bytes", r[:4])
+		}
+		if p, ok := s.tree[n.info.Parent]; ok && r != s.anchor && !slices.Contains(p.children, r) {
+			add("block %x: not linked as a child of its parent %x", r[:4], n.info.Parent[:4])
 		}
 		if !n.info.Imported {
 			continue

@@ -233,3 +233,77 @@ func TestLRU(t *testing.T) {
 		t.Fatal(c.len())
 	}
 }
+
+// TestChildStoredBeforeParent: blocks stored child-first (range sync and
+// gossip deliver them in any order) are linked to their parent when it
+// arrives, so finalization pruning keeps the descendants of the finalized
+// block, also after a reopen.
+func TestChildStoredBeforeParent(t *testing.T) {
+	dir := t.TempDir()
+	f := openFixture(t, dir, Options{PruneEvery: -1})
+	if err := f.s.InitAnchor(anchorInfo(), []byte("block g"), []byte("state g"), 0); err != nil {
+		t.Fatal(err)
+	}
+	spe := uint64(config.SlotsPerEpoch)
+	n := 3 * spe
+	name := func(i uint64) string {
+		if i == 0 {
+			return "g"
+		}
+		return fmt.Sprintf("a%d", i)
+	}
+	// Stored newest first, then imported oldest first.
+	for i := n; i >= 1; i-- {
+		info := BlockInfo{Root: root(name(i)), Parent: root(name(i - 1)), Slot: i}
+		if _, err := f.s.PutBlock(info, []byte("block "+name(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := uint64(1); i <= n; i++ {
+		f.importBlock(name(i), name(i-1), i)
+	}
+	if err := f.s.Check(); err != nil {
+		t.Fatal(err)
+	}
+	if kids := f.s.Children(root("a1")); len(kids) != 1 || kids[0] != root("a2") {
+		t.Fatalf("children of a1: %d", len(kids))
+	}
+	if err := f.s.SetHead(root(name(n))); err != nil {
+		t.Fatal(err)
+	}
+	fin := Checkpoint{Epoch: 1, Root: root(name(spe))}
+	if err := f.s.SetCheckpoints(fin, fin); err != nil {
+		t.Fatal(err)
+	}
+	for i := uint64(1); i <= n; i++ {
+		if !f.s.IsImported(root(name(i))) {
+			t.Fatalf("block at slot %d pruned by finalization", i)
+		}
+	}
+	// A block removed and stored again takes its children back.
+	orphan := BlockInfo{Root: root("x"), Parent: root("y"), Slot: n + 2}
+	parent := BlockInfo{Root: root("y"), Parent: root(name(n)), Slot: n + 1}
+	for _, info := range []BlockInfo{orphan, parent} {
+		if _, err := f.s.PutBlock(info, []byte("b")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.s.DeleteBlock(root("y")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.PutBlock(parent, []byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	if kids := f.s.Children(root("y")); len(kids) != 1 || kids[0] != root("x") {
+		t.Fatalf("children of a re-stored block: %d", len(kids))
+	}
+	if err := f.s.Check(); err != nil {
+		t.Fatal(err)
+	}
+	f.s.Close()
+	f = openFixture(t, dir, Options{PruneEvery: -1})
+	defer f.s.Close()
+	if kids := f.s.Children(root(name(n - 1))); len(kids) != 1 {
+		t.Fatalf("children after reopen: %d", len(kids))
+	}
+}

@@ -19,7 +19,7 @@ pub type size_t = usize;
 // ---------------------------------------------------------------- versions
 
 pub const LIBP2PC_ABI_VERSION_MAJOR: u32 = 2;
-pub const LIBP2PC_ABI_VERSION_MINOR: u32 = 0;
+pub const LIBP2PC_ABI_VERSION_MINOR: u32 = 1;
 pub const LIBP2PC_ABI_VERSION: u32 = (LIBP2PC_ABI_VERSION_MAJOR << 16) | LIBP2PC_ABI_VERSION_MINOR;
 
 // ------------------------------------------------------------- error codes

@@ -6,14 +6,22 @@
 // one the default library (make lib) is built with; with -tags minimal,
 // the minimal preset.
 //
-// Usage: go run ./libp2pc/internal/testchain/cmd/chaingen -out DIR [-blocks N] [-validators N]
+// Usage: go run ./libp2pc/internal/testchain/cmd/chaingen -out DIR [-blocks N] [-validators N] [-states=false]
+//
+//	[-checkpoint-states] [-genesis-time UNIX]
+//
+// A chain of several epochs (e.g. -blocks 260 -states=false for a range
+// sync over several batches) justifies and finalizes: every block carries
+// the previous slot's attestations.
 //
 // DIR receives:
 //
 //	config.yaml        consensus config (also valid for eth2_configure)
 //	genesis.ssz        the genesis BeaconState
 //	block_<i>.ssz      SignedBeaconBlock at slot i (i = 1..N), each on the previous
-//	state_<i>.ssz      the BeaconState after block i
+//	state_<i>.ssz      the BeaconState after block i (not with -states=false,
+//	                   except at epoch boundaries with -checkpoint-states:
+//	                   checkpoint states for checkpoint-sync tests)
 //	bad_state_root.ssz a block at slot N+1 on block N whose state root is wrong
 //	                   (correctly signed: only the state root check fails)
 //	manifest.txt       one line per item, hex roots without 0x:
@@ -38,14 +46,17 @@ import (
 
 func main() {
 	out := flag.String("out", "", "output directory (created)")
-	nBlocks := flag.Int("blocks", 3, "valid blocks (slots 1..N; keep N below SLOTS_PER_EPOCH)")
+	nBlocks := flag.Int("blocks", 3, "valid blocks (slots 1..N)")
 	nVals := flag.Int("validators", 64, "validators")
+	states := flag.Bool("states", true, "write the post-state of every block")
+	cpStates := flag.Bool("checkpoint-states", false, "write the post-states at epoch boundaries (with -states=false)")
+	genesisTime := flag.Uint64("genesis-time", 0, "the genesis state's genesis_time")
 	flag.Parse()
-	if *out == "" || *nBlocks < 1 || uint64(*nBlocks)+1 >= config.SlotsPerEpoch || *nVals < 1 {
-		fmt.Fprintln(os.Stderr, "usage: chaingen -out DIR [-blocks N (1..SLOTS_PER_EPOCH-2)] [-validators N]")
+	if *out == "" || *nBlocks < 1 || *nVals < 1 {
+		fmt.Fprintln(os.Stderr, "usage: chaingen -out DIR [-blocks N] [-validators N] [-states=false]")
 		os.Exit(2)
 	}
-	if err := run(*out, *nBlocks, *nVals); err != nil {
+	if err := run(*out, *nBlocks, *nVals, *states, *cpStates, *genesisTime); err != nil {
 		fmt.Fprintln(os.Stderr, "chaingen:", err)
 		os.Exit(1)
 	}
@@ -77,7 +88,7 @@ func configYAML() []byte {
 	return b.Bytes()
 }
 
-func run(dir string, nBlocks, nVals int) error {
+func run(dir string, nBlocks, nVals int, writeStates, checkpointStates bool, genesisTime uint64) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -99,6 +110,7 @@ func run(dir string, nBlocks, nVals int) error {
 	if err != nil {
 		return err
 	}
+	g.GenesisTime = genesisTime
 	genesis, err := g.MarshalSSZ()
 	if err != nil {
 		return err
@@ -153,10 +165,6 @@ func run(dir string, nBlocks, nVals int) error {
 		if err != nil {
 			return err
 		}
-		st, err := post.MarshalSSZ()
-		if err != nil {
-			return err
-		}
 		root, err := sb.Message.HashTreeRoot()
 		if err != nil {
 			return err
@@ -164,8 +172,14 @@ func run(dir string, nBlocks, nVals int) error {
 		if err := write(fmt.Sprintf("block_%d.ssz", i), ssz); err != nil {
 			return err
 		}
-		if err := write(fmt.Sprintf("state_%d.ssz", i), st); err != nil {
-			return err
+		if writeStates || checkpointStates && slot%config.SlotsPerEpoch == 0 {
+			st, err := post.MarshalSSZ()
+			if err != nil {
+				return err
+			}
+			if err := write(fmt.Sprintf("state_%d.ssz", i), st); err != nil {
+				return err
+			}
 		}
 		fmt.Fprintf(&manifest, "block %d %d %x %x %x\n", i, slot, root, sb.Message.ParentRoot, sb.Message.StateRoot)
 		pre = post
