@@ -98,6 +98,7 @@ type Node struct {
 	eth2       *eth2State                  // set by ConfigureEth2 before Start; nil otherwise
 	disc       *discState                  // set by ConfigureDiscovery before Start; nil otherwise
 	view       peerView
+	mesh       meshView // gossipsub mesh per topic, from the tracer (metrics.go)
 	delivery   deliveryState
 	fd         *readinessPipe
 

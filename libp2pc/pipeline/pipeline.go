@@ -398,6 +398,7 @@ func (p *Pipeline) finish(e *entry, slot uint64, result BlockState, rule string)
 
 // run is the block process.
 func (p *Pipeline) run(ssz []byte, from string) (res Result) {
+	arrived := time.Now() // monotonic, not cfg.Now: a latency, not a slot time
 	p.c.received.Add(1)
 	// New: decode.
 	b, err := p.tr.DecodeBlock(ssz)
@@ -498,7 +499,7 @@ func (p *Pipeline) run(ssz []byte, from string) (res Result) {
 		return done(Dropped, err.Error())
 	}
 	p.c.imported.Add(1)
-	p.emit(Event{Kind: EventBlockImported, Root: root, Slot: slot, Parent: parent, StateRoot: b.StateRoot()})
+	p.emit(Event{Kind: EventBlockImported, Root: root, Slot: slot, Parent: parent, StateRoot: b.StateRoot(), Took: time.Since(arrived)})
 	p.updateForkChoice(b, post)
 	return done(Included, "")
 }
