@@ -501,6 +501,46 @@ typedef struct libp2pc_counters {
 int libp2pc_node_counters(libp2pc_node node, libp2pc_counters *out);
 #endif
 
+/* Writes the node's metrics in the Prometheus text exposition format
+ * (version 0.0.4) into a buffer the library allocates: *out (NUL-terminated)
+ * and *len (without the NUL) are set on success, and the caller owns *out
+ * and releases it with libp2pc_free. For hosts that export metrics their
+ * own way. The metrics are read from the node's counters and state when
+ * called: ethereum/beacon-metrics names where libp2pc can fill them
+ * (libp2p_peers, gossipsub_mesh_peers_per_main_topic{topic}; once the chain
+ * runs: beacon_head_slot, beacon_finalized_epoch,
+ * beacon_current_justified_epoch, beacon_reorgs_total, beacon_sync_state
+ * 0 behind and not syncing / 1 synced / 2 syncing) and libp2pc's own
+ * (libp2pc_event_queue_depth{class}, libp2pc_event_queue_dropped_total
+ * {class,cause}, libp2pc_gossip_validation_total{topic,outcome},
+ * libp2pc_gossip_validation_reasons_total{source,reason},
+ * libp2pc_reqresp_outgoing_total{outcome}, libp2pc_reqresp_incoming_total
+ * {outcome}, libp2pc_block_import_seconds histogram, ...), plus the Go
+ * runtime's and the process's (process_cpu_seconds_total, ...). Counter
+ * values equal those of libp2pc_node_counters and the other counter calls.
+ * Never blocks: reads counters and takes short locks, on the calling thread;
+ * callable from the event callback and in every state until destroy.
+ * Errors: INVALID_ARGUMENT if out or len is NULL; BAD_HANDLE. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_metrics_text(libp2pc_node node, char **out, size_t *len);
+#endif
+
+/* Serves the same metrics over HTTP at http://ADDR/metrics (text format,
+ * or OpenMetrics when the scraper asks for it), on the library's threads,
+ * until libp2pc_node_destroy. Off unless called. addr is "IP:PORT" with an
+ * IP literal ("127.0.0.1:9100", "[::1]:9100", "0.0.0.0:8008"; port 0 picks
+ * a free port): a host name is refused, since resolving it could block.
+ * The socket is bound before the call returns, and the bound address is
+ * written into bound (NUL-terminated; 64 bytes always suffice) if bound is
+ * not NULL. At most 4 scrapes are served at once. Never blocks beyond the
+ * bind. Errors: INVALID_ARGUMENT for a NULL or malformed addr, or a bound
+ * buffer too small (nothing is served then); BAD_STATE if this node
+ * already serves its metrics; NETWORK if the address cannot be bound (in
+ * use, not local); BAD_HANDLE. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_metrics_serve(libp2pc_node node, const char *addr, char *bound, size_t bound_len);
+#endif
+
 /* ----------------------------------------------------------------------- */
 /* Membership transport                                                     */
 /* ----------------------------------------------------------------------- */
@@ -1271,7 +1311,8 @@ int libp2pc_node_chain_sync_status(libp2pc_node node, libp2pc_chain_sync_status 
 #endif
 
 /* Releases a buffer the library allocated for the caller
- * (libp2pc_node_get_block, libp2pc_node_get_state). NULL is ignored. */
+ * (libp2pc_node_get_block, libp2pc_node_get_state,
+ * libp2pc_node_metrics_text). NULL is ignored. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 void libp2pc_free(void *p);
 #endif
