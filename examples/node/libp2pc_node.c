@@ -10,6 +10,7 @@
  *                 [--serve PROTOCOL]... [--serve-dir DIR] [--request PEER:PROTOCOL:HEXBODY]...
  *                 [--discovery-port N] [--bootnode ENR]... [--target-peers N]
  *                 [--data-dir DIR [--genesis-state FILE]]]
+ *                [--metrics-addr IP:PORT]
  *
  * Prints one JSON object per line on stdout for every event ("event" and
  * "seq" fields). Each --publish file is published once, when the first peer
@@ -519,6 +520,7 @@ static void usage(int code) {
             "                    [--serve PROTOCOL]... [--serve-dir DIR] [--request PEER:PROTOCOL:HEXBODY]...\n"
             "                    [--discovery-port N] [--bootnode ENR]... [--target-peers N]\n"
             "                    [--data-dir DIR [--genesis-state FILE]]\n"
+            "                    [--metrics-addr IP:PORT]\n"
             "\n"
             "  --eth2-config FILE        consensus-specs config (configs/*.yaml): makes the node an eth2 node\n"
             "  --genesis-time UNIX       genesis time in Unix seconds (required with --eth2-config)\n"
@@ -540,6 +542,8 @@ static void usage(int code) {
             "                            the state transition; the library serves blocks and sets the Status)\n"
             "                            and print block_imported / block_invalid / head_changed / finalized\n"
             "  --genesis-state FILE      SSZ BeaconState to anchor a new store at (genesis or checkpoint)\n"
+            "  --metrics-addr IP:PORT    serve Prometheus metrics at http://IP:PORT/metrics (port 0: any free\n"
+            "                            port); prints a \"metrics\" line with the bound address\n"
             "Signals: SIGINT/SIGTERM stop; SIGUSR1 publishes with --publish-on-signal.\n"
             "Note: a node's own publish is validated like a received message: publish on topics\n"
             "subscribed with :none or :go (on a host topic it is IGNOREd). See examples/node/README.md.\n");
@@ -1122,7 +1126,7 @@ int main(int argc, char **argv) {
     struct eth2_topic *eth2_topics = app.eth2_topics;
     int nlisten = 0, npeers = 0, ntopics = 0, nserve = 0;
     const char *key = NULL, *eth2_config = NULL, *genesis = NULL, *gvr = NULL, *want_digest = NULL;
-    const char *genesis_state = NULL, *data_dir = NULL;
+    const char *genesis_state = NULL, *data_dir = NULL, *metrics_addr = NULL;
     const char *raw_requests[MAX_ITEMS];
     int nraw = 0;
     long exit_after = -1;
@@ -1151,6 +1155,7 @@ int main(int argc, char **argv) {
         } else if (strcmp(a, "--eth2-config") == 0) eth2_config = v;
         else if (strcmp(a, "--genesis-state") == 0) genesis_state = v;
         else if (strcmp(a, "--data-dir") == 0) data_dir = v;
+        else if (strcmp(a, "--metrics-addr") == 0) metrics_addr = v;
         else if (strcmp(a, "--genesis-time") == 0) genesis = v;
         else if (strcmp(a, "--genesis-validators-root") == 0) gvr = v;
         else if (strcmp(a, "--fork-digest") == 0) want_digest = v;
@@ -1322,6 +1327,14 @@ int main(int argc, char **argv) {
             }
             if (libp2pc_node_discovery_configure(app.node, &dc) != LIBP2PC_OK) die("discovery configure");
         }
+    }
+    if (metrics_addr) { /* before start: scrapes read the counters in every state */
+        char bound[64];
+        if (libp2pc_node_metrics_serve(app.node, metrics_addr, bound, sizeof bound) != LIBP2PC_OK) die("--metrics-addr");
+        LINE_BEGIN();
+        printf("{\"event\":\"metrics\",\"addr\":");
+        json_str(stdout, bound);
+        LINE_END();
     }
     if (pthread_create(&worker_thread, NULL, worker, NULL) != 0) {
         fprintf(stderr, "libp2pc-node: cannot start the worker thread\n");
