@@ -302,6 +302,47 @@ int libp2pc_init(uint32_t host_abi_version);
  * libp2pc_event_type_name(type): fixed name of an event type ("message",
  * "peer_connected", ...); static, never NULL. (Both declared at the end.) */
 
+/* Log levels: a record's level, and the filter of libp2pc_set_log_callback
+ * (log/slog's values; a level between two is allowed). */
+#define LIBP2PC_LOG_DEBUG (-4)
+#define LIBP2PC_LOG_INFO 0
+#define LIBP2PC_LOG_WARN 4
+#define LIBP2PC_LOG_ERROR 8
+
+/* One log record, borrowed for the duration of the callback (copy what
+ * you keep). keys[i]/values[i] (i < attrs_len) are its key/values, values
+ * formatted as text. logger: "libp2pc/<package>" for the library's own
+ * records, the go-libp2p subsystem name ("swarm2", "pubsub", ...) for
+ * go-libp2p's. dropped: records dropped so far because the log queue was
+ * full (a jump since the previous record shows where). */
+typedef struct libp2pc_log_record {
+    int32_t level;
+    uint32_t attrs_len;
+    int64_t time_unix_ns;
+    const char *logger;
+    const char *message;
+    const char *const *keys;
+    const char *const *values;
+    uint64_t dropped;
+} libp2pc_log_record;
+
+typedef void (*libp2pc_log_cb)(const libp2pc_log_record *rec, void *user_data);
+
+/* Sends the library's log records at min_level and above (process-wide:
+ * every node's, and go-libp2p's) to cb, called with user_data on one
+ * library-owned thread, one record at a time, in order. cb NULL turns
+ * logging off (the default): then nothing is logged anywhere — the library
+ * never writes to the host's stdout or stderr. Logging never waits for cb:
+ * records wait in a queue of 1024 and those that find it full are dropped
+ * and counted (libp2pc_log_record.dropped), so a slow or blocked cb costs
+ * records, never progress. cb may call any libp2pc function, including
+ * this one. After a change, a record already in the old cb may still be
+ * finishing; the old cb is called for no further record. Never blocks.
+ * Callable before libp2pc_init. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_set_log_callback(int32_t min_level, libp2pc_log_cb cb, void *user_data);
+#endif
+
 /* ----------------------------------------------------------------------- */
 /* Node configuration                                                       */
 /* ----------------------------------------------------------------------- */

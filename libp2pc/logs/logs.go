@@ -20,6 +20,7 @@ import (
 	"time"
 
 	golog "github.com/ipfs/go-log/v2"
+	"github.com/libp2p/go-libp2p/gologshim"
 	"go.uber.org/zap/zapcore"
 )
 
@@ -68,6 +69,10 @@ func Default() *Hub {
 	defaultOnce.Do(func() {
 		defaultHub = &Hub{queue: make(chan Record, QueueCapacity)}
 		defaultHub.level.Store(int64(slog.LevelInfo))
+		// go-libp2p logs through gologshim (slog; stderr unless a handler
+		// is set before its first record), gossipsub through go-log (zap):
+		// both come here.
+		gologshim.SetDefaultHandler(&handler{h: defaultHub})
 		golog.SetPrimaryCore(zapBridge{h: defaultHub})
 		golog.SetAllLoggers(golog.LevelError)
 	})
@@ -132,6 +137,10 @@ func (h *Hub) Logger(name string) *slog.Logger {
 	return slog.New(&handler{h: h, logger: "libp2pc/" + name})
 }
 
+// Handler is the slog handler under Logger(name), for libraries that take
+// a handler (go-ethereum's discv5 logger); name is used as is.
+func (h *Hub) Handler(name string) slog.Handler { return &handler{h: h, logger: name} }
+
 // L is Default().Logger(name).
 func L(name string) *slog.Logger { return Default().Logger(name) }
 
@@ -176,6 +185,10 @@ func (s *handler) WithAttrs(as []slog.Attr) slog.Handler {
 	c := *s
 	c.attrs = append([]Attr(nil), s.attrs...)
 	for _, a := range as {
+		if a.Key == "logger" && c.logger == "" && s.group == "" { // gologshim names its subsystem so
+			c.logger = a.Value.String()
+			continue
+		}
 		c.attrs = appendAttr(c.attrs, s.group, a)
 	}
 	return &c
