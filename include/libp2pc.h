@@ -555,6 +555,7 @@ int libp2pc_node_counters(libp2pc_node node, libp2pc_counters *out);
  * (libp2pc_event_queue_depth{class}, libp2pc_event_queue_dropped_total
  * {class,cause}, libp2pc_gossip_validation_total{topic,outcome},
  * libp2pc_gossip_validation_reasons_total{source,reason},
+ * libp2pc_reqresp_requests_total{protocol,direction,outcome},
  * libp2pc_reqresp_outgoing_total{outcome}, libp2pc_reqresp_incoming_total
  * {outcome}, libp2pc_block_import_seconds histogram, ...), plus the Go
  * runtime's and the process's (process_cpu_seconds_total, ...). Counter

@@ -61,9 +61,10 @@ var (
 	descPeersRefused = desc("libp2pc_peers_refused_total", "Connections closed at admission, per cause.", "cause")
 
 	// libp2pc: req/resp
-	descRROut = desc("libp2pc_reqresp_outgoing_total", "Outgoing req/resp requests, per outcome (sent counts every request whose stream opened).", "outcome")
-	descRRIn  = desc("libp2pc_reqresp_incoming_total", "Incoming req/resp requests, per outcome (received counts every request read).", "outcome")
-	descRRChk = desc("libp2pc_reqresp_chunks_total", "Response chunks, per direction.", "direction")
+	descRROut   = desc("libp2pc_reqresp_outgoing_total", "Outgoing req/resp requests, per outcome (sent counts every request whose stream opened).", "outcome")
+	descRRIn    = desc("libp2pc_reqresp_incoming_total", "Incoming req/resp requests, per outcome (received counts every request read).", "outcome")
+	descRRProto = desc("libp2pc_reqresp_requests_total", "Req/resp requests per protocol ID: outgoing ok, failed (timed_out is part of failed), incoming received.", "protocol", "direction", "outcome")
+	descRRChk   = desc("libp2pc_reqresp_chunks_total", "Response chunks, per direction.", "direction")
 
 	// libp2pc: block pipeline
 	descImport   = desc("libp2pc_block_import_seconds", "Time from a block's arrival in the pipeline to its import (parent wait, state transition, store commit).")
@@ -145,6 +146,12 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		counter(descRRIn, rr.IncomingNotServed, "not_served")
 		counter(descRRIn, rr.IncomingStreamError, "stream_error")
 		counter(descRRIn, rr.IncomingStale, "stale_peer")
+		for proto, pc := range rr.ByProtocol {
+			counter(descRRProto, pc.OutgoingOK, proto, "outgoing", "ok")
+			counter(descRRProto, pc.OutgoingFailed, proto, "outgoing", "failed")
+			counter(descRRProto, pc.OutgoingTimedOut, proto, "outgoing", "timed_out")
+			counter(descRRProto, pc.IncomingReceived, proto, "incoming", "received")
+		}
 		counter(descRRChk, rr.ChunksReceived, "received")
 		counter(descRRChk, rr.ChunksServed, "served")
 	}
