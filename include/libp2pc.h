@@ -200,7 +200,9 @@ extern "C" {
  *        parameters are uint32_t. Everything else as in 1.2.
  *   2.1  checkpoint sync fields at the end of libp2pc_chain_config, backfill
  *        fields at the end of libp2pc_chain_sync_status;
- *        libp2pc_node_eth2_publish_nowait and its counters.
+ *        libp2pc_node_eth2_publish_nowait and its counters;
+ *        libp2pc_node_metrics_text, libp2pc_node_metrics_serve,
+ *        libp2pc_set_log_callback.
  *   (Major 1, retired: 1.0 nodes, gossip, membership transport; 1.1 eth2
  *   gossip, req/resp, chain and discovery; 1.2 chain_submit_block,
  *   get_state, chain_sync_status, SYNC_PROGRESS, BLOCK_DROPPED. A 1.x host
@@ -410,6 +412,52 @@ int libp2pc_init(uint32_t host_abi_version);
 
 /* libp2pc_last_error, libp2pc_strerror, libp2pc_event_type_name: declared
  * (and described) at the end of this file. */
+
+/* Log levels: a record's level, and the filter of libp2pc_set_log_callback
+ * (log/slog's values; a level between two is allowed). */
+#define LIBP2PC_LOG_DEBUG (-4)
+#define LIBP2PC_LOG_INFO 0
+#define LIBP2PC_LOG_WARN 4
+#define LIBP2PC_LOG_ERROR 8
+
+/* One log record, borrowed for the duration of the callback (copy what
+ * you keep). keys[i]/values[i] (i < attrs_len) are its key/values, values
+ * formatted as text. logger: "libp2pc/<package>" for the library's own
+ * records, the go-libp2p subsystem name ("swarm2", "pubsub", ...) for
+ * go-libp2p's. dropped: records dropped so far because the log queue was
+ * full (a jump since the previous record shows where). */
+typedef struct libp2pc_log_record {
+    int32_t level;
+    uint32_t attrs_len;
+    int64_t time_unix_ns;
+    const char *logger;
+    const char *message;
+    const char *const *keys;
+    const char *const *values;
+    uint64_t dropped;
+} libp2pc_log_record;
+
+typedef void (*libp2pc_log_cb)(const libp2pc_log_record *rec, void *user_data);
+
+/* libp2pc_set_log_callback: sends the library's log records at min_level
+ * and above (process-wide: every node's, and go-libp2p's) to cb, called
+ * with user_data on one library-owned thread, one record at a time, in
+ * order. cb NULL turns logging off (the default): then nothing is logged
+ * anywhere — the library never writes to the host's stdout or stderr.
+ * Logging never waits for cb: records wait in a queue of 1024 and those
+ * that find it full are dropped and counted (libp2pc_log_record.dropped),
+ * so a slow or blocked cb costs records, never progress. cb may call any
+ * libp2pc function, including this one. After a change, a record already
+ * in the old cb may still be finishing; the old cb is called for no
+ * further record.
+ *   Returns   OK. Callable before libp2pc_init.
+ *   Threads   any, also inside a callback; never blocks.
+ *   Pointers  user_data: passed to cb, never dereferenced. The record cb
+ *             receives is borrowed until cb returns.
+ *   Since     ABI 2.1. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_set_log_callback(int32_t min_level, libp2pc_log_cb cb, void *user_data);
+#endif
 
 /* ----------------------------------------------------------------------- */
 /* Node configuration                                                       */
@@ -717,6 +765,56 @@ typedef struct libp2pc_counters {
  *   Since     ABI 2.0. */
 #ifndef LIBP2PC_NO_PROTOTYPES
 int libp2pc_node_counters(libp2pc_node node, libp2pc_counters *out);
+#endif
+
+/* libp2pc_node_metrics_text: writes the node's metrics in the Prometheus text exposition format
+ * (version 0.0.4) into a buffer the library allocates: *out (NUL-terminated)
+ * and *len (without the NUL) are set on success, and the caller owns *out
+ * and releases it with libp2pc_free. For hosts that export metrics their
+ * own way. The metrics are read from the node's counters and state when
+ * called: ethereum/beacon-metrics names where libp2pc can fill them
+ * (libp2p_peers, gossipsub_mesh_peers_per_main_topic{topic}; once the chain
+ * runs: beacon_head_slot, beacon_finalized_epoch,
+ * beacon_current_justified_epoch, beacon_reorgs_total, beacon_sync_state
+ * 0 behind and not syncing / 1 synced / 2 syncing) and libp2pc's own
+ * (libp2pc_event_queue_depth{class}, libp2pc_event_queue_dropped_total
+ * {class,cause}, libp2pc_gossip_validation_total{topic,outcome},
+ * libp2pc_gossip_validation_reasons_total{source,reason},
+ * libp2pc_reqresp_requests_total{protocol,direction,outcome},
+ * libp2pc_reqresp_outgoing_total{outcome}, libp2pc_reqresp_incoming_total
+ * {outcome}, libp2pc_block_import_seconds histogram, ...), plus the Go
+ * runtime's and the process's (process_cpu_seconds_total, ...). Counter
+ * values equal those of libp2pc_node_counters and the other counter calls.
+ *   Returns   INVALID_ARGUMENT if out or len is NULL; BAD_HANDLE. Works in
+ *             every state until destroy.
+ *   Threads   any, also inside the callback; never blocks: reads counters
+ *             and takes short locks on the calling thread.
+ *   Pointers  out: written with a library allocation (free it with
+ *             libp2pc_free); len: written.
+ *   Since     ABI 2.1. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_metrics_text(libp2pc_node node, char **out, size_t *len);
+#endif
+
+/* libp2pc_node_metrics_serve: serves the same metrics as
+ * libp2pc_node_metrics_text over HTTP at http://ADDR/metrics (text format,
+ * or OpenMetrics when the scraper asks for it), on the library's threads,
+ * until libp2pc_node_destroy. Off unless called. addr is "IP:PORT" with an
+ * IP literal ("127.0.0.1:9100", "[::1]:9100", "0.0.0.0:8008"; port 0 picks
+ * a free port): a host name is refused, since resolving it could block.
+ * The socket is bound before the call returns. At most 4 scrapes are
+ * served at once.
+ *   Returns   INVALID_ARGUMENT for a NULL or malformed addr, or a bound
+ *             buffer too small (nothing is served then); BAD_STATE if this
+ *             node already serves its metrics; NETWORK if the address
+ *             cannot be bound (in use, not local); BAD_HANDLE.
+ *   Threads   any, also inside the callback; never blocks beyond the bind.
+ *   Pointers  addr: read. bound (bound_len bytes): written with the bound
+ *             address, NUL-terminated (64 bytes always suffice), if not
+ *             NULL.
+ *   Since     ABI 2.1. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_metrics_serve(libp2pc_node node, const char *addr, char *bound, size_t bound_len);
 #endif
 
 /* ----------------------------------------------------------------------- */
@@ -1765,7 +1863,8 @@ int libp2pc_node_chain_sync_status(libp2pc_node node, libp2pc_chain_sync_status 
 #endif
 
 /* libp2pc_free: releases a buffer the library allocated for the caller
- * (libp2pc_node_get_block, libp2pc_node_get_state).
+ * (libp2pc_node_get_block, libp2pc_node_get_state,
+ * libp2pc_node_metrics_text).
  *   Returns   nothing; NULL is ignored.
  *   Threads   any, also inside the callback; never waits.
  *   Pointers  p: owned by the library again (invalid) after the call.

@@ -10,6 +10,7 @@
  *                 [--serve PROTOCOL]... [--serve-dir DIR] [--request PEER:PROTOCOL:HEXBODY]...
  *                 [--discovery-port N] [--bootnode ENR]... [--target-peers N]
  *                 [--data-dir DIR [--genesis-state FILE]]]
+ *                [--metrics-addr IP:PORT] [--log-level debug|info|warn|error]
  *
  * Prints one JSON object per line on stdout for every event ("event" and
  * "seq" fields). Each --publish file is published once, when the first peer
@@ -521,6 +522,7 @@ static void usage(int code) {
             "                    [--data-dir DIR [--genesis-state FILE] [--import-blocks DIR]\n"
             "                     [--checkpoint-sync-url URL | --checkpoint-state FILE --checkpoint-block FILE]\n"
             "                     [--ws-checkpoint ROOT:EPOCH]]\n"
+            "                    [--metrics-addr IP:PORT] [--log-level debug|info|warn|error]\n"
             "\n"
             "  --eth2-config FILE        consensus-specs config (configs/*.yaml): makes the node an eth2 node\n"
             "  --genesis-time UNIX       genesis time in Unix seconds (required with --eth2-config)\n"
@@ -548,6 +550,9 @@ static void usage(int code) {
             "  --ws-checkpoint R:E       refuse a checkpoint that disagrees with weak subjectivity root R at epoch E\n"
             "  --import-blocks DIR       hand DIR/block_1.ssz, block_2.ssz, ... (until one is missing) to the\n"
             "                            chain at start (libp2pc_node_chain_submit_block), all at once\n"
+            "  --metrics-addr IP:PORT    serve Prometheus metrics at http://IP:PORT/metrics (port 0: any free\n"
+            "                            port); prints a \"metrics\" line with the bound address\n"
+            "  --log-level LEVEL         print the library's log records at LEVEL and above as \"log\" lines\n"
             "Signals: SIGINT/SIGTERM stop; SIGUSR1 publishes with --publish-on-signal.\n"
             "Note: a node's own publish is validated like a received message: publish on topics\n"
             "subscribed with :none or :go (on a host topic it is IGNOREd). See examples/node/README.md.\n");
@@ -1149,6 +1154,31 @@ static void import_blocks(const char *dir) {
     LINE_END();
 }
 
+/* --log-level: one "log" line per library log record (on the library's
+ * log thread). */
+static void on_log(const libp2pc_log_record *r, void *user_data) {
+    (void)user_data;
+    const char *level = r->level >= LIBP2PC_LOG_ERROR  ? "error"
+                        : r->level >= LIBP2PC_LOG_WARN ? "warn"
+                        : r->level >= LIBP2PC_LOG_INFO ? "info"
+                                                       : "debug";
+    LINE_BEGIN();
+    printf("{\"event\":\"log\",\"level\":\"%s\",\"time_unix_ns\":%lld,\"logger\":", level,
+           (long long)r->time_unix_ns);
+    json_str(stdout, r->logger);
+    printf(",\"msg\":");
+    json_str(stdout, r->message);
+    printf(",\"attrs\":{");
+    for (uint32_t i = 0; i < r->attrs_len; i++) {
+        if (i) putchar(',');
+        json_str(stdout, r->keys[i]);
+        putchar(':');
+        json_str(stdout, r->values[i]);
+    }
+    printf("},\"dropped\":%llu", (unsigned long long)r->dropped);
+    LINE_END();
+}
+
 int main(int argc, char **argv) {
     const char *listen[MAX_ITEMS], *peers[MAX_ITEMS], *topics[MAX_ITEMS], *serve[MAX_ITEMS];
     struct eth2_topic *eth2_topics = app.eth2_topics;
@@ -1156,6 +1186,9 @@ int main(int argc, char **argv) {
     const char *key = NULL, *eth2_config = NULL, *genesis = NULL, *gvr = NULL, *want_digest = NULL;
     const char *genesis_state = NULL, *data_dir = NULL, *import_dir = NULL;
     const char *cp_url = NULL, *cp_id = NULL, *cp_state = NULL, *cp_block = NULL, *ws = NULL;
+    const char *genesis_state = NULL, *data_dir = NULL, *metrics_addr = NULL;
+    int32_t log_level = LIBP2PC_LOG_INFO;
+    int want_logs = 0;
     const char *raw_requests[MAX_ITEMS];
     int nraw = 0;
     long exit_after = -1;
@@ -1190,6 +1223,15 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--checkpoint-state") == 0) cp_state = v;
         else if (strcmp(a, "--checkpoint-block") == 0) cp_block = v;
         else if (strcmp(a, "--ws-checkpoint") == 0) ws = v;
+        else if (strcmp(a, "--metrics-addr") == 0) metrics_addr = v;
+        else if (strcmp(a, "--log-level") == 0) {
+            if (strcmp(v, "debug") == 0) log_level = LIBP2PC_LOG_DEBUG;
+            else if (strcmp(v, "info") == 0) log_level = LIBP2PC_LOG_INFO;
+            else if (strcmp(v, "warn") == 0) log_level = LIBP2PC_LOG_WARN;
+            else if (strcmp(v, "error") == 0) log_level = LIBP2PC_LOG_ERROR;
+            else usage(1);
+            want_logs = 1;
+        }
         else if (strcmp(a, "--genesis-time") == 0) genesis = v;
         else if (strcmp(a, "--genesis-validators-root") == 0) gvr = v;
         else if (strcmp(a, "--fork-digest") == 0) want_digest = v;
@@ -1315,6 +1357,7 @@ int main(int argc, char **argv) {
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
     if (libp2pc_init(LIBP2PC_ABI_VERSION) != LIBP2PC_OK) die("init");
+    if (want_logs && libp2pc_set_log_callback(log_level, on_log, NULL) != LIBP2PC_OK) die("--log-level");
     libp2pc_config cfg;
     libp2pc_config_init(&cfg);
     cfg.listen_addrs = listen;
@@ -1361,6 +1404,14 @@ int main(int argc, char **argv) {
             }
             if (libp2pc_node_discovery_configure(app.node, &dc) != LIBP2PC_OK) die("discovery configure");
         }
+    }
+    if (metrics_addr) { /* before start: scrapes read the counters in every state */
+        char bound[64];
+        if (libp2pc_node_metrics_serve(app.node, metrics_addr, bound, sizeof bound) != LIBP2PC_OK) die("--metrics-addr");
+        LINE_BEGIN();
+        printf("{\"event\":\"metrics\",\"addr\":");
+        json_str(stdout, bound);
+        LINE_END();
     }
     if (pthread_create(&worker_thread, NULL, worker, NULL) != 0) {
         fprintf(stderr, "libp2pc-node: cannot start the worker thread\n");

@@ -190,6 +190,7 @@ func libp2pc_node_destroy(h C.libp2pc_node) (rc C.int) {
 			"node_destroy called from inside the node's own callback; call it after the callback returns (e.g. on STOPPED)")
 	}
 	unregister(e.handle)
+	releaseMetrics(e.handle)
 	if err := e.n.Destroy(); err != nil {
 		return fail(err)
 	}

@@ -13,8 +13,8 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
-	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
+	"github.com/libp2pc/libp2pc/libp2pc/internal/phase0transition"
 	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
 )
 
@@ -64,7 +64,7 @@ func buildFixture() (*fixture, error) {
 		if err != nil {
 			return nil, err
 		}
-		post, err := transition.StateTransition(cfg, pre, sb, false, true)
+		post, err := phase0transition.StateTransition(cfg, pre, sb, false, true)
 		if err != nil {
 			return nil, err
 		}

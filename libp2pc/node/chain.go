@@ -141,6 +141,9 @@ type chainState struct {
 	head      [32]byte
 	hslot     uint64
 	finalized store.Checkpoint
+	justified store.Checkpoint
+	reorgs    uint64       // head changes to a block not descending from the previous head
+	importLat latencyHisto // block_imported latency (metrics.go)
 
 	gossipAccepted, gossipOrphans, gossipRejected, gossipIgnored atomic.Uint64
 	syncs, syncedBlocks, syncFailures, served, evDropped         atomic.Uint64
@@ -323,7 +326,7 @@ func (c *chainState) setUp(ctx context.Context) (err error) {
 	if info, ok := st.Info(c.head); ok {
 		c.hslot = info.Slot
 	}
-	_, c.finalized = st.Checkpoints()
+	c.justified, c.finalized = st.Checkpoints()
 	c.hmu.Unlock()
 	return nil
 }
@@ -598,6 +601,7 @@ func (c *chainState) onEvent(e pipeline.Event) {
 	case pipeline.EventBlockImported:
 		data := make([]byte, 0, 96)
 		data = append(append(append(data, e.Root[:]...), e.Parent[:]...), e.StateRoot[:]...)
+		c.importLat.observe(e.Took)
 		c.push(events.Event{Type: events.BlockImported, Code: e.Slot, Data: data})
 	case pipeline.EventBlockInvalid:
 		c.push(events.Event{Type: events.BlockInvalid, Code: e.Slot, Data: slices.Clone(e.Root[:]), Text: e.Rule})
@@ -605,6 +609,9 @@ func (c *chainState) onEvent(e pipeline.Event) {
 		c.push(events.Event{Type: events.BlockDropped, Code: e.Slot, Data: slices.Clone(e.Root[:]), Text: e.Rule})
 	case pipeline.EventHeadChanged:
 		c.hmu.Lock()
+		if c.isReorg(c.head, c.hslot, e.Root) {
+			c.reorgs++
+		}
 		c.head, c.hslot = e.Root, e.Slot
 		c.hmu.Unlock()
 		c.push(events.Event{Type: events.HeadChanged, Code: e.Slot, Data: slices.Clone(e.Root[:])})
@@ -615,6 +622,10 @@ func (c *chainState) onEvent(e pipeline.Event) {
 		c.hmu.Unlock()
 		c.push(events.Event{Type: events.Finalized, Code: e.Checkpoint.Epoch, Data: slices.Clone(e.Checkpoint.Root[:])})
 		c.updateStatus()
+	case pipeline.EventJustified:
+		c.hmu.Lock()
+		c.justified = e.Checkpoint
+		c.hmu.Unlock()
 	}
 }
 

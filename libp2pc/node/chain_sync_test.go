@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
-	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
 	"github.com/libp2pc/libp2pc/libp2pc/events"
+	"github.com/libp2pc/libp2pc/libp2pc/internal/phase0transition"
 	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
 	"github.com/libp2pc/libp2pc/libp2pc/pipeline"
 	"github.com/libp2pc/libp2pc/libp2pc/status"
@@ -48,7 +48,7 @@ func TestChainRangeSyncManyBatches(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		post, err := transition.StateTransition(ccfg, pre, sb, false, true)
+		post, err := phase0transition.StateTransition(ccfg, pre, sb, false, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,7 +143,7 @@ func TestChainCheckpointSync(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		post, err := transition.StateTransition(ccfg, pre, sb, false, true)
+		post, err := phase0transition.StateTransition(ccfg, pre, sb, false, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -303,7 +303,7 @@ func TestChainBackfillResumes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		post, err := transition.StateTransition(ccfg, pre, sb, false, true)
+		post, err := phase0transition.StateTransition(ccfg, pre, sb, false, true)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -174,6 +174,21 @@ func TestChainRangeSyncAndGossip(t *testing.T) {
 	if c.GossipOrphans != 1 || c.Pipeline.Downloads != 1 || c.Pipeline.Imported != nBlocks+3 {
 		t.Fatalf("B orphan counters %+v", c)
 	}
+	// The metrics view: every import timed, a linear chain (no reorg), the
+	// head as ChainHead reports it once its HeadChanged arrived.
+	rb.waitFor(t, "B head changed to the last block", func(e events.Event) bool {
+		return e.Type == events.HeadChanged && e.Code == nBlocks+3
+	})
+	m, err := b.ChainMetrics()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, hs, _ := b.ChainHead()
+	h := m.ImportLatency
+	if h.Count != nBlocks+3 || h.Cumulative[len(h.Cumulative)-1] > h.Count || h.SumSeconds <= 0 ||
+		m.Reorgs != 0 || m.HeadSlot != hs || m.BlocksImported != nBlocks+3 {
+		t.Fatalf("B chain metrics %+v (head slot %d)", m, hs)
+	}
 	t.Logf("A %+v", ca)
 	t.Logf("B %+v", c)
 }

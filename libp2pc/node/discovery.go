@@ -32,6 +32,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	gethlog "github.com/ethereum/go-ethereum/log"
 	"github.com/ethereum/go-ethereum/p2p/enode"
 	"github.com/libp2p/go-libp2p/core/control"
 	"github.com/libp2p/go-libp2p/core/network"
@@ -45,6 +46,7 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/gossip"
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/reqrespnet"
 	"github.com/libp2pc/libp2pc/libp2pc/events"
+	"github.com/libp2pc/libp2pc/libp2pc/logs"
 	"github.com/libp2pc/libp2pc/libp2pc/peermgr"
 	"github.com/libp2pc/libp2pc/libp2pc/status"
 )
@@ -462,7 +464,8 @@ func (l *loop) discStart() error {
 	}
 	svc, err := discovery.New(discovery.Config{PrivKey: key, ListenUDP: d.cfg.ListenUDP, AdvertiseIP: adv,
 		TCPPort: tcp, QUICPort: quic, Bootnodes: d.cfg.Bootnodes, ENR: fields,
-		PingInterval: d.cfg.PingInterval, RefreshInterval: d.cfg.RefreshInterval})
+		PingInterval: d.cfg.PingInterval, RefreshInterval: d.cfg.RefreshInterval,
+		Log: gethlog.NewLogger(logs.Default().Handler("discv5"))}) // discv5's records reach the log callback
 	if err != nil {
 		return status.Errorf(status.Network, "start discovery: %w", err)
 	}

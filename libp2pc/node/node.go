@@ -37,6 +37,7 @@ import (
 
 	"github.com/libp2pc/libp2pc/libp2pc/events"
 	"github.com/libp2pc/libp2pc/libp2pc/identity"
+	"github.com/libp2pc/libp2pc/libp2pc/logs"
 	"github.com/libp2pc/libp2pc/libp2pc/status"
 )
 
@@ -116,6 +117,7 @@ type Node struct {
 	view       peerView
 	publishers sync.Map // topic -> *publisher, while the topic is joined (publish.go)
 	admission  admission
+	mesh       meshView // gossipsub mesh per topic, from the tracer (metrics.go)
 	delivery   deliveryState
 	fd         *readinessPipe
 
@@ -238,6 +240,7 @@ func (n *Node) run(startReq uint64) {
 		err = l.discStart() // needs the host's bound ports
 	}
 	if err != nil {
+		log.Error("node start failed", "peer_id", n.self.String(), "err", err)
 		n.queue.Unreserve(1) // no Listening event
 		l.complete(startReq, err)
 		l.beginStop()
@@ -249,6 +252,7 @@ func (n *Node) run(startReq uint64) {
 		n.setState(StateRunning, StateStarting)
 		l.emitReserved(events.Event{Type: events.Listening, PeerID: n.self.String(), Addrs: append(l.listenAddrs(), l.enrAddrs()...)})
 		l.eth2Start()
+		log.Info("node started", "peer_id", n.self.String(), "addrs", l.listenAddrs())
 		l.complete(startReq, nil)
 	}
 	l.run()
@@ -382,8 +386,12 @@ func (n *Node) drain(dst []events.Event, max int, wait bool) ([]events.Event, bo
 	return dst, done
 }
 
+// log is the node package's logger (records reach the host's log callback).
+var log = logs.L("node")
+
 func (n *Node) recovered(where string, r any) {
 	n.counters.panics.Add(1)
+	log.Error("recovered panic", "where", where, "panic", fmt.Sprint(r))
 	n.queue.PushError(events.Event{Type: events.Error, Status: int32(status.Internal),
 		Text: "internal error in " + where + ": " + fmt.Sprint(r)})
 }

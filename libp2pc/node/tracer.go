@@ -19,10 +19,12 @@ type dropTracer struct{ n *Node }
 func (t dropTracer) UndeliverableMessage(*pubsub.Message) { t.n.counters.subDrops.Add(1) }
 func (t dropTracer) DropRPC(*pubsub.RPC, peer.ID)         { t.n.counters.rpcDrops.Add(1) }
 
-func (dropTracer) Join(string)                      {}
-func (dropTracer) Leave(string)                     {}
-func (dropTracer) Graft(peer.ID, string)            {}
-func (dropTracer) Prune(peer.ID, string)            {}
+func (dropTracer) Join(string) {}
+
+// Leave, Graft and Prune keep the mesh view the metrics read.
+func (t dropTracer) Leave(topic string)             { t.n.mesh.leave(topic) }
+func (t dropTracer) Graft(p peer.ID, topic string)  { t.n.mesh.graft(p, topic) }
+func (t dropTracer) Prune(p peer.ID, topic string)  { t.n.mesh.prune(p, topic) }
 func (dropTracer) ValidateMessage(*pubsub.Message)  {}
 func (dropTracer) DeliverMessage(*pubsub.Message)   {}
 func (dropTracer) DuplicateMessage(*pubsub.Message) {}
@@ -85,6 +87,7 @@ func (t dropTracer) AddPeer(p peer.ID, proto protocol.ID) {
 }
 
 func (t dropTracer) RemovePeer(p peer.ID) {
+	t.n.mesh.removePeer(p) // gossipsub drops it from every mesh without a Prune
 	t.n.toLoop(func(l *loop) { l.pubsubPeer(p, false) })
 }
 

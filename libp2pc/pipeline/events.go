@@ -1,6 +1,9 @@
 package pipeline
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // BlockState is the state of a block in its process (seed 002).
 type BlockState int
@@ -57,6 +60,10 @@ type Event struct {
 	State      BlockState
 	Rule       string
 	Checkpoint Checkpoint
+	// Took is, for block_imported, the time from the block's arrival in
+	// the pipeline (Submit/Import) to its import: parent wait, transition
+	// and store commit.
+	Took time.Duration
 }
 
 // Events receives the pipeline's events. Event is called from block

@@ -118,6 +118,9 @@ type entry struct {
 	// nesting one "parent ...:" level per generation.
 	origin Root
 	cause  string
+	// arrived is when a process claimed the block (monotonic, not cfg.Now:
+	// a latency, not a slot time), for the import latency of its event.
+	arrived time.Time
 }
 
 // Stats are the pipeline's counters.
@@ -505,6 +508,7 @@ func (p *Pipeline) register(b Block) (*entry, Result, bool) {
 		p.c.duplicates.Add(1)
 		return nil, Result{Root: b.Root(), State: New, Dup: true}, false
 	}
+	e.arrived = time.Now()
 	return e, Result{}, true
 }
 
@@ -599,7 +603,7 @@ func (p *Pipeline) process(b Block, e *entry, from string) (res Result) {
 		return done(Dropped, err.Error())
 	}
 	p.c.imported.Add(1)
-	p.emit(Event{Kind: EventBlockImported, Root: root, Slot: slot, Parent: parent, StateRoot: b.StateRoot()})
+	p.emit(Event{Kind: EventBlockImported, Root: root, Slot: slot, Parent: parent, StateRoot: b.StateRoot(), Took: time.Since(e.arrived)})
 	p.updateForkChoice(b, post)
 	return done(Included, "")
 }

@@ -2,7 +2,6 @@ package reqrespnet
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -89,11 +88,6 @@ func (s *Service) RequestFunc(ctx context.Context, to peer.ID, p reqresp.Protoco
 		}
 	}
 	s.mu.Unlock()
-	if err != nil {
-		s.c.failed.Add(1)
-		if errors.Is(err, ErrTTFB) || errors.Is(err, ErrRespTimeout) || errors.Is(err, ErrDeadline) {
-			s.c.timedOut.Add(1)
-		}
-	}
+	s.c.outcome(p.ID(), err)
 	return chunks, err
 }

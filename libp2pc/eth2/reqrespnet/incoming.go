@@ -94,6 +94,7 @@ func (s *Service) handleStream(st network.Stream) {
 		return
 	}
 	s.c.incoming.Add(1)
+	s.c.proto(p.ID()).inReceived.Add(1)
 	if !s.lim.allow(from, GroupOf(p), cost) {
 		s.c.rateLimited.Add(1)
 		s.inboundFault(from, FaultRateLimited)

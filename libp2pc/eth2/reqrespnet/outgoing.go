@@ -84,12 +84,7 @@ func (s *Service) runRequest(parent context.Context, id uint64, to peer.ID, p re
 		}
 	}
 	s.mu.Unlock()
-	if err != nil {
-		s.c.failed.Add(1)
-		if errors.Is(err, ErrTTFB) || errors.Is(err, ErrRespTimeout) || errors.Is(err, ErrDeadline) {
-			s.c.timedOut.Add(1)
-		}
-	}
+	s.c.outcome(p.ID(), err)
 	s.sink.Done(id, err, chunks)
 }
 

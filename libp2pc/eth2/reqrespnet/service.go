@@ -241,9 +241,46 @@ type Counters struct {
 	PingsServed         uint64
 	MetadataServed      uint64
 	GoodbyesReceived    uint64
+	// ByProtocol breaks requests down by protocol ID (every protocol a
+	// request was made or received on).
+	ByProtocol map[string]ProtocolCounters
+}
+
+// ProtocolCounters are one protocol's request outcomes.
+type ProtocolCounters struct {
+	OutgoingOK, OutgoingFailed, OutgoingTimedOut uint64 // outgoing requests done (timed out is part of failed)
+	IncomingReceived                             uint64 // incoming requests read (IncomingRequests)
+}
+
+type protoCounters struct{ outOK, outFailed, outTimedOut, inReceived atomic.Uint64 }
+
+// proto returns the counters of protocol id (created on first use; the
+// protocols are a fixed set, so the map stays small).
+func (c *counters) proto(id string) *protoCounters {
+	if v, ok := c.byProto.Load(id); ok {
+		return v.(*protoCounters)
+	}
+	v, _ := c.byProto.LoadOrStore(id, &protoCounters{})
+	return v.(*protoCounters)
+}
+
+// outcome counts the end of an outgoing request on protocol id.
+func (c *counters) outcome(id string, err error) {
+	pc := c.proto(id)
+	if err == nil {
+		pc.outOK.Add(1)
+		return
+	}
+	c.failed.Add(1)
+	pc.outFailed.Add(1)
+	if errors.Is(err, ErrTTFB) || errors.Is(err, ErrRespTimeout) || errors.Is(err, ErrDeadline) {
+		c.timedOut.Add(1)
+		pc.outTimedOut.Add(1)
+	}
 }
 
 type counters struct {
+	byProto                                                                    sync.Map // protocol ID -> *protoCounters
 	sent, failed, timedOut, chunksRx                                           atomic.Uint64
 	incoming, invalid, rateLimited, concurrency, refused, inTimeout, notServed atomic.Uint64
 	inStreamErr, chunksServed, status, pings, metadata, goodbyes               atomic.Uint64
@@ -395,7 +432,19 @@ func (s *Service) Counters() Counters {
 		IncomingRefused: c.refused.Load(), IncomingTimedOut: c.inTimeout.Load(), IncomingNotServed: c.notServed.Load(),
 		IncomingStreamError: c.inStreamErr.Load(), ChunksServed: c.chunksServed.Load(), StatusServed: c.status.Load(),
 		PingsServed: c.pings.Load(), MetadataServed: c.metadata.Load(), GoodbyesReceived: c.goodbyes.Load(),
+		ByProtocol: s.protocolCounters(),
 	}
+}
+
+func (s *Service) protocolCounters() map[string]ProtocolCounters {
+	out := map[string]ProtocolCounters{}
+	s.c.byProto.Range(func(k, v any) bool {
+		pc := v.(*protoCounters)
+		out[k.(string)] = ProtocolCounters{OutgoingOK: pc.outOK.Load(), OutgoingFailed: pc.outFailed.Load(),
+			OutgoingTimedOut: pc.outTimedOut.Load(), IncomingReceived: pc.inReceived.Load()}
+		return true
+	})
+	return out
 }
 
 // acquire takes a concurrency slot of key in table (waiting, in FIFO

@@ -281,6 +281,12 @@ func TestTTFBTimeout(t *testing.T) {
 	if p.sa.Counters().RequestsTimedOut != 1 {
 		t.Fatalf("counters %+v", p.sa.Counters())
 	}
+	// Per protocol: a's timed-out request, b's received one.
+	id := reqresp.BeaconBlocksByRangeV2.ID()
+	if got := p.sa.Counters().ByProtocol[id]; got != (ProtocolCounters{OutgoingFailed: 1, OutgoingTimedOut: 1}) {
+		t.Fatalf("a's %s counters %+v", id, got)
+	}
+	waitFor(t, func() bool { return p.sb.Counters().ByProtocol[id].IncomingReceived == 1 })
 	// Overall deadline shorter than TTFB.
 	p.sa.Request(context.Background(), 2, p.b.ID(), reqresp.BeaconBlocksByRangeV2, byRange(0, 1), 100*time.Millisecond)
 	if err, _ := p.ka.waitDone(t, 2, 5*time.Second); !errors.Is(err, ErrDeadline) {
