@@ -74,7 +74,7 @@ func TestSlotDurationRuleAtBothEntryPoints(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: the call itself failed: %v", what, err)
 		}
-		e := waitDone(t, rec, req, what)
+		e := rec.waitFor(t, what, doneFor(req))
 		if status.Code(e.Status) != status.InvalidArgument || !strings.Contains(e.Text, text) {
 			t.Fatalf("%s: completion %d %q, want INVALID_ARGUMENT containing %q", what, e.Status, e.Text, text)
 		}
