@@ -154,3 +154,4 @@ clean:
 -include mk/bench.mk
 -include mk/fuzz.mk
 -include mk/interop.mk
+-include mk/devnet.mk
