@@ -286,6 +286,7 @@ static const char *chain_load(chain *c, const char *path) {
     const char *preset = "mainnet";
     char preset_buf[32];
     for (int i = 0; i < NFORKS; i++) c->epoch[i] = FAR_FUTURE;
+    c->max_blobs_electra = 9; /* the published configs' value, for a config that leaves it out */
     while (fgets(line, sizeof line, f)) {
         char *key, *val;
         if (line[0] == '#' || line[0] == '\n' || line[0] == '\r') continue;
@@ -1320,8 +1321,13 @@ int main(int argc, char **argv) {
         if (rc != LIBP2PC_OK && !stopped_now()) die("chain start");
         app.has_chain = 1;
     }
-    for (int i = 0; i < npeers; i++)
-        if (libp2pc_node_dial(app.node, peers[i], &req) != LIBP2PC_OK && !stopped_now()) die("dial");
+    for (int i = 0; i < npeers; i++) {
+        /* Without topics or a chain nothing above waited for the node to run. */
+        int rc;
+        while ((rc = libp2pc_node_dial(app.node, peers[i], &req)) == LIBP2PC_ERR_BAD_STATE && !stopped_now())
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
+        if (rc != LIBP2PC_OK && !stopped_now()) die("dial");
+    }
 
     /* Wait for a signal or the deadline. */
     struct timespec deadline;
