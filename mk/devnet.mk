@@ -1,8 +1,10 @@
 # A devnet of independent clients on the live forks (issue 18): Prysm v7.1.2
 # (beacon node + validator, 64 interop keys, mainnet preset) and geth
-# v1.17.10 on 127.0.0.1, started by the scripts in
-# ../shared/interop/prysm-devnet (see its README.md). Included by the main
-# Makefile; none of these targets is part of `make test`.
+# v1.17.10 on 127.0.0.1, built and started by the scripts in
+# ../shared/interop/prysm-devnet (see its README.md); scripts/devnet/run-devnet.sh
+# is its run-devnet.sh with the beacon node's log level as a variable
+# (BEACON_VERBOSITY). Included by the main Makefile; none of these targets is
+# part of `make test`.
 #
 #   make devnet-build        fetch + build Prysm, geth and blobsend (niced) into
 #                            DEVNET_HOME/bin; the second run only checks
@@ -34,7 +36,10 @@ DEVNET_JOIN_SLOT ?= 12
 DEVNET_END_SLOT  ?= 96
 DEVNET_TIMEOUT   ?= 25m
 
-DEVNET_ENV = DEVNET_HOME=$(DEVNET_HOME) RUN_DIR=$(DEVNET_RUN_DIR)
+BEACON_VERBOSITY ?= info
+DEVNET_RUN_SCRIPT := $(abspath scripts/devnet/run-devnet.sh)
+
+DEVNET_ENV = DEVNET_HOME=$(DEVNET_HOME) RUN_DIR=$(DEVNET_RUN_DIR) DEVNET_SCRIPTS=$(DEVNET_SCRIPTS)
 
 .PHONY: devnet-build devnet-up devnet-down test-devnet-follow
 
@@ -50,7 +55,7 @@ devnet-build:
 devnet-up: devnet-build
 	@mkdir -p $(DEVNET_RUN_DIR)
 	$(DEVNET_ENV) FORK=$(FORK) FULU=$(FULU) SPS=$(SPS) DELAY=$(DELAY) DURATION=$(DURATION) \
-		flock -n $(DEVNET_LOCK) $(DEVNET_SCRIPTS)/run-devnet.sh \
+		BEACON_VERBOSITY=$(BEACON_VERBOSITY) flock -n $(DEVNET_LOCK) $(DEVNET_RUN_SCRIPT) \
 		|| { echo "devnet-up: failed (another devnet running? lock $(DEVNET_LOCK))"; exit 1; }
 	@echo "devnet-up: beacon REST http://127.0.0.1:3500, geth http://127.0.0.1:8545, files in $(DEVNET_RUN_DIR)"
 
@@ -61,7 +66,7 @@ devnet-down:
 # Needs build/bin/libp2pc-node built with the mainnet preset (make examples).
 test-devnet-follow: devnet-build examples
 	@mkdir -p $(DEVNET_RUN_DIR)
-	cd $(ROOT) && flock -n $(DEVNET_LOCK) env $(DEVNET_ENV) DEVNET_SCRIPTS=$(DEVNET_SCRIPTS) \
+	cd $(ROOT) && flock -n $(DEVNET_LOCK) env $(DEVNET_ENV) DEVNET_RUN_SCRIPT=$(DEVNET_RUN_SCRIPT) \
 		LIBP2PC_NODE=$(ROOT)/$(BUILD)/bin/libp2pc-node \
 		FORK=$(FORK) FULU=$(FULU) SPS=$(SPS) DELAY=$(DELAY) \
 		DEVNET_JOIN_SLOT=$(DEVNET_JOIN_SLOT) DEVNET_END_SLOT=$(DEVNET_END_SLOT) \
