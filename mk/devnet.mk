@@ -7,7 +7,9 @@
 # part of `make test`.
 #
 #   make devnet-build        fetch + build Prysm, geth and blobsend (niced) into
-#                            DEVNET_HOME/bin; the second run only checks
+#                            DEVNET_HOME/bin, plus blobsend-v0 (scripts/devnet/blobsend:
+#                            version-0 sidecars, for blobs before Osaka); the
+#                            second run only checks
 #   make devnet-up           start the devnet (FORK, FULU, SPS, DELAY, DURATION)
 #   make devnet-down         stop it (by the PIDs run-devnet.sh wrote)
 #   make test-devnet-follow  start the devnet, run libp2pc-node in chain mode on
@@ -20,7 +22,8 @@
 # gRPC 4000, libp2p 13000, discv5 12000, metrics 8080/8081): one devnet per
 # machine at a time, which DEVNET_LOCK enforces for the targets below.
 
-DEVNET_SCRIPTS  ?= $(abspath ../shared/interop/prysm-devnet)
+# ../shared beside the clone (CI); from a worktree one level deeper, ../../shared.
+DEVNET_SCRIPTS  ?= $(firstword $(wildcard $(abspath ../shared/interop/prysm-devnet) $(abspath ../../shared/interop/prysm-devnet)) $(abspath ../shared/interop/prysm-devnet))
 DEVNET_HOME     ?= $(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME),$(HOME)/.cache)/libp2pc-prysm-devnet
 DEVNET_RUN_DIR  ?= $(abspath $(BUILD))/devnet/run
 DEVNET_LOCK     ?= /tmp/libp2pc-prysm-devnet.run.lock
@@ -30,10 +33,11 @@ SPS             ?= 6
 DELAY           ?= 40
 DURATION        ?= 900
 # test-devnet-follow: the slot at which libp2pc-node joins (it range-syncs the
-# blocks before it) and the slot at which the run ends (96 = two epochs of Fulu
-# with FULU=1: about 10.5 minutes with 6-second slots).
+# blocks before it) and the slot at which the run ends (128 = three epochs of
+# Fulu with FULU=1, and Prysm has finalized by then: about 14 minutes with
+# 6-second slots).
 DEVNET_JOIN_SLOT ?= 12
-DEVNET_END_SLOT  ?= 96
+DEVNET_END_SLOT  ?= 128
 DEVNET_TIMEOUT   ?= 25m
 
 BEACON_VERBOSITY ?= info
@@ -48,6 +52,11 @@ devnet-build:
 	@mkdir -p $(DEVNET_HOME)
 	@start=$$(date +%s); \
 	DEVNET_HOME=$(DEVNET_HOME) flock $(DEVNET_HOME)/.build.lock nice -n 10 $(DEVNET_SCRIPTS)/build.sh || exit 1; \
+	if [ ! -x $(DEVNET_HOME)/bin/blobsend-v0 ] || [ scripts/devnet/blobsend/main.go -nt $(DEVNET_HOME)/bin/blobsend-v0 ]; then \
+		echo "devnet-build: building blobsend-v0"; \
+		mkdir -p $(DEVNET_HOME)/geth/cmd/blobsend-v0 && cp scripts/devnet/blobsend/main.go $(DEVNET_HOME)/geth/cmd/blobsend-v0/main.go && \
+		(cd $(DEVNET_HOME)/geth && GOFLAGS=-mod=mod flock $(DEVNET_HOME)/.build.lock nice -n 10 $(GO) build -o ../bin/blobsend-v0 ./cmd/blobsend-v0) || exit 1; \
+	fi; \
 	echo "devnet-build: $$(( $$(date +%s) - start ))s"
 
 # The processes outlive make (each bounded by `timeout DURATION`); devnet-down

@@ -9,6 +9,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -59,7 +61,7 @@ func loadEnv(t *testing.T) env {
 		scripts: need("DEVNET_SCRIPTS"), runScript: need("DEVNET_RUN_SCRIPT"), home: need("DEVNET_HOME"), runDir: need("RUN_DIR"),
 		nodeBin: need("LIBP2PC_NODE"), fork: os.Getenv("FORK"),
 		fulu: num("FULU", 1), sps: num("SPS", 6), delay: num("DELAY", 40),
-		joinSlot: num("DEVNET_JOIN_SLOT", 12), endSlot: num("DEVNET_END_SLOT", 96),
+		joinSlot: num("DEVNET_JOIN_SLOT", 12), endSlot: num("DEVNET_END_SLOT", 128),
 	}
 	if e.fork == "" {
 		e.fork = "electra"
@@ -70,7 +72,7 @@ func loadEnv(t *testing.T) env {
 	if e.joinSlot < 2 || e.endSlot <= e.joinSlot+4 {
 		t.Fatalf("DEVNET_JOIN_SLOT=%d DEVNET_END_SLOT=%d: need 2 <= join < end-4", e.joinSlot, e.endSlot)
 	}
-	for _, p := range []string{e.runScript, filepath.Join(e.scripts, "mkconfig.sh"), filepath.Join(e.home, "bin", "blobsend"), e.nodeBin} {
+	for _, p := range []string{e.runScript, filepath.Join(e.scripts, "mkconfig.sh"), filepath.Join(e.home, "bin", "blobsend"), filepath.Join(e.home, "bin", "blobsend-v0"), e.nodeBin} {
 		if _, err := os.Stat(p); err != nil {
 			t.Fatalf("%v (run `make devnet-build examples`)", err)
 		}
@@ -266,10 +268,14 @@ func TestFollowPrysm(t *testing.T) {
 				return
 			case <-time.After(time.Until(slotStart(s))):
 			}
-			// blobsend waits for the receipt. Before Osaka (Fulu) geth keeps its
-			// version-1 (cell proof) sidecar in the pool without including it.
+			// blobsend waits for the receipt.
 			cctx, cancel := context.WithTimeout(ctx, time.Duration(12*e.sps)*time.Second)
-			o, err := exec.CommandContext(cctx, filepath.Join(e.home, "bin", "blobsend"), "http://127.0.0.1:8545").CombinedOutput()
+			// Before Osaka geth includes only version-0 sidecars (blobsend-v0 -v0).
+			args := []string{filepath.Join(e.home, "bin", "blobsend"), "http://127.0.0.1:8545"}
+			if e.forkOf(s) == "electra" {
+				args = []string{filepath.Join(e.home, "bin", "blobsend-v0"), "-v0", "http://127.0.0.1:8545"}
+			}
+			o, err := exec.CommandContext(cctx, args[0], args[1:]...).CombinedOutput()
 			cancel()
 			res := fmt.Sprintf("slot %d (%s): ", s, e.forkOf(s))
 			if err != nil {
@@ -331,7 +337,15 @@ func TestFollowPrysm(t *testing.T) {
 		}
 	}
 
-	// ---- the end: head and finality, then blocks served back by range ----
+	// ---- the end: Prysm's score of its peers (libp2pc-node is its only one),
+	// head and finality, then blocks served back by range and root ----
+	prysmScore := prysmMetric("http://127.0.0.1:8080/metrics", "connected_libp2p_peers_average_scores")
+	if prysmScore == "" {
+		rep.note("Prysm's metrics have no connected_libp2p_peers_average_scores")
+	} else if strings.HasPrefix(prysmScore, "-") {
+		rep.disagree("Prysm scores its peers (libp2pc-node alone) %s on average: below zero", prysmScore)
+	}
+
 	waitSlot(e.endSlot, time.Duration(e.sps)*time.Second*2/3)
 	tFollow := time.Since(tJoin)
 	var prysmHead Header
@@ -412,34 +426,36 @@ func TestFollowPrysm(t *testing.T) {
 	if !strings.Contains(aAddr, "/p2p/") {
 		aAddr += "/p2p/" + ourID
 	}
-	served := map[uint64]string{} // slot -> "sha/context"
+	// ask runs a chainless libp2pc-node that sends one request to
+	// libp2pc-node and pairs the response chunks, in order, with want (the
+	// slots of Prysm's canonical blocks it should get): slot -> "sha/context".
 	rangeChunks, rangeErrors := 0, 0
-	for start := uint64(1); start <= headSlot; start += 64 {
-		count := min(64, headSlot-start+1)
-		body := make([]byte, 24)
-		binary.LittleEndian.PutUint64(body[0:], start)
-		binary.LittleEndian.PutUint64(body[8:], count)
-		binary.LittleEndian.PutUint64(body[16:], 1)
-		nodeB := startNode(t, "libp2pc-node range client", e.nodeBin, filepath.Join(nodeDir, fmt.Sprintf("range-%d.log", start)),
+	ask := func(what, protocol string, body []byte, want []uint64) map[uint64]string {
+		got := map[uint64]string{}
+		nodeB := startNode(t, "libp2pc-node "+what, e.nodeBin, filepath.Join(nodeDir, strings.ReplaceAll(what, " ", "-")+".log"),
 			append([]string{"--listen", "/ip4/127.0.0.1/tcp/0", "--peer", aAddr, "--exit-after-s", "60",
-				"--request", "0:blocks_by_range:" + hex.EncodeToString(body)}, common...)...)
-		done, err := nodeB.WaitEvent(45*time.Second, func(ev Event) bool { return ev.Name == "request_done" })
+				"--request", "0:" + protocol + ":" + hex.EncodeToString(body)}, common...)...)
+		// Its other calls (start, dial) complete with request_done too: wait
+		// for the one of the request it announced.
+		var done Event
+		asked, err := nodeB.WaitEvent(45*time.Second, func(ev Event) bool { return ev.Name == "requesting" })
+		if err == nil && asked.Fields["request_id"] == nil {
+			err = fmt.Errorf("request not sent: %s", asked.Str("error"))
+		}
+		if err == nil {
+			done, err = nodeB.WaitEvent(45*time.Second, func(ev Event) bool {
+				return ev.Name == "request_done" && ev.Uint("request_id") == asked.Uint("request_id")
+			})
+		}
 		nodeB.Stop(5 * time.Second)
 		if err != nil {
-			rep.disagree("blocks_by_range %d+%d from libp2pc: no answer (%v); log %s", start, count, err, nodeB.LogPath)
+			rep.disagree("%s from libp2pc: no answer (%v); log %s", what, err, nodeB.LogPath)
 			rangeErrors++
-			continue
+			return got
 		}
 		if done.Uint("status") != 0 {
-			rep.disagree("blocks_by_range %d+%d from libp2pc: %s", start, count, done.Str("error"))
+			rep.disagree("%s from libp2pc: %s", what, done.Str("error"))
 			rangeErrors++
-		}
-		// Chunks come in slot order; pair them with Prysm's canonical blocks of the window.
-		var want []uint64
-		for _, s := range slots {
-			if s >= start && s < start+count {
-				want = append(want, s)
-			}
 		}
 		i := 0
 		for _, ev := range nodeB.Events() {
@@ -448,22 +464,47 @@ func TestFollowPrysm(t *testing.T) {
 			}
 			rangeChunks++
 			if ev.Uint("code") != 0 {
-				rep.disagree("blocks_by_range %d+%d: error chunk %d: %s", start, count, ev.Uint("code"), ev.Str("message"))
+				rep.disagree("%s: error chunk %d: %s", what, ev.Uint("code"), ev.Str("message"))
 				continue
 			}
 			if i >= len(want) {
-				rep.disagree("blocks_by_range %d+%d: more chunks than Prysm's %d canonical blocks", start, count, len(want))
+				rep.disagree("%s: more chunks than Prysm's %d canonical blocks", what, len(want))
 				break
 			}
-			served[want[i]] = ev.Str("sha256") + "/" + ev.Str("context")
+			got[want[i]] = ev.Str("sha256") + "/" + ev.Str("context")
 			i++
+		}
+		return got
+	}
+	served, servedByRoot := map[uint64]string{}, map[uint64]string{}
+	for start := uint64(1); start <= headSlot; start += 64 {
+		count := min(64, headSlot-start+1)
+		body := make([]byte, 24)
+		binary.LittleEndian.PutUint64(body[0:], start)
+		binary.LittleEndian.PutUint64(body[8:], count)
+		binary.LittleEndian.PutUint64(body[16:], 1)
+		var want []uint64
+		var roots []byte
+		for _, s := range slots {
+			if s >= start && s < start+count {
+				want = append(want, s)
+				r, _ := hex.DecodeString(normHex(canonical[s].hdr.Root))
+				roots = append(roots, r...)
+			}
+		}
+		// By range: chunks in slot order. By root: in the order asked.
+		maps.Copy(served, ask(fmt.Sprintf("blocks_by_range %d+%d", start, count), "blocks_by_range", body, want))
+		if len(want) > 0 {
+			maps.Copy(servedByRoot, ask(fmt.Sprintf("blocks_by_root %d..%d", want[0], want[len(want)-1]), "blocks_by_root", roots, want))
 		}
 	}
 
-	// Stop libp2pc-node; its last line carries the counters.
-	nodeA.Stop(20 * time.Second)
+	// Stop libp2pc-node; its last line carries the counters. What happens
+	// to its connections from now on is our doing.
 	close(stopWatch)
 	wg.Wait()
+	tStopA := time.Now()
+	nodeA.Stop(20 * time.Second)
 	evs := nodeA.Events()
 
 	// ---- comparisons ----
@@ -485,7 +526,7 @@ func TestFollowPrysm(t *testing.T) {
 		case "peer_goodbye":
 			goodbyes = append(goodbyes, fmt.Sprintf("%s reason %d", ev.Str("peer_id"), ev.Uint("reason")))
 		case "peer_disconnected":
-			if ev.Str("peer_id") == idPre.PeerID {
+			if ev.Str("peer_id") == idPre.PeerID && ev.At.Before(tStopA) {
 				disconnects = append(disconnects, ev.Str("reason"))
 			}
 		case "peer_banned":
@@ -498,7 +539,10 @@ func TestFollowPrysm(t *testing.T) {
 			stopped = ev
 		}
 	}
-	type row struct{ canonical, imported, stateEqual, missing, mismatch, timely, blobBlocks, blobs, served, servedEqual int }
+	type row struct {
+		canonical, imported, stateEqual, missing, mismatch, timely, blobBlocks, blobs int
+		served, servedEqual, byRoot, byRootEqual                                      int
+	}
 	rows := map[string]*row{"electra": {}, "fulu": {}}
 	for _, s := range slots {
 		if s > prysmHead.Slot {
@@ -547,6 +591,16 @@ func TestFollowPrysm(t *testing.T) {
 		} else if rangeErrors == 0 && s <= headSlot {
 			rep.disagree("slot %d: not served back by range", s)
 		}
+		if got, ok := servedByRoot[s]; ok {
+			r.byRoot++
+			if want := pb.sha + "/" + digestOf(s); got == want {
+				r.byRootEqual++
+			} else {
+				rep.disagree("slot %d: served by root as sha256/context %s, Prysm's block %s", s, got, want)
+			}
+		} else if rangeErrors == 0 && s <= headSlot {
+			rep.disagree("slot %d: not served back by root", s)
+		}
 	}
 	for _, l := range invalid {
 		rep.disagree("block_invalid: %s", l)
@@ -578,12 +632,13 @@ func TestFollowPrysm(t *testing.T) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n==== libp2pc follows Prysm (FORK=%s FULU=%d SPS=%d, joined at slot %d, snapshot at slot %d) ====\n",
 		e.fork, e.fulu, e.sps, e.joinSlot, e.endSlot)
-	fmt.Fprintf(&b, "%-8s %9s %9s %11s %8s %9s %11s %11s %6s %7s %11s\n", "fork", "canonical", "imported", "state-equal",
-		"missing", "mismatch", "<=1 slot", "blob blocks", "blobs", "served", "served-equal")
+	fmt.Fprintf(&b, "%-8s %9s %9s %11s %8s %9s %9s %11s %6s %8s %8s\n", "fork", "canonical", "imported", "state-equal",
+		"missing", "mismatch", "<=1 slot", "blob blocks", "blobs", "by-range", "by-root")
 	for _, f := range []string{"electra", "fulu"} {
 		r := rows[f]
-		fmt.Fprintf(&b, "%-8s %9d %9d %11d %8d %9d %11d %11d %6d %7d %11d\n", f, r.canonical, r.imported, r.stateEqual,
-			r.missing, r.mismatch, r.timely, r.blobBlocks, r.blobs, r.served, r.servedEqual)
+		fmt.Fprintf(&b, "%-8s %9d %9d %11d %8d %9d %9d %11d %6d %8s %8s\n", f, r.canonical, r.imported, r.stateEqual,
+			r.missing, r.mismatch, r.timely, r.blobBlocks, r.blobs, fmt.Sprintf("%d/%d", r.servedEqual, r.served),
+			fmt.Sprintf("%d/%d", r.byRootEqual, r.byRoot))
 	}
 	fmt.Fprintf(&b, "head      libp2pc slot %d %s | Prysm slot %d %s\n", headSlot, short(headRoot), prysmHead.Slot, short(prysmHead.Root))
 	fmt.Fprintf(&b, "finalized libp2pc epoch %d %s | Prysm epoch %d %s\n", finEpoch, short(finRoot), prysmFin.Finalized.Epoch, short(prysmFin.Finalized.Root))
@@ -592,10 +647,10 @@ func TestFollowPrysm(t *testing.T) {
 	fmt.Fprintf(&b, "digests   electra %s fulu %s (Prysm's ENR eth2/nfd)\n", idPre.Digest(), hex.EncodeToString(idPre.NextForkD))
 	fmt.Fprintf(&b, "status    %s\n", handshake)
 	peerMu.Lock()
-	fmt.Fprintf(&b, "prysm     peer list: connected %d/%d samples (%s); %d log lines about us\n", peerConnected, peerSamples,
-		strings.Join(peerStates, " → "), len(prysmLines))
+	fmt.Fprintf(&b, "prysm     peer list: connected %d/%d samples (%s); %d log lines about us; average peer score %s\n", peerConnected, peerSamples,
+		strings.Join(peerStates, " → "), len(prysmLines), prysmScore)
 	peerMu.Unlock()
-	fmt.Fprintf(&b, "range     %d chunks received in windows of 64\n", rangeChunks)
+	fmt.Fprintf(&b, "served    %d chunks received by range and root in windows of 64 slots (by-range, by-root: equal/served)\n", rangeChunks)
 	fmt.Fprintf(&b, "sync      %s\n", strings.Join(syncs, "; "))
 	if stopped.Fields != nil {
 		fmt.Fprintf(&b, "counters  gossip accepted %d rejected %d ignored %d; requests sent %d, incoming %d, chunks served %d received %d; dropped gossip %d\n",
@@ -694,4 +749,26 @@ func completeConfig(ctx context.Context, b *Beacon, src, dst string) (string, []
 		added = append(added, k+"="+v)
 	}
 	return dst, added, os.WriteFile(dst, out, 0o644)
+}
+
+// prysmMetric returns the value of the first Prometheus sample named name
+// (any labels) at url, or "".
+func prysmMetric(url, name string) string {
+	resp, err := http.Get(url)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return ""
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, name+"{") || strings.HasPrefix(l, name+" ") {
+			if f := strings.Fields(l); len(f) >= 2 {
+				return f[len(f)-1]
+			}
+		}
+	}
+	return ""
 }
