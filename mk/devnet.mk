@@ -7,9 +7,7 @@
 # part of `make test`.
 #
 #   make devnet-build        fetch + build Prysm, geth and blobsend (niced) into
-#                            DEVNET_HOME/bin, plus blobsend-v0 (scripts/devnet/blobsend:
-#                            version-0 sidecars, for blobs before Osaka); the
-#                            second run only checks
+#                            DEVNET_HOME/bin; the second run only checks
 #   make devnet-up           start the devnet (FORK, FULU, SPS, DELAY, DURATION)
 #   make devnet-down         stop it (by the PIDs run-devnet.sh wrote)
 #   make test-devnet-follow  start the devnet, run libp2pc-node in chain mode on
@@ -52,11 +50,6 @@ devnet-build:
 	@mkdir -p $(DEVNET_HOME)
 	@start=$$(date +%s); \
 	DEVNET_HOME=$(DEVNET_HOME) flock $(DEVNET_HOME)/.build.lock nice -n 10 $(DEVNET_SCRIPTS)/build.sh || exit 1; \
-	if [ ! -x $(DEVNET_HOME)/bin/blobsend-v0 ] || [ scripts/devnet/blobsend/main.go -nt $(DEVNET_HOME)/bin/blobsend-v0 ]; then \
-		echo "devnet-build: building blobsend-v0"; \
-		mkdir -p $(DEVNET_HOME)/geth/cmd/blobsend-v0 && cp scripts/devnet/blobsend/main.go $(DEVNET_HOME)/geth/cmd/blobsend-v0/main.go && \
-		(cd $(DEVNET_HOME)/geth && GOFLAGS=-mod=mod flock $(DEVNET_HOME)/.build.lock nice -n 10 $(GO) build -o ../bin/blobsend-v0 ./cmd/blobsend-v0) || exit 1; \
-	fi; \
 	echo "devnet-build: $$(( $$(date +%s) - start ))s"
 
 # The processes outlive make (each bounded by `timeout DURATION`); devnet-down

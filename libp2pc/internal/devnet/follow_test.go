@@ -72,7 +72,7 @@ func loadEnv(t *testing.T) env {
 	if e.joinSlot < 2 || e.endSlot <= e.joinSlot+4 {
 		t.Fatalf("DEVNET_JOIN_SLOT=%d DEVNET_END_SLOT=%d: need 2 <= join < end-4", e.joinSlot, e.endSlot)
 	}
-	for _, p := range []string{e.runScript, filepath.Join(e.scripts, "mkconfig.sh"), filepath.Join(e.home, "bin", "blobsend"), filepath.Join(e.home, "bin", "blobsend-v0"), e.nodeBin} {
+	for _, p := range []string{e.runScript, filepath.Join(e.scripts, "mkconfig.sh"), filepath.Join(e.home, "bin", "blobsend"), e.nodeBin} {
 		if _, err := os.Stat(p); err != nil {
 			t.Fatalf("%v (run `make devnet-build examples`)", err)
 		}
@@ -259,7 +259,7 @@ func TestFollowPrysm(t *testing.T) {
 	go func() { // blob transactions, one at a time, at a few slots of each fork
 		defer wg.Done()
 		fuluStart := e.fulu * slotsPerEpoch
-		for _, s := range []uint64{e.joinSlot + 2, fuluStart - 8, fuluStart + 2, fuluStart + 6, fuluStart + 14, fuluStart + 30, fuluStart + 45} {
+		for _, s := range []uint64{e.joinSlot + 2, fuluStart + 2, fuluStart + 6, fuluStart + 14, fuluStart + 30, fuluStart + 45, fuluStart + 70} {
 			if s+4 >= e.endSlot || s <= e.joinSlot {
 				continue
 			}
@@ -269,13 +269,17 @@ func TestFollowPrysm(t *testing.T) {
 			case <-time.After(time.Until(slotStart(s))):
 			}
 			// blobsend waits for the receipt.
-			cctx, cancel := context.WithTimeout(ctx, time.Duration(12*e.sps)*time.Second)
-			// Before Osaka geth includes only version-0 sidecars (blobsend-v0 -v0).
-			args := []string{filepath.Join(e.home, "bin", "blobsend"), "http://127.0.0.1:8545"}
+			wait := time.Duration(12*e.sps) * time.Second
 			if e.forkOf(s) == "electra" {
-				args = []string{filepath.Join(e.home, "bin", "blobsend-v0"), "-v0", "http://127.0.0.1:8545"}
+				wait = time.Until(slotStart(fuluStart + 8))
 			}
-			o, err := exec.CommandContext(cctx, args[0], args[1:]...).CombinedOutput()
+			cctx, cancel := context.WithTimeout(ctx, wait)
+			// geth v1.17.10 with Osaka scheduled takes only version-1 (cell
+			// proof) sidecars, also before Osaka (a version-0 one is refused:
+			// "unexpected sidecar version, want: 1, got: 0"), and includes them
+			// only from Osaka on: a transaction sent on Electra lands in the
+			// first Fulu blocks, and no Electra block carries blobs.
+			o, err := exec.CommandContext(cctx, filepath.Join(e.home, "bin", "blobsend"), "http://127.0.0.1:8545").CombinedOutput()
 			cancel()
 			res := fmt.Sprintf("slot %d (%s): ", s, e.forkOf(s))
 			if err != nil {
