@@ -14,8 +14,9 @@
 #                            it and compare with Prysm (libp2pc/internal/devnet)
 #
 # DEVNET_HOME (the build cache, kept between runs) is shared by every clone
-# on this machine; builds take a lock on it. DEVNET_RUN_DIR gets the devnet's
-# data, config.yaml, genesis.ssz, logs and PIDs (rewritten by every start).
+# on this machine; builds take a lock on it. DEVNET_RUN_DIR (devnet-up) and
+# DEVNET_FOLLOW_DIR (test-devnet-follow) get the devnet's data, config.yaml,
+# genesis.ssz, logs and PIDs (emptied by every start).
 # The devnet listens on fixed ports (geth 8545/8551/30303, beacon REST 3500,
 # gRPC 4000, libp2p 13000, discv5 12000, metrics 8080/8081): one devnet per
 # machine at a time, which DEVNET_LOCK enforces for the targets below.
@@ -24,6 +25,8 @@
 DEVNET_SCRIPTS  ?= $(firstword $(wildcard $(abspath ../shared/interop/prysm-devnet) $(abspath ../../shared/interop/prysm-devnet)) $(abspath ../shared/interop/prysm-devnet))
 DEVNET_HOME     ?= $(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME),$(HOME)/.cache)/libp2pc-prysm-devnet
 DEVNET_RUN_DIR  ?= $(abspath $(BUILD))/devnet/run
+# test-devnet-follow's own run directory (every start empties its directory).
+DEVNET_FOLLOW_DIR ?= $(abspath $(BUILD))/devnet/follow
 DEVNET_LOCK     ?= /tmp/libp2pc-prysm-devnet.run.lock
 FORK            ?= electra
 FULU            ?= 1
@@ -67,10 +70,10 @@ devnet-down:
 # The library's chain mode following Prysm (libp2pc/internal/devnet/README.md).
 # Needs build/bin/libp2pc-node built with the mainnet preset (make examples).
 test-devnet-follow: devnet-build examples
-	@mkdir -p $(DEVNET_RUN_DIR)
-	cd $(ROOT) && flock -n $(DEVNET_LOCK) env $(DEVNET_ENV) DEVNET_RUN_SCRIPT=$(DEVNET_RUN_SCRIPT) \
+	@mkdir -p $(DEVNET_FOLLOW_DIR)
+	cd $(ROOT) && flock -n $(DEVNET_LOCK) env $(DEVNET_ENV) RUN_DIR=$(DEVNET_FOLLOW_DIR) DEVNET_RUN_SCRIPT=$(DEVNET_RUN_SCRIPT) \
 		LIBP2PC_NODE=$(ROOT)/$(BUILD)/bin/libp2pc-node \
 		FORK=$(FORK) FULU=$(FULU) SPS=$(SPS) DELAY=$(DELAY) \
 		DEVNET_JOIN_SLOT=$(DEVNET_JOIN_SLOT) DEVNET_END_SLOT=$(DEVNET_END_SLOT) \
 		$(GO) test -tags devnet -count=1 -v -timeout $(DEVNET_TIMEOUT) -run TestFollowPrysm ./libp2pc/internal/devnet/ \
-		|| { echo "test-devnet-follow: FAILED (logs: $(DEVNET_RUN_DIR))"; exit 1; }
+		|| { echo "test-devnet-follow: FAILED (logs: $(DEVNET_FOLLOW_DIR))"; exit 1; }
