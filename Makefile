@@ -198,3 +198,4 @@ clean:
 -include mk/fuzz.mk
 -include mk/interop.mk
 -include mk/da.mk
+-include mk/devnet.mk

@@ -287,6 +287,7 @@ static const char *chain_load(chain *c, const char *path) {
     const char *preset = "mainnet";
     char preset_buf[32];
     for (int i = 0; i < NFORKS; i++) c->epoch[i] = FAR_FUTURE;
+    c->max_blobs_electra = 9; /* the published configs' value, for a config that leaves it out */
     while (fgets(line, sizeof line, f)) {
         char *key, *val;
         if (line[0] == '#' || line[0] == '\n' || line[0] == '\r') continue;

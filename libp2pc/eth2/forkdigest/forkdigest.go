@@ -106,7 +106,7 @@ var ErrBadSchedule = errors.New("forkdigest: bad fork schedule")
 
 // NewSchedule builds a Schedule from a parsed config: its fork versions and
 // epochs, its BLOB_SCHEDULE (config.ParseConfig reads it) and
-// MAX_BLOBS_PER_BLOCK_ELECTRA when present.
+// MAX_BLOBS_PER_BLOCK_ELECTRA (9 when absent).
 func NewSchedule(cfg *config.Config, genesisValidatorsRoot [32]byte) (*Schedule, error) {
 	entries, err := cfg.Forks()
 	if err != nil {
@@ -120,6 +120,11 @@ func NewSchedule(cfg *config.Config, genesisValidatorsRoot [32]byte) (*Schedule,
 		}
 		s.Forks = append(s.Forks, ForkEntry{Fork: f, Version: e.Version, Epoch: e.Epoch})
 	}
+	// A config without the key means the published value (9), as
+	// config.MaxBlobsPerBlockElectra (the state transition's view) and other
+	// clients read it: Prysm's devnet configs leave it out, and a zero here
+	// made every Fulu digest differ from theirs.
+	s.MaxBlobsPerBlockElectra = config.DefaultMaxBlobsPerBlockElectra
 	if _, ok := cfg.Raw["MAX_BLOBS_PER_BLOCK_ELECTRA"]; ok {
 		if s.MaxBlobsPerBlockElectra, err = cfg.Uint("MAX_BLOBS_PER_BLOCK_ELECTRA"); err != nil {
 			return nil, err

@@ -255,3 +255,74 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+// A config without MAX_BLOBS_PER_BLOCK_ELECTRA (Prysm's devnet config.yaml,
+// ../shared/interop/prysm-devnet/mkconfig.sh, has none) means the published
+// value 9: get_blob_parameters falls back to (ELECTRA_FORK_EPOCH, 9), the
+// value the state transition uses too (config.MaxBlobsPerBlockElectra).
+// With 0 here, every Fulu digest differed from Prysm's and libp2pc lost
+// its peers at the upgrade.
+func TestFuluDigestWithoutMaxBlobsElectra(t *testing.T) {
+	yaml := []byte(`PRESET_BASE: 'mainnet'
+MIN_GENESIS_ACTIVE_VALIDATOR_COUNT: 64
+MIN_GENESIS_TIME: 0
+GENESIS_DELAY: 0
+GENESIS_FORK_VERSION: 0x10000038
+ALTAIR_FORK_VERSION: 0x20000038
+ALTAIR_FORK_EPOCH: 0
+BELLATRIX_FORK_VERSION: 0x30000038
+BELLATRIX_FORK_EPOCH: 0
+CAPELLA_FORK_VERSION: 0x40000038
+CAPELLA_FORK_EPOCH: 0
+DENEB_FORK_VERSION: 0x50000038
+DENEB_FORK_EPOCH: 0
+ELECTRA_FORK_VERSION: 0x60000038
+ELECTRA_FORK_EPOCH: 0
+FULU_FORK_VERSION: 0x70000038
+FULU_FORK_EPOCH: 1
+SECONDS_PER_SLOT: 6
+SECONDS_PER_ETH1_BLOCK: 6
+ETH1_FOLLOW_DISTANCE: 16
+DEPOSIT_CHAIN_ID: 32382
+DEPOSIT_NETWORK_ID: 32382
+DEPOSIT_CONTRACT_ADDRESS: 0x4242424242424242424242424242424242424242
+MIN_VALIDATOR_WITHDRAWABILITY_DELAY: 256
+SHARD_COMMITTEE_PERIOD: 256
+EJECTION_BALANCE: 16000000000
+MIN_PER_EPOCH_CHURN_LIMIT: 4
+CHURN_LIMIT_QUOTIENT: 65536
+BLOB_SCHEDULE: []
+`)
+	cfg, err := config.ParseConfig(yaml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.BlobSchedule) != 0 {
+		t.Fatalf("BLOB_SCHEDULE: %v", cfg.BlobSchedule)
+	}
+	// The genesis validators root of that devnet (64 interop validators), as
+	// Prysm's /eth/v1/beacon/genesis reported it.
+	gvr := [32]byte(mustHex(t, "83431ec7fcf92cfc44947fc0418e831c25e1d0806590231c439830db7ad54fda"))
+	s, err := NewSchedule(cfg, gvr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.BlobParameters(1); got != (BlobParameters{Epoch: 0, MaxBlobsPerBlock: 9}) || got.MaxBlobsPerBlock != cfg.MaxBlobsPerBlockElectra() {
+		t.Fatalf("get_blob_parameters(1) = %+v, want {0 9}", got)
+	}
+	// The digests Prysm v7.1.2 announced on this chain (its ENR: eth2 at
+	// Electra, nfd = the Fulu digest).
+	d0, _ := s.Digest(0)
+	d1, _ := s.Digest(1)
+	if d0.String() != "0c3eb3ed" || d1.String() != "0dfec04c" {
+		t.Fatalf("digests electra %s fulu %s, Prysm's 0c3eb3ed 0dfec04c", d0, d1)
+	}
+	// An explicit value still wins.
+	cfg2, err := config.ParseConfig(append(yaml, "MAX_BLOBS_PER_BLOCK_ELECTRA: 12\n"...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2, err := NewSchedule(cfg2, gvr); err != nil || s2.BlobParameters(1) != (BlobParameters{Epoch: 0, MaxBlobsPerBlock: 12}) {
+		t.Fatalf("explicit MAX_BLOBS_PER_BLOCK_ELECTRA: %+v %v", s2, err)
+	}
+}
