@@ -502,6 +502,7 @@ static struct {
     long target_peers;
     /* The one request main waits for (start, chain start), guarded by mu. */
     int awaiting, awaited_done, awaited_status;
+    char awaited_text[512]; /* the completion's text (why it failed) */
     uint64_t awaited_req;
 } app = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .work_cv = PTHREAD_COND_INITIALIZER, .disc_port = -1};
 
@@ -1078,6 +1079,7 @@ static void on_event(const libp2pc_event *ev, void *user_data) {
         if (app.awaiting && ev->request_id == app.awaited_req) {
             app.awaited_done = 1;
             app.awaited_status = ev->status;
+            snprintf(app.awaited_text, sizeof app.awaited_text, "%s", ev->text ? ev->text : "");
             pthread_cond_broadcast(&app.cv);
         }
         pthread_mutex_unlock(&app.mu);
@@ -1460,7 +1462,7 @@ int main(int argc, char **argv) {
         if (rc != LIBP2PC_OK) die("chain start");
         rc = await_end(rc, req);
         if (rc != LIBP2PC_OK && !stopped_now()) {
-            fprintf(stderr, "libp2pc-node: chain start failed: %s (see its request_done event)\n", libp2pc_strerror(rc));
+            fprintf(stderr, "libp2pc-node: chain start failed: %s: %s\n", libp2pc_strerror(rc), app.awaited_text);
             exit(1);
         }
         app.has_chain = rc == LIBP2PC_OK;

@@ -186,22 +186,27 @@ func TestChainCheckpointSync(t *testing.T) {
 
 	// Refusals, each on a fresh node: a wrong weak-subjectivity root; a
 	// node of another network (its genesis validators root differs).
-	bad, rbad := startEth2Node(t, ec, nil)
-	_, err = bad.StartChain(ChainConfig{DataDir: t.TempDir(), Consensus: ccfg, CheckpointURL: srv.URL,
-		WSCheckpoint: fmt.Sprintf("0x%x:%d", roots[0], fin.Epoch)})
-	if status.CodeOf(err) != status.InvalidArgument || !strings.Contains(err.Error(), "weak subjectivity") {
-		t.Errorf("wrong ws root: %v", err)
+	// StartChain checks after it returns: each refusal is its completion's.
+	refused := func(what string, n *Node, rec *recorder, cfg ChainConfig, text string) {
+		t.Helper()
+		req, err := n.StartChain(cfg)
+		if err != nil {
+			t.Fatalf("%s: the call itself failed: %v", what, err)
+		}
+		e := rec.waitFor(t, what, doneFor(req))
+		if status.Code(e.Status) != status.InvalidArgument || !strings.Contains(e.Text, text) {
+			t.Errorf("%s: completion %d %q, want INVALID_ARGUMENT containing %q", what, e.Status, e.Text, text)
+		}
 	}
-	_ = rbad
+	bad, rbad := startEth2Node(t, ec, nil)
+	refused("wrong ws root", bad, rbad, ChainConfig{DataDir: t.TempDir(), Consensus: ccfg, CheckpointURL: srv.URL,
+		WSCheckpoint: fmt.Sprintf("0x%x:%d", roots[0], fin.Epoch)}, "weak subjectivity")
 	other := ec
 	sched := *ec.Schedule
 	sched.GenesisValidatorsRoot[0] ^= 1
 	other.Schedule = &sched
-	bad2, _ := startEth2Node(t, other, nil)
-	_, err = bad2.StartChain(ChainConfig{DataDir: t.TempDir(), Consensus: ccfg, CheckpointURL: srv.URL})
-	if status.CodeOf(err) != status.InvalidArgument || !strings.Contains(err.Error(), "another network") {
-		t.Errorf("other network: %v", err)
-	}
+	bad2, rbad2 := startEth2Node(t, other, nil)
+	refused("other network", bad2, rbad2, ChainConfig{DataDir: t.TempDir(), Consensus: ccfg, CheckpointURL: srv.URL}, "another network")
 
 	b, rb := startEth2Node(t, ec, nil)
 	req, err = b.StartChain(ChainConfig{DataDir: t.TempDir(), Consensus: ccfg, CheckpointURL: srv.URL,

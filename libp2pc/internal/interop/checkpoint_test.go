@@ -74,11 +74,24 @@ func checkpointSync(t *testing.T, opts LodestarOptions) {
 		req, err := g.StartChain(cc)
 		return g, req, err
 	}
+	// refusedStart is start for a chain that must be refused: StartChain
+	// checks after it returns, so the refusal is its completion's.
+	refusedStart := func(t *testing.T, c node.Eth2Config, cc node.ChainConfig) error {
+		g, req, err := start(t, c, cc)
+		if err != nil {
+			return err
+		}
+		e := g.WaitFor(t, 60*time.Second, "chain start completion", IsDone(req))
+		if e.Status == 0 {
+			return nil
+		}
+		return status.Errorf(status.Code(e.Status), "%s", e.Text)
+	}
 
 	t.Run("refused", func(t *testing.T) {
 		wrong := fin.Root
 		wrong[0] ^= 1
-		_, _, err := start(t, cfg, node.ChainConfig{CheckpointURL: l.REST, WSCheckpoint: fmt.Sprintf("0x%x:%d", wrong, fin.Epoch)})
+		err := refusedStart(t, cfg, node.ChainConfig{CheckpointURL: l.REST, WSCheckpoint: fmt.Sprintf("0x%x:%d", wrong, fin.Epoch)})
 		if status.CodeOf(err) != status.InvalidArgument || !strings.Contains(err.Error(), "weak subjectivity") {
 			t.Errorf("wrong ws root: %v", err)
 		} else {
@@ -88,7 +101,7 @@ func checkpointSync(t *testing.T, opts LodestarOptions) {
 		sched := *cfg.Schedule
 		sched.GenesisValidatorsRoot[31] ^= 1
 		other.Schedule = &sched
-		_, _, err = start(t, other, node.ChainConfig{CheckpointURL: l.REST})
+		err = refusedStart(t, other, node.ChainConfig{CheckpointURL: l.REST})
 		if status.CodeOf(err) != status.InvalidArgument || !strings.Contains(err.Error(), "another network") {
 			t.Errorf("other network: %v", err)
 		} else {
@@ -107,7 +120,7 @@ func checkpointSync(t *testing.T, opts LodestarOptions) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, _, err = start(t, cfg, node.ChainConfig{CheckpointState: st, CheckpointBlock: older})
+		err = refusedStart(t, cfg, node.ChainConfig{CheckpointState: st, CheckpointBlock: older})
 		if status.CodeOf(err) != status.InvalidArgument || !strings.Contains(err.Error(), "do not match") {
 			t.Errorf("state/block mismatch: %v", err)
 		} else {
