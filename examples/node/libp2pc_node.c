@@ -1189,7 +1189,7 @@ int main(int argc, char **argv) {
     const char *key = NULL, *eth2_config = NULL, *genesis = NULL, *gvr = NULL, *want_digest = NULL;
     const char *genesis_state = NULL, *data_dir = NULL, *import_dir = NULL;
     const char *cp_url = NULL, *cp_id = NULL, *cp_state = NULL, *cp_block = NULL, *ws = NULL;
-    const char *genesis_state = NULL, *data_dir = NULL, *metrics_addr = NULL;
+    const char *metrics_addr = NULL;
     int32_t log_level = LIBP2PC_LOG_INFO;
     int want_logs = 0;
     const char *raw_requests[MAX_ITEMS];
