@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -460,7 +461,9 @@ func TestCallsNeverWaitOnTheCallback(t *testing.T) {
 	select {
 	case <-b.DeliveryFinished():
 	case <-time.After(30 * time.Second):
-		t.Fatal("node did not stop")
+		var stacks strings.Builder
+		_ = pprof.Lookup("goroutine").WriteTo(&stacks, 2)
+		t.Fatalf("node did not stop; goroutines:\n%s", stacks.String())
 	}
 	for _, r := range reqs {
 		found := false

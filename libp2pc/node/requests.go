@@ -172,7 +172,11 @@ func (l *loop) subscribeTopic(req uint64, topic string, hooks *topicHooks, after
 	}, func(l *loop, err error) error {
 		if err == nil {
 			ts.joined = true
-			ctx, cancel := context.WithCancel(l.n.lifeCtx)
+			// The readers end with the node's operations at the latest
+			// (opsCtx ends in every stop, before the stopper waits for the
+			// readers), even if a subscribe racing the stop left this
+			// topic out of the stopper's cancels.
+			ctx, cancel := context.WithCancel(l.n.opsCtx)
 			var once sync.Once
 			ts.cancel = func() { once.Do(func() { cancel(); ts.sub.Cancel(); ts.events.Cancel() }) }
 			if l.stopping { // the stopper already collected the topics
