@@ -6,7 +6,7 @@ module github.com/libp2pc/libp2pc/libp2pc/da/kzg/ckzgcheck
 go 1.26.8
 
 require (
-	github.com/ethereum/c-kzg-4844/v2 v2.1.5
+	github.com/ethereum/c-kzg-4844/v2 v2.1.8
 	github.com/libp2pc/libp2pc v0.0.0-00010101000000-000000000000
 )
 
