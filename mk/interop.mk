@@ -15,7 +15,7 @@
 GO    ?= go
 BUILD ?= build
 INTEROP_DIR     ?= $(abspath $(BUILD))/interop
-INTEROP_TIMEOUT ?= 15m
+INTEROP_TIMEOUT ?= 40m
 INTEROP_RUN     ?= .
 
 .PHONY: test-interop install-interop
