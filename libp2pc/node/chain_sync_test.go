@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
 	"github.com/libp2pc/libp2pc/libp2pc/events"
 	"github.com/libp2pc/libp2pc/libp2pc/internal/phase0transition"
 	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
@@ -40,22 +41,7 @@ func TestChainRangeSyncManyBatches(t *testing.T) {
 	ccfg := testchain.Config()
 	ccfg.SecondsPerSlot = 1
 	ec := testEth2Config(time.Now().Add(-time.Duration(nBlocks+5)*time.Second), config.FarFutureEpoch, config.FarFutureEpoch)
-	var blocks [][]byte
-	var roots [][32]byte
-	pre := g
-	for slot := uint64(1); slot <= nBlocks; slot++ {
-		sb, err := testchain.ProduceBlock(ccfg, pre, slot, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		post, err := phase0transition.StateTransition(ccfg, pre, sb, false, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ssz, _ := sb.MarshalSSZ()
-		root, _ := sb.Message.HashTreeRoot()
-		blocks, roots, pre = append(blocks, ssz), append(roots, root), post
-	}
+	blocks, roots := phase0Chain(t, ccfg, g, nBlocks)
 
 	a, ra := startEth2Node(t, ec, nil)
 	b, rb := startEth2Node(t, ec, nil)
@@ -135,22 +121,7 @@ func TestChainCheckpointSync(t *testing.T) {
 	ec.Schedule.GenesisValidatorsRoot = g.GenesisValidatorsRoot
 	g.GenesisTime = uint64(ec.GenesisTime.Unix())
 	genesisSSZ, _ := g.MarshalSSZ()
-	var blocks [][]byte
-	var roots [][32]byte
-	pre := g
-	for slot := uint64(1); slot <= nBlocks; slot++ {
-		sb, err := testchain.ProduceBlock(ccfg, pre, slot, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		post, err := phase0transition.StateTransition(ccfg, pre, sb, false, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ssz, _ := sb.MarshalSSZ()
-		root, _ := sb.Message.HashTreeRoot()
-		blocks, roots, pre = append(blocks, ssz), append(roots, root), post
-	}
+	blocks, roots := phase0Chain(t, ccfg, g, nBlocks)
 	a, ra := startEth2Node(t, ec, nil)
 	req, err := a.StartChain(ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
 	mustOK(t, ra, req, err, "A: start chain")
@@ -374,4 +345,25 @@ func TestChainBackfillResumes(t *testing.T) {
 			t.Errorf("slot %d: %x %v, want %x", slot, r[:4], ok, roots[slot-1][:4])
 		}
 	}
+}
+
+// phase0Chain produces blocks for slots 1..n on genesis g (one block per
+// slot, each on the previous post-state): their SSZ and block roots.
+func phase0Chain(t *testing.T, ccfg *config.Config, g *phase0.BeaconState, n uint64) (blocks [][]byte, roots [][32]byte) {
+	t.Helper()
+	pre := g
+	for slot := uint64(1); slot <= n; slot++ {
+		sb, err := testchain.ProduceBlock(ccfg, pre, slot, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		post, err := phase0transition.StateTransition(ccfg, pre, sb, false, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ssz, _ := sb.MarshalSSZ()
+		root, _ := sb.Message.HashTreeRoot()
+		blocks, roots, pre = append(blocks, ssz), append(roots, root), post
+	}
+	return blocks, roots
 }

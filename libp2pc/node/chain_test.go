@@ -11,7 +11,6 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
 	"github.com/libp2pc/libp2pc/libp2pc/events"
-	"github.com/libp2pc/libp2pc/libp2pc/internal/phase0transition"
 	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
 	"github.com/libp2pc/libp2pc/libp2pc/pipeline"
 	"github.com/libp2pc/libp2pc/libp2pc/status"
@@ -38,22 +37,7 @@ func TestChainRangeSyncAndGossip(t *testing.T) {
 	ec := testEth2Config(time.Now().Add(-(nBlocks+5)*time.Second), config.FarFutureEpoch, config.FarFutureEpoch)
 	ccfg.SecondsPerSlot = 1
 
-	var blocks [][]byte
-	var roots [][32]byte
-	pre := g
-	for slot := uint64(1); slot <= nBlocks+3; slot++ {
-		sb, err := testchain.ProduceBlock(ccfg, pre, slot, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		post, err := phase0transition.StateTransition(ccfg, pre, sb, false, true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ssz, _ := sb.MarshalSSZ()
-		root, _ := sb.Message.HashTreeRoot()
-		blocks, roots, pre = append(blocks, ssz), append(roots, root), post
-	}
+	blocks, roots := phase0Chain(t, ccfg, g, nBlocks+3)
 
 	a, ra := startEth2Node(t, ec, nil)
 	b, rb := startEth2Node(t, ec, nil)
