@@ -194,150 +194,21 @@ pub fn debug_panic() -> Error {
 
 // ------------------------------------------------------------------ events
 
-/// Id of an asynchronous request; its [`Event::RequestDone`] carries it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RequestId(pub u64);
-
-/// An event, copied out of the library's borrowed `libp2pc_event`: owned by
-/// Rust, valid as long as you keep it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
-    /// The node listens on `addrs` (append `/p2p/<peer_id>` to dial one).
-    Listening { seq: u64, peer_id: String, addrs: Vec<String> },
-    /// First connection to a peer opened. `direction`: "inbound"/"outbound".
-    PeerConnected { seq: u64, peer_id: String, direction: String, addr: String },
-    /// Last connection to a peer closed.
-    PeerDisconnected { seq: u64, peer_id: String, reason: String },
-    /// A gossip message; `from` is the peer that forwarded it to us.
-    Message { seq: u64, topic: String, from: String, msg_id: Vec<u8>, data: Vec<u8> },
-    /// A request finished.
-    RequestDone { seq: u64, request_id: RequestId, result: Result<()> },
-    /// Something failed that no request waits for.
-    Error { seq: u64, error: Error },
-    /// Events were dropped (cumulative totals).
-    Drops { seq: u64, dropped_gossip: u64, dropped_errors: u64 },
-    /// The node stopped; its last event.
-    Stopped { seq: u64, summary: String },
-    /// A peer subscribed to a topic.
-    TopicPeerJoined { seq: u64, topic: String, peer_id: String },
-    /// A peer unsubscribed from a topic.
-    TopicPeerLeft { seq: u64, topic: String, peer_id: String },
-    /// An event type this binding does not know (a newer library).
-    Unknown { seq: u64, type_: u32 },
-}
-
-unsafe fn opt_str(p: *const c_char) -> String {
-    if p.is_null() {
-        String::new()
-    } else {
-        CStr::from_ptr(p).to_string_lossy().into_owned()
-    }
-}
-
-unsafe fn bytes(p: *const u8, len: usize) -> Vec<u8> {
-    if p.is_null() || len == 0 {
-        Vec::new()
-    } else {
-        std::slice::from_raw_parts(p, len).to_vec()
-    }
-}
-
-impl Event {
-    /// Copies a borrowed C event into an owned one.
-    ///
-    /// # Safety
-    /// `ev` must point to a valid `libp2pc_event` whose pointers are valid
-    /// (as they are inside the event callback).
-    pub unsafe fn from_raw(ev: *const sys::libp2pc_event) -> Event {
-        let ev = &*ev;
-        let seq = ev.seq;
-        match ev.type_ {
-            sys::LIBP2PC_EVENT_LISTENING => {
-                let mut addrs = Vec::with_capacity(ev.addrs_len);
-                if !ev.addrs.is_null() {
-                    for i in 0..ev.addrs_len {
-                        addrs.push(opt_str(*ev.addrs.add(i)));
-                    }
-                }
-                Event::Listening { seq, peer_id: opt_str(ev.peer_id), addrs }
-            }
-            sys::LIBP2PC_EVENT_PEER_CONNECTED => Event::PeerConnected {
-                seq,
-                peer_id: opt_str(ev.peer_id),
-                direction: opt_str(ev.direction),
-                addr: opt_str(ev.addr),
-            },
-            sys::LIBP2PC_EVENT_PEER_DISCONNECTED => {
-                Event::PeerDisconnected { seq, peer_id: opt_str(ev.peer_id), reason: opt_str(ev.text) }
-            }
-            sys::LIBP2PC_EVENT_MESSAGE => Event::Message {
-                seq,
-                topic: opt_str(ev.topic),
-                from: opt_str(ev.peer_id),
-                msg_id: bytes(ev.msg_id, ev.msg_id_len),
-                data: bytes(ev.data, ev.data_len),
-            },
-            sys::LIBP2PC_EVENT_REQUEST_DONE => Event::RequestDone {
-                seq,
-                request_id: RequestId(ev.request_id),
-                result: if ev.status == sys::LIBP2PC_OK {
-                    Ok(())
-                } else {
-                    Err(Error::new(ErrorCode::from_raw(ev.status), opt_str(ev.text)))
-                },
-            },
-            sys::LIBP2PC_EVENT_ERROR => {
-                Event::Error { seq, error: Error::new(ErrorCode::from_raw(ev.status), opt_str(ev.text)) }
-            }
-            sys::LIBP2PC_EVENT_DROPS => {
-                Event::Drops { seq, dropped_gossip: ev.dropped_gossip, dropped_errors: ev.dropped_errors }
-            }
-            sys::LIBP2PC_EVENT_STOPPED => Event::Stopped { seq, summary: opt_str(ev.text) },
-            sys::LIBP2PC_EVENT_TOPIC_PEER_JOINED => {
-                Event::TopicPeerJoined { seq, topic: opt_str(ev.topic), peer_id: opt_str(ev.peer_id) }
-            }
-            sys::LIBP2PC_EVENT_TOPIC_PEER_LEFT => {
-                Event::TopicPeerLeft { seq, topic: opt_str(ev.topic), peer_id: opt_str(ev.peer_id) }
-            }
-            t => Event::Unknown { seq, type_: t },
-        }
-    }
-
-    /// The event's place in the node's total order (1, 2, 3, ...).
-    pub fn seq(&self) -> u64 {
-        match self {
-            Event::Listening { seq, .. }
-            | Event::PeerConnected { seq, .. }
-            | Event::PeerDisconnected { seq, .. }
-            | Event::Message { seq, .. }
-            | Event::RequestDone { seq, .. }
-            | Event::Error { seq, .. }
-            | Event::Drops { seq, .. }
-            | Event::Stopped { seq, .. }
-            | Event::TopicPeerJoined { seq, .. }
-            | Event::TopicPeerLeft { seq, .. }
-            | Event::Unknown { seq, .. } => *seq,
-        }
-    }
-
-    /// The library's name of the event type ("message", "peer_connected", ...).
-    pub fn type_name(&self) -> &'static str {
-        let t = match self {
-            Event::Listening { .. } => sys::LIBP2PC_EVENT_LISTENING,
-            Event::PeerConnected { .. } => sys::LIBP2PC_EVENT_PEER_CONNECTED,
-            Event::PeerDisconnected { .. } => sys::LIBP2PC_EVENT_PEER_DISCONNECTED,
-            Event::Message { .. } => sys::LIBP2PC_EVENT_MESSAGE,
-            Event::RequestDone { .. } => sys::LIBP2PC_EVENT_REQUEST_DONE,
-            Event::Error { .. } => sys::LIBP2PC_EVENT_ERROR,
-            Event::Drops { .. } => sys::LIBP2PC_EVENT_DROPS,
-            Event::Stopped { .. } => sys::LIBP2PC_EVENT_STOPPED,
-            Event::TopicPeerJoined { .. } => sys::LIBP2PC_EVENT_TOPIC_PEER_JOINED,
-            Event::TopicPeerLeft { .. } => sys::LIBP2PC_EVENT_TOPIC_PEER_LEFT,
-            Event::Unknown { type_, .. } => *type_,
-        };
-        unsafe { CStr::from_ptr(sys::libp2pc_event_type_name(t)) }.to_str().unwrap_or("unknown")
-    }
-}
+mod chain;
+mod discovery;
+mod eth2;
+mod event;
+mod membership;
+mod observe;
+mod reqresp;
+pub use chain::*;
+pub use discovery::*;
+pub use eth2::*;
+pub use event::*;
+use event::{bytes, opt_str};
+pub use membership::*;
+pub use observe::*;
+pub use reqresp::*;
 
 /// Receiving end of a node's events in callback mode: an iterator that ends
 /// after [`Event::Stopped`] (the library's last event), plus timed receives.
@@ -536,11 +407,7 @@ impl Node {
 
     fn create(config: &Config, sender: Option<*mut SenderBox>) -> Result<Node> {
         init()?;
-        let addrs = config
-            .listen_addrs
-            .iter()
-            .map(|a| cstring("listen address", a))
-            .collect::<Result<Vec<_>>>()?;
+        let addrs = config.listen_addrs.iter().map(|a| cstring("listen address", a)).collect::<Result<Vec<_>>>()?;
         let addr_ptrs: Vec<*const c_char> = addrs.iter().map(|a| a.as_ptr()).collect();
         let key = config.identity_key_path.as_deref().map(|p| cstring("identity key path", p)).transpose()?;
 
@@ -568,7 +435,11 @@ impl Node {
         Ok(Node {
             handle,
             polled: sender.is_none(),
-            life: Mutex::new(Lifecycle { started: false, destroyed: false, sender: sender.unwrap_or(std::ptr::null_mut()) }),
+            life: Mutex::new(Lifecycle {
+                started: false,
+                destroyed: false,
+                sender: sender.unwrap_or(std::ptr::null_mut()),
+            }),
         })
     }
 
@@ -576,7 +447,7 @@ impl Node {
         self.life.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn request(&self, f: impl FnOnce(&mut u64) -> c_int) -> Result<RequestId> {
+    fn request_with(&self, f: impl FnOnce(&mut u64) -> c_int) -> Result<RequestId> {
         let mut id = 0u64;
         check(f(&mut id))?;
         Ok(RequestId(id))
@@ -597,7 +468,7 @@ impl Node {
         // Under the lock, so close() never sees "not started" while a start
         // is being accepted (it would free the sender the trampoline uses).
         let mut life = self.lock();
-        let id = self.request(|id| unsafe { sys::libp2pc_node_start(self.handle, id) })?;
+        let id = self.request_with(|id| unsafe { sys::libp2pc_node_start(self.handle, id) })?;
         life.started = true;
         Ok(id)
     }
@@ -605,7 +476,7 @@ impl Node {
     /// Stops gracefully; STOPPED is the last event. A second call fails
     /// with [`ErrorCode::BadState`].
     pub fn stop(&self) -> Result<RequestId> {
-        self.request(|id| unsafe { sys::libp2pc_node_stop(self.handle, id) })
+        self.request_with(|id| unsafe { sys::libp2pc_node_stop(self.handle, id) })
     }
 
     /// Releases the node now (what Drop does, but reporting errors). Later
@@ -639,13 +510,13 @@ impl Node {
     /// Connects to a multiaddr ending in `/p2p/<peer id>`.
     pub fn dial(&self, multiaddr: &str) -> Result<RequestId> {
         let a = cstring("multiaddr", multiaddr)?;
-        self.request(|id| unsafe { sys::libp2pc_node_dial(self.handle, a.as_ptr(), id) })
+        self.request_with(|id| unsafe { sys::libp2pc_node_dial(self.handle, a.as_ptr(), id) })
     }
 
     /// Closes every connection to `peer_id`.
     pub fn disconnect(&self, peer_id: &str) -> Result<RequestId> {
         let p = cstring("peer id", peer_id)?;
-        self.request(|id| unsafe { sys::libp2pc_node_disconnect(self.handle, p.as_ptr(), id) })
+        self.request_with(|id| unsafe { sys::libp2pc_node_disconnect(self.handle, p.as_ptr(), id) })
     }
 
     /// The connected peers, as the host has seen them.
@@ -659,7 +530,11 @@ impl Node {
         unsafe {
             for i in 0..n {
                 let p = &*out.add(i);
-                peers.push(Peer { peer_id: opt_str(p.peer_id), direction: opt_str(p.direction), addr: opt_str(p.addr) });
+                peers.push(Peer {
+                    peer_id: opt_str(p.peer_id),
+                    direction: opt_str(p.direction),
+                    addr: opt_str(p.addr),
+                });
             }
             sys::libp2pc_peers_free(out);
         }
@@ -669,19 +544,21 @@ impl Node {
     /// Joins a gossipsub topic.
     pub fn subscribe(&self, topic: &str) -> Result<RequestId> {
         let t = cstring("topic", topic)?;
-        self.request(|id| unsafe { sys::libp2pc_node_subscribe(self.handle, t.as_ptr(), id) })
+        self.request_with(|id| unsafe { sys::libp2pc_node_subscribe(self.handle, t.as_ptr(), id) })
     }
 
     /// Leaves a topic.
     pub fn unsubscribe(&self, topic: &str) -> Result<RequestId> {
         let t = cstring("topic", topic)?;
-        self.request(|id| unsafe { sys::libp2pc_node_unsubscribe(self.handle, t.as_ptr(), id) })
+        self.request_with(|id| unsafe { sys::libp2pc_node_unsubscribe(self.handle, t.as_ptr(), id) })
     }
 
     /// Publishes `data` (copied before return) on a subscribed topic.
     pub fn publish(&self, topic: &str, data: &[u8]) -> Result<RequestId> {
         let t = cstring("topic", topic)?;
-        self.request(|id| unsafe { sys::libp2pc_node_publish(self.handle, t.as_ptr(), data.as_ptr(), data.len(), id) })
+        self.request_with(|id| unsafe {
+            sys::libp2pc_node_publish(self.handle, t.as_ptr(), data.as_ptr(), data.len(), id)
+        })
     }
 
     /// The node's counters.

@@ -308,10 +308,11 @@ func main() {
 	root := flag.String("root", ".", "repository root")
 	write := flag.Bool("write-readme", false, "rewrite each binding README's coverage section")
 	flag.Parse()
-	want := map[string]bool{}
+	want := map[string]bool{} // languages asked for and not found yet
 	for _, l := range flag.Args() {
 		want[l] = true
 	}
+	selected := len(want) > 0
 	src, err := os.ReadFile(filepath.Join(*root, "include/libp2pc.h"))
 	if err != nil {
 		fail(err)
@@ -322,7 +323,7 @@ func main() {
 	}
 	var problems []string
 	for _, b := range bindings {
-		if len(want) > 0 && !want[b.Lang] {
+		if selected && !want[b.Lang] {
 			continue
 		}
 		delete(want, b.Lang)

@@ -50,7 +50,10 @@ impl Log {
 
     /// Waits for the completion of request `id` and returns its result.
     pub fn done(&mut self, id: RequestId) -> libp2pc::Result<()> {
-        match self.wait(&format!("request {}", id.0), |e| matches!(e, Event::RequestDone { request_id, .. } if *request_id == id)) {
+        match self.wait(
+            &format!("request {}", id.0),
+            |e| matches!(e, Event::RequestDone { request_id, .. } if *request_id == id),
+        ) {
             Event::RequestDone { result, .. } => result,
             _ => unreachable!(),
         }
@@ -79,10 +82,42 @@ pub fn started(name: &'static str) -> (Node, Log, String) {
     let mut log = Log::new(name, events);
     let id = node.start().expect("start");
     log.done(id).expect("start completes");
-    let Event::Listening { peer_id, addrs, .. } = log.wait("LISTENING", |e| matches!(e, Event::Listening { .. })) else {
+    let Event::Listening { peer_id, addrs, .. } = log.wait("LISTENING", |e| matches!(e, Event::Listening { .. }))
+    else {
         unreachable!()
     };
     assert_eq!(peer_id, node.peer_id().unwrap());
     let tcp = addrs.iter().find(|a| a.contains("/tcp/")).expect("a tcp listen addr").clone();
     (node, log, format!("{tcp}/p2p/{peer_id}"))
+}
+
+/// The chain generator's output directory (`make test` writes it and sets
+/// LIBP2PC_CHAIN_DIR; see the Makefile).
+pub fn chain_dir() -> std::path::PathBuf {
+    let d = std::env::var_os("LIBP2PC_CHAIN_DIR")
+        .expect("LIBP2PC_CHAIN_DIR is not set: run `make test` (it runs chaingen), or set it to a chaingen -out DIR");
+    std::path::PathBuf::from(d)
+}
+
+pub fn read_chain(name: &str) -> Vec<u8> {
+    let p = chain_dir().join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// An eth2 configuration for the generated chain (genesis an hour ago, so
+/// every block's slot is in the past).
+pub fn eth2_config() -> libp2pc::Eth2Config {
+    let genesis = read_chain("genesis.ssz");
+    let mut gvr = [0u8; 32];
+    gvr.copy_from_slice(&genesis[8..40]);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    libp2pc::Eth2Config::new(
+        now - 3600,
+        gvr,
+        libp2pc::ConsensusConfig::Yaml(String::from_utf8(read_chain("config.yaml")).unwrap()),
+    )
+}
+
+pub fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 }
