@@ -1,7 +1,11 @@
-//! Zig bindings for libp2pc (include/libp2pc.h, ABI 2.0). The header's
-//! libp2pc_config_init and libp2pc_node_peers are C macros passing the host's
-//! struct size; Zig calls the _sized functions they expand to with @sizeOf of
-//! the translated struct (the header's growth rule).
+//! Zig bindings for libp2pc (include/libp2pc.h, ABI 2.1: every function and
+//! event kind). The header's libp2pc_*_init, libp2pc_node_peers,
+//! libp2pc_node_peer_table and libp2pc_node_membership_set are C macros
+//! passing the host's struct or element size; Zig calls the _sized functions
+//! they expand to with @sizeOf of the translated struct (the header's growth
+//! rule). Whatever the library allocates (blocks, states, metrics text, peer
+//! lists and tables) is copied into memory from the caller's allocator and
+//! released with the library's free function before the call returns.
 //!
 //! The header is imported with @cImport (`c` below, for anything not wrapped).
 //! The wrapper is poll-mode first, the natural fit for a Zig event loop:
@@ -120,6 +124,20 @@ pub const EventType = enum(u32) {
     stopped = c.LIBP2PC_EVENT_STOPPED,
     topic_peer_joined = c.LIBP2PC_EVENT_TOPIC_PEER_JOINED,
     topic_peer_left = c.LIBP2PC_EVENT_TOPIC_PEER_LEFT,
+    member_message = c.LIBP2PC_EVENT_MEMBER_MESSAGE,
+    gossip_validate = c.LIBP2PC_EVENT_GOSSIP_VALIDATE,
+    response_chunk = c.LIBP2PC_EVENT_RESPONSE_CHUNK,
+    incoming_request = c.LIBP2PC_EVENT_INCOMING_REQUEST,
+    peer_status = c.LIBP2PC_EVENT_PEER_STATUS,
+    peer_goodbye = c.LIBP2PC_EVENT_PEER_GOODBYE,
+    peer_banned = c.LIBP2PC_EVENT_PEER_BANNED,
+    block_imported = c.LIBP2PC_EVENT_BLOCK_IMPORTED,
+    block_invalid = c.LIBP2PC_EVENT_BLOCK_INVALID,
+    head_changed = c.LIBP2PC_EVENT_HEAD_CHANGED,
+    finalized = c.LIBP2PC_EVENT_FINALIZED,
+    sync_progress = c.LIBP2PC_EVENT_SYNC_PROGRESS,
+    block_dropped = c.LIBP2PC_EVENT_BLOCK_DROPPED,
+    /// A kind a newer library added: the Event keeps every field anyway.
     _,
 
     /// The library's name ("message", "peer_connected", ...).
@@ -131,9 +149,12 @@ pub const EventType = enum(u32) {
 pub const RequestId = u64;
 
 /// An event copied out of the library's borrowed `libp2pc_event`: every
-/// slice points into memory this Event owns (one buffer for all bytes, one
-/// array for `addrs`). Free with `deinit` and the same allocator. Fields the
-/// type does not use are empty / 0.
+/// field, whatever the type (so a kind this binding does not name is kept
+/// whole); every slice points into memory this Event owns (one buffer for
+/// all bytes, one array for `addrs`). Free with `deinit` and the same
+/// allocator. Fields the type does not use are empty / 0. For the chain
+/// kinds `code` is the slot (epoch for `.finalized`) and `data` the root(s):
+/// see `root()`.
 pub const Event = struct {
     type: EventType,
     status: i32 = 0,
@@ -149,6 +170,9 @@ pub const Event = struct {
     addrs: []const []const u8 = &.{},
     dropped_gossip: u64 = 0,
     dropped_errors: u64 = 0,
+    protocol: []const u8 = "",
+    code: u64 = 0,
+    context: []const u8 = "",
     storage: []u8 = &.{},
 
     fn cstr(p: [*c]const u8) []const u8 {
@@ -163,10 +187,11 @@ pub const Event = struct {
     pub fn copyFrom(allocator: Allocator, ev: *const c.libp2pc_event) Allocator.Error!Event {
         const addrs_in: []const [*c]const u8 = if (ev.addrs == null or ev.addrs_len == 0) &.{} else ev.addrs[0..ev.addrs_len];
         const fields = [_][]const u8{
-            cstr(ev.peer_id),                bytes(ev.msg_id, ev.msg_id_len),
-            cstr(ev.direction),              bytes(ev.data, ev.data_len),
-            cstr(ev.addr),                   cstr(ev.topic),
-            cstr(ev.text),
+            cstr(ev.peer_id),                  bytes(ev.msg_id, ev.msg_id_len),
+            cstr(ev.direction),                bytes(ev.data, ev.data_len),
+            cstr(ev.addr),                     cstr(ev.topic),
+            cstr(ev.text),                     cstr(ev.protocol),
+            bytes(ev.context, ev.context_len),
         };
         var total: usize = 0;
         for (fields) |f| total += f.len;
@@ -201,6 +226,9 @@ pub const Event = struct {
             .addr = out[4],
             .topic = out[5],
             .text = out[6],
+            .protocol = out[7],
+            .context = out[8],
+            .code = ev.code,
             .addrs = addrs,
             .dropped_gossip = ev.dropped_gossip,
             .dropped_errors = ev.dropped_errors,
@@ -214,7 +242,14 @@ pub const Event = struct {
         self.* = undefined;
     }
 
-    /// For `.request_done` and `.error`: the status as an error union.
+    /// The i-th 32-byte root in `data` (chain events: BLOCK_IMPORTED has
+    /// root, parent_root, state_root; the others one root), or null.
+    pub fn root(self: Event, i: usize) ?Root {
+        if (self.data.len < (i + 1) * 32) return null;
+        return self.data[i * 32 ..][0..32].*;
+    }
+
+    /// For `.request_done`, `.error` and `.peer_status`: the status as an error union.
     pub fn result(self: Event) Error!void {
         return check(self.status);
     }
@@ -262,6 +297,142 @@ pub const PeerList = struct {
 };
 
 pub const Counters = c.libp2pc_counters;
+
+pub const Root = [32]u8;
+pub const ForkDigest = [4]u8;
+
+pub const MembershipCounters = c.libp2pc_membership_counters;
+pub const MemberCounters = c.libp2pc_member_counters;
+pub const Eth2Counters = c.libp2pc_eth2_counters;
+pub const ReqRespCounters = c.libp2pc_reqresp_counters;
+pub const DiscoveryCounters = c.libp2pc_discovery_counters;
+pub const SyncStatus = c.libp2pc_chain_sync_status;
+pub const Status = c.libp2pc_eth2_status;
+pub const Metadata = c.libp2pc_eth2_metadata;
+
+/// How an eth2 topic is validated (LIBP2PC_ETH2_VALIDATE_*).
+pub const ValidationMode = enum(u32) {
+    host = c.LIBP2PC_ETH2_VALIDATE_HOST,
+    go = c.LIBP2PC_ETH2_VALIDATE_GO,
+    none = c.LIBP2PC_ETH2_VALIDATE_NONE,
+};
+
+/// The host's verdict on a GOSSIP_VALIDATE (LIBP2PC_VALIDATION_*).
+pub const Validation = enum(u32) {
+    accept = c.LIBP2PC_VALIDATION_ACCEPT,
+    reject = c.LIBP2PC_VALIDATION_REJECT,
+    ignore = c.LIBP2PC_VALIDATION_IGNORE,
+};
+
+pub const ServeMode = enum(u32) {
+    none = c.LIBP2PC_SERVE_NONE,
+    by_host = c.LIBP2PC_SERVE_BY_HOST,
+};
+
+pub const Eth2Config = struct {
+    genesis_time: u64,
+    genesis_validators_root: Root,
+    /// Exactly one of the two: the consensus config YAML text, or its path.
+    config_yaml: ?[]const u8 = null,
+    config_path: ?[*:0]const u8 = null,
+    /// 0 selects the library default.
+    slots_per_epoch: u64 = 0,
+    active_validators: u64 = 0,
+    validation_timeout_ms: u32 = 0,
+    max_pending_validations: u32 = 0,
+    fork_lead_slots: u32 = 0,
+    fork_tail_slots: u32 = 0,
+};
+
+pub const ChainConfig = struct {
+    data_dir: [*:0]const u8,
+    /// SSZ BeaconState to anchor a new store at; null to reopen one.
+    anchor_state: ?[]const u8 = null,
+    config_yaml: []const u8,
+    /// Checkpoint sync (ABI 2.1); all optional.
+    checkpoint_sync_url: ?[*:0]const u8 = null,
+    checkpoint_id: ?[*:0]const u8 = null,
+    checkpoint_state: ?[]const u8 = null,
+    checkpoint_block: ?[]const u8 = null,
+    ws_checkpoint: ?[*:0]const u8 = null,
+};
+
+pub const DiscoveryConfig = struct {
+    listen_udp: ?[*:0]const u8 = null,
+    advertise_ip: ?[*:0]const u8 = null,
+    bootnodes: []const [*:0]const u8 = &.{},
+    static_peers: []const [*:0]const u8 = &.{},
+    trusted_peers: []const [*:0]const u8 = &.{},
+    target_peers: u32 = 0,
+    max_peers: u32 = 0,
+    prune_above: u32 = 0,
+    outbound_percent: u32 = 0,
+    ban_seconds: u32 = 0,
+    max_ban_seconds: u32 = 0,
+    status_timeout_ms: u32 = 0,
+    tick_ms: u32 = 0,
+    max_finalized_lag: u64 = 0,
+    attnets: [8]u8 = .{0} ** 8,
+    syncnets: u8 = 0,
+    custody_group_count: u64 = 0,
+};
+
+pub const Transport = union(enum) {
+    libp2p,
+    /// Raw TCP (not authenticated): listen "127.0.0.1:0" style, node_id the member id.
+    tcp: struct { listen: ?[*:0]const u8 = null, node_id: ?[*:0]const u8 = null },
+};
+
+pub const Member = struct {
+    id: [*:0]const u8,
+    addr: [*:0]const u8,
+};
+
+/// One peer table row: the C row with its strings copied into `storage`.
+pub const PeerInfo = struct {
+    peer_id: []const u8,
+    direction: []const u8,
+    addr: []const u8,
+    agent: []const u8,
+    ban_reason: []const u8,
+    /// The numeric fields, as the library wrote them (its string pointers
+    /// are cleared: they died with the C table).
+    raw: c.libp2pc_peer_info,
+};
+
+pub const PeerTable = struct {
+    items: []PeerInfo,
+    storage: []u8,
+
+    pub fn deinit(self: *PeerTable, allocator: Allocator) void {
+        allocator.free(self.items);
+        allocator.free(self.storage);
+        self.* = undefined;
+    }
+};
+
+/// Log records (libp2pc_set_log_callback) are borrowed for the callback.
+pub const LogRecord = c.libp2pc_log_record;
+pub const LogCallback = *const fn (rec: [*c]const LogRecord, user_data: ?*anyopaque) callconv(.c) void;
+
+/// Sends the library's log records at `min_level` (LIBP2PC_LOG_*) and above,
+/// process-wide, to `cb` on one library thread; null turns logging off.
+/// `user_data` must stay valid while `cb` is installed.
+pub fn setLogCallback(min_level: i32, cb: ?LogCallback, user_data: ?*anyopaque) Error!void {
+    return check(c.libp2pc_set_log_callback(min_level, cb, user_data));
+}
+
+/// Copies `len` bytes the library allocated into `allocator`'s memory and
+/// frees the original with libp2pc_free.
+fn takeBuffer(allocator: Allocator, p: ?*anyopaque, len: usize) Allocator.Error![]u8 {
+    defer c.libp2pc_free(p);
+    const src: [*]const u8 = if (p) |q| @ptrCast(q) else return try allocator.alloc(u8, 0);
+    return try allocator.dupe(u8, src[0..len]);
+}
+
+fn cOpt(p: ?[*:0]const u8) [*c]const u8 {
+    return if (p) |q| q else null;
+}
 
 /// A poll-mode node. Thread-safe for every call except that only one thread
 /// may `poll` it at a time. `deinit` destroys it (a running node is stopped;
@@ -402,6 +573,345 @@ pub const Node = struct {
         return (try std.posix.poll(&fds, timeout_ms)) > 0;
     }
 
+    // ------------------------------------------------------ metrics
+
+    /// The node's metrics (Prometheus text), in memory from `allocator`.
+    pub fn metricsText(self: Node, allocator: Allocator) (Error || Allocator.Error)![]u8 {
+        var p: [*c]u8 = null;
+        var len: usize = 0;
+        try check(c.libp2pc_node_metrics_text(self.handle, &p, &len));
+        return takeBuffer(allocator, p, len);
+    }
+
+    /// Serves the metrics at http://addr/metrics; returns the bound address (in buf).
+    pub fn metricsServe(self: Node, addr: [:0]const u8, buf: *[128]u8) Error![]const u8 {
+        try check(c.libp2pc_node_metrics_serve(self.handle, addr.ptr, buf, buf.len));
+        return std.mem.sliceTo(buf, 0);
+    }
+
+    // ------------------------------------------------------ membership
+
+    /// Starts the membership transport; returns the local member id (in buf).
+    pub fn membershipStart(self: Node, transport: Transport, buf: *[256]u8) Error![]const u8 {
+        const rc = switch (transport) {
+            .libp2p => c.libp2pc_node_membership_start(self.handle, "libp2p", null, null, buf, buf.len),
+            .tcp => |t| c.libp2pc_node_membership_start(self.handle, "tcp", cOpt(t.listen), cOpt(t.node_id), buf, buf.len),
+        };
+        try check(rc);
+        return std.mem.sliceTo(buf, 0);
+    }
+
+    pub fn membershipAddr(self: Node, buf: *[512]u8) Error![]const u8 {
+        try check(c.libp2pc_node_membership_addr(self.handle, buf, buf.len));
+        return std.mem.sliceTo(buf, 0);
+    }
+
+    /// Replaces the membership (all or nothing).
+    pub fn membershipSet(self: Node, allocator: Allocator, members: []const Member) (Error || Allocator.Error)!void {
+        const raw = try allocator.alloc(c.libp2pc_member, members.len);
+        defer allocator.free(raw);
+        for (members, raw) |m, *r| r.* = .{ .id = m.id, .addr = m.addr };
+        try check(c.libp2pc_node_membership_set_sized(self.handle, raw.ptr, raw.len, @sizeOf(c.libp2pc_member)));
+    }
+
+    pub fn memberSend(self: Node, id: [:0]const u8, data: []const u8) Error!void {
+        return check(c.libp2pc_node_member_send(self.handle, id.ptr, data.ptr, data.len));
+    }
+
+    pub fn memberBroadcast(self: Node, data: []const u8) Error!void {
+        return check(c.libp2pc_node_member_broadcast(self.handle, data.ptr, data.len));
+    }
+
+    pub fn membershipCounters(self: Node) Error!MembershipCounters {
+        var out = std.mem.zeroes(MembershipCounters);
+        out.struct_size = @sizeOf(MembershipCounters);
+        try check(c.libp2pc_node_membership_counters(self.handle, &out));
+        return out;
+    }
+
+    pub fn memberCounters(self: Node, id: [:0]const u8) Error!MemberCounters {
+        var out = std.mem.zeroes(MemberCounters);
+        out.struct_size = @sizeOf(MemberCounters);
+        try check(c.libp2pc_node_member_counters(self.handle, id.ptr, &out));
+        return out;
+    }
+
+    // ------------------------------------------------------ eth2 gossip
+
+    pub fn eth2Configure(self: Node, config: Eth2Config) Error!void {
+        var cfg: c.libp2pc_eth2_config = undefined;
+        try check(c.libp2pc_eth2_config_init_sized(&cfg, @sizeOf(c.libp2pc_eth2_config)));
+        cfg.genesis_time = config.genesis_time;
+        cfg.genesis_validators_root = config.genesis_validators_root;
+        if (config.config_yaml) |y| {
+            cfg.config_yaml = y.ptr;
+            cfg.config_yaml_len = y.len;
+        }
+        cfg.config_path = cOpt(config.config_path);
+        cfg.slots_per_epoch = config.slots_per_epoch;
+        cfg.active_validators = config.active_validators;
+        cfg.validation_timeout_ms = config.validation_timeout_ms;
+        cfg.max_pending_validations = config.max_pending_validations;
+        cfg.fork_lead_slots = config.fork_lead_slots;
+        cfg.fork_tail_slots = config.fork_tail_slots;
+        return check(c.libp2pc_node_eth2_configure(self.handle, &cfg));
+    }
+
+    pub fn eth2Subscribe(self: Node, topic_name: [:0]const u8, mode: ValidationMode) Error!RequestId {
+        var id: u64 = 0;
+        return request(c.libp2pc_node_eth2_subscribe(self.handle, topic_name.ptr, @intFromEnum(mode), &id), id);
+    }
+
+    pub fn eth2Unsubscribe(self: Node, topic_name: [:0]const u8) Error!RequestId {
+        var id: u64 = 0;
+        return request(c.libp2pc_node_eth2_unsubscribe(self.handle, topic_name.ptr, &id), id);
+    }
+
+    pub fn eth2Publish(self: Node, topic: [:0]const u8, ssz: []const u8) Error!RequestId {
+        var id: u64 = 0;
+        return request(c.libp2pc_node_eth2_publish(self.handle, topic.ptr, ssz.ptr, ssz.len, &id), id);
+    }
+
+    /// Publishes without a completion event (failures after queuing are counted).
+    pub fn eth2PublishNowait(self: Node, topic: [:0]const u8, ssz: []const u8) Error!void {
+        return check(c.libp2pc_node_eth2_publish_nowait(self.handle, topic.ptr, ssz.ptr, ssz.len));
+    }
+
+    pub fn eth2PublishNowaitCounters(self: Node) Error!struct { dropped: u64, failed: u64 } {
+        var dropped: u64 = 0;
+        var failed: u64 = 0;
+        try check(c.libp2pc_node_eth2_publish_nowait_counters(self.handle, &dropped, &failed));
+        return .{ .dropped = dropped, .failed = failed };
+    }
+
+    /// Answers a `.gossip_validate` event (its request_id).
+    pub fn reportValidation(self: Node, validation_id: u64, verdict: Validation) Error!void {
+        return check(c.libp2pc_node_report_validation(self.handle, validation_id, @intFromEnum(verdict)));
+    }
+
+    pub fn eth2Counters(self: Node) Error!Eth2Counters {
+        var out = std.mem.zeroes(Eth2Counters);
+        out.struct_size = @sizeOf(Eth2Counters);
+        try check(c.libp2pc_node_eth2_counters(self.handle, &out));
+        return out;
+    }
+
+    // ------------------------------------------------------ req/resp
+
+    pub fn setReqrespTimeouts(self: Node, ttfb_ms: u32, resp_ms: u32, serve_timeout_ms: u32) Error!void {
+        return check(c.libp2pc_node_set_reqresp_timeouts(self.handle, ttfb_ms, resp_ms, serve_timeout_ms));
+    }
+
+    /// Sets the node's Status (struct_size is set here).
+    pub fn setStatus(self: Node, status: Status) Error!void {
+        var s = status;
+        s.struct_size = @sizeOf(Status);
+        return check(c.libp2pc_node_set_status(self.handle, &s));
+    }
+
+    pub fn setMetadata(self: Node, md: Metadata) Error!void {
+        var m = md;
+        m.struct_size = @sizeOf(Metadata);
+        return check(c.libp2pc_node_set_metadata(self.handle, &m));
+    }
+
+    pub fn serve(self: Node, protocol: [:0]const u8, mode: ServeMode) Error!void {
+        return check(c.libp2pc_node_serve(self.handle, protocol.ptr, @intFromEnum(mode)));
+    }
+
+    /// Sends a request; chunks come as `.response_chunk`, then `.request_done`.
+    pub fn sendRequest(self: Node, peer_id: [:0]const u8, protocol: [:0]const u8, body: []const u8, timeout_ms: u32) Error!RequestId {
+        var id: u64 = 0;
+        const ptr: [*c]const u8 = if (body.len == 0) null else body.ptr;
+        return request(c.libp2pc_node_request(self.handle, peer_id.ptr, protocol.ptr, ptr, body.len, timeout_ms, &id), id);
+    }
+
+    pub fn respondChunk(self: Node, incoming_id: u64, context: ?ForkDigest, data: []const u8) Error!void {
+        if (context) |ctx| {
+            return check(c.libp2pc_node_respond_chunk(self.handle, incoming_id, &ctx, ctx.len, data.ptr, data.len));
+        }
+        return check(c.libp2pc_node_respond_chunk(self.handle, incoming_id, null, 0, data.ptr, data.len));
+    }
+
+    pub fn respondEnd(self: Node, incoming_id: u64) Error!void {
+        return check(c.libp2pc_node_respond_end(self.handle, incoming_id));
+    }
+
+    pub fn respondError(self: Node, incoming_id: u64, code: u8, msg: [:0]const u8) Error!void {
+        return check(c.libp2pc_node_respond_error(self.handle, incoming_id, code, msg.ptr));
+    }
+
+    pub fn goodbye(self: Node, peer_id: [:0]const u8, reason: u64) Error!RequestId {
+        var id: u64 = 0;
+        return request(c.libp2pc_node_goodbye(self.handle, peer_id.ptr, reason, &id), id);
+    }
+
+    pub fn reqrespCounters(self: Node) Error!ReqRespCounters {
+        var out = std.mem.zeroes(ReqRespCounters);
+        out.struct_size = @sizeOf(ReqRespCounters);
+        try check(c.libp2pc_node_reqresp_counters(self.handle, &out));
+        return out;
+    }
+
+    // ------------------------------------------------------ chain
+
+    pub fn chainStart(self: Node, config: ChainConfig) Error!RequestId {
+        var cfg: c.libp2pc_chain_config = undefined;
+        try check(c.libp2pc_chain_config_init_sized(&cfg, @sizeOf(c.libp2pc_chain_config)));
+        cfg.data_dir = config.data_dir;
+        if (config.anchor_state) |s| {
+            cfg.anchor_state = s.ptr;
+            cfg.anchor_state_len = s.len;
+        }
+        cfg.config_yaml = config.config_yaml.ptr;
+        cfg.config_yaml_len = config.config_yaml.len;
+        cfg.checkpoint_sync_url = cOpt(config.checkpoint_sync_url);
+        cfg.checkpoint_id = cOpt(config.checkpoint_id);
+        if (config.checkpoint_state) |s| {
+            cfg.checkpoint_state = s.ptr;
+            cfg.checkpoint_state_len = s.len;
+        }
+        if (config.checkpoint_block) |b| {
+            cfg.checkpoint_block = b.ptr;
+            cfg.checkpoint_block_len = b.len;
+        }
+        cfg.ws_checkpoint = cOpt(config.ws_checkpoint);
+        var id: u64 = 0;
+        return request(c.libp2pc_node_chain_start(self.handle, &cfg, &id), id);
+    }
+
+    pub fn chainHead(self: Node) Error!struct { root: Root, slot: u64 } {
+        var root: Root = undefined;
+        var slot: u64 = 0;
+        try check(c.libp2pc_node_chain_head(self.handle, &root, &slot));
+        return .{ .root = root, .slot = slot };
+    }
+
+    pub fn chainFinalized(self: Node) Error!struct { root: Root, epoch: u64 } {
+        var root: Root = undefined;
+        var epoch: u64 = 0;
+        try check(c.libp2pc_node_chain_finalized(self.handle, &root, &epoch));
+        return .{ .root = root, .epoch = epoch };
+    }
+
+    /// The stored SSZ SignedBeaconBlock of `root`, in memory from `allocator`.
+    pub fn getBlock(self: Node, allocator: Allocator, root: Root) (Error || Allocator.Error)![]u8 {
+        var p: [*c]u8 = null;
+        var len: usize = 0;
+        try check(c.libp2pc_node_get_block(self.handle, &root, &p, &len));
+        return takeBuffer(allocator, p, len);
+    }
+
+    /// The SSZ BeaconState after block `root`, in memory from `allocator`.
+    pub fn getState(self: Node, allocator: Allocator, root: Root) (Error || Allocator.Error)![]u8 {
+        var p: [*c]u8 = null;
+        var len: usize = 0;
+        try check(c.libp2pc_node_get_state(self.handle, &root, &p, &len));
+        return takeBuffer(allocator, p, len);
+    }
+
+    /// Hands a block to the pipeline; returns its root (the outcome is an event).
+    pub fn submitBlock(self: Node, ssz: []const u8) Error!Root {
+        var root: Root = undefined;
+        try check(c.libp2pc_node_chain_submit_block(self.handle, ssz.ptr, ssz.len, &root));
+        return root;
+    }
+
+    pub fn chainSyncStatus(self: Node) Error!SyncStatus {
+        var out = std.mem.zeroes(SyncStatus);
+        out.struct_size = @sizeOf(SyncStatus);
+        try check(c.libp2pc_node_chain_sync_status(self.handle, &out));
+        return out;
+    }
+
+    // ------------------------------------------------------ discovery
+
+    pub fn discoveryConfigure(self: Node, config: DiscoveryConfig) Error!void {
+        var cfg: c.libp2pc_discovery_config = undefined;
+        try check(c.libp2pc_discovery_config_init_sized(&cfg, @sizeOf(c.libp2pc_discovery_config)));
+        cfg.listen_udp = cOpt(config.listen_udp);
+        cfg.advertise_ip = cOpt(config.advertise_ip);
+        cfg.bootnodes = if (config.bootnodes.len == 0) null else @ptrCast(config.bootnodes.ptr);
+        cfg.bootnodes_len = config.bootnodes.len;
+        cfg.static_peers = if (config.static_peers.len == 0) null else @ptrCast(config.static_peers.ptr);
+        cfg.static_peers_len = config.static_peers.len;
+        cfg.trusted_peers = if (config.trusted_peers.len == 0) null else @ptrCast(config.trusted_peers.ptr);
+        cfg.trusted_peers_len = config.trusted_peers.len;
+        cfg.target_peers = config.target_peers;
+        cfg.max_peers = config.max_peers;
+        cfg.prune_above = config.prune_above;
+        cfg.outbound_percent = config.outbound_percent;
+        cfg.ban_seconds = config.ban_seconds;
+        cfg.max_ban_seconds = config.max_ban_seconds;
+        cfg.status_timeout_ms = config.status_timeout_ms;
+        cfg.tick_ms = config.tick_ms;
+        cfg.max_finalized_lag = config.max_finalized_lag;
+        cfg.attnets = config.attnets;
+        cfg.syncnets = config.syncnets;
+        cfg.custody_group_count = config.custody_group_count;
+        return check(c.libp2pc_node_discovery_configure(self.handle, &cfg));
+    }
+
+    pub fn forkDigest(self: Node) Error!ForkDigest {
+        var d: ForkDigest = undefined;
+        try check(c.libp2pc_node_fork_digest(self.handle, &d));
+        return d;
+    }
+
+    pub fn enr(self: Node, buf: *[1024]u8) Error![]const u8 {
+        try check(c.libp2pc_node_enr(self.handle, buf, buf.len));
+        return std.mem.sliceTo(buf, 0);
+    }
+
+    /// Changes the ENR's attnets / syncnets / cgc (null: unchanged); returns its seq.
+    pub fn updateEnr(self: Node, attnets: ?[8]u8, syncnets: ?u8, custody_group_count: ?u64) Error!u64 {
+        var seq: u64 = 0;
+        const a: [*c]const u8 = if (attnets) |*x| x else null;
+        try check(c.libp2pc_node_update_enr(self.handle, a, syncnets orelse 0xff, custody_group_count orelse 0, &seq));
+        return seq;
+    }
+
+    /// The peer table, copied into memory from `allocator`.
+    pub fn peerTable(self: Node, allocator: Allocator) (Error || Allocator.Error)!PeerTable {
+        var raw: [*c]c.libp2pc_peer_info = null;
+        var n: usize = 0;
+        try check(c.libp2pc_node_peer_table_sized(self.handle, &raw, &n, @sizeOf(c.libp2pc_peer_info)));
+        defer c.libp2pc_peer_table_free(raw);
+        var total: usize = 0;
+        for (0..n) |i| {
+            const r = raw[i];
+            inline for (.{ "peer_id", "direction", "addr", "agent", "ban_reason" }) |f| total += Event.cstr(@field(r, f)).len;
+        }
+        const storage = try allocator.alloc(u8, total);
+        errdefer allocator.free(storage);
+        const items = try allocator.alloc(PeerInfo, n);
+        var pos: usize = 0;
+        for (0..n) |i| {
+            var row = raw[i];
+            var strs: [5][]const u8 = undefined;
+            inline for (.{ "peer_id", "direction", "addr", "agent", "ban_reason" }, 0..) |f, j| {
+                const s = Event.cstr(@field(row, f));
+                @memcpy(storage[pos..][0..s.len], s);
+                strs[j] = storage[pos..][0..s.len];
+                pos += s.len;
+                @field(row, f) = null;
+            }
+            items[i] = .{ .peer_id = strs[0], .direction = strs[1], .addr = strs[2], .agent = strs[3], .ban_reason = strs[4], .raw = row };
+        }
+        return .{ .items = items, .storage = storage };
+    }
+
+    pub fn ban(self: Node, peer_id: [:0]const u8, seconds: u32, reason: u64) Error!void {
+        return check(c.libp2pc_node_ban(self.handle, peer_id.ptr, seconds, reason));
+    }
+
+    pub fn discoveryCounters(self: Node) Error!DiscoveryCounters {
+        var out = std.mem.zeroes(DiscoveryCounters);
+        out.struct_size = @sizeOf(DiscoveryCounters);
+        try check(c.libp2pc_node_discovery_counters(self.handle, &out));
+        return out;
+    }
+
     const PollCtx = struct {
         allocator: Allocator,
         out: *std.ArrayList(Event),
@@ -530,4 +1040,45 @@ test "copyFrom reports OutOfMemory without leaking" {
     raw.peer_id = "me";
     var failing = testing.FailingAllocator.init(testing.allocator, .{ .fail_index = 1 });
     try testing.expectError(error.OutOfMemory, Event.copyFrom(failing.allocator(), &raw));
+}
+
+test "copyFrom keeps protocol, code and context, and an unknown kind whole" {
+    var ctx = [_]u8{ 0xde, 0xad, 0xbe, 0xef };
+    var data = [_]u8{7} ** 96;
+    var raw = std.mem.zeroes(c.libp2pc_event);
+    raw.type = c.LIBP2PC_EVENT_RESPONSE_CHUNK;
+    raw.request_id = 11;
+    raw.protocol = "/eth2/beacon_chain/req/beacon_blocks_by_range/2/ssz_snappy";
+    raw.code = 3;
+    raw.context = &ctx;
+    raw.context_len = ctx.len;
+    var ev = try Event.copyFrom(testing.allocator, &raw);
+    defer ev.deinit(testing.allocator);
+    @memset(&ctx, 0);
+    try testing.expectEqual(EventType.response_chunk, ev.type);
+    try testing.expectEqualStrings("/eth2/beacon_chain/req/beacon_blocks_by_range/2/ssz_snappy", ev.protocol);
+    try testing.expectEqual(@as(u64, 3), ev.code);
+    try testing.expectEqualSlices(u8, &.{ 0xde, 0xad, 0xbe, 0xef }, ev.context);
+
+    raw = std.mem.zeroes(c.libp2pc_event);
+    raw.type = 99; // a kind from a newer library
+    raw.code = 5;
+    raw.text = "newer";
+    raw.data = &data;
+    raw.data_len = data.len;
+    var unknown = try Event.copyFrom(testing.allocator, &raw);
+    defer unknown.deinit(testing.allocator);
+    try testing.expectEqual(@as(u32, 99), @intFromEnum(unknown.type));
+    try testing.expectEqualStrings("unknown", unknown.type.name());
+    try testing.expectEqual(@as(u64, 5), unknown.code);
+    try testing.expectEqualStrings("newer", unknown.text);
+    try testing.expectEqual(@as(u8, 7), unknown.root(2).?[31]);
+    try testing.expect(unknown.root(3) == null);
+}
+
+test "every declaration compiles" {
+    // Zig analyses only what is used: reference every wrapper so a wrong
+    // call into the C API fails this build, not a user's.
+    testing.refAllDecls(@This());
+    testing.refAllDecls(Node);
 }

@@ -270,3 +270,136 @@ test "the README's event loop runs to STOPPED" {
     } else return error.TimedOut;
     try testing.expectEqual(p2p.EventType.stopped, events.items[events.items.len - 1].type);
 }
+
+fn chainFile(dir: []const u8, name: []const u8) ![]u8 {
+    const path = try std.fs.path.join(alloc, &.{ dir, name });
+    defer alloc.free(path);
+    return std.fs.cwd().readFileAlloc(alloc, path, 64 << 20);
+}
+
+test "the chain: anchor at the generated genesis, import its blocks, follow the head" {
+    const dir = std.posix.getenv("LIBP2PC_CHAIN_DIR") orelse {
+        std.debug.print("LIBP2PC_CHAIN_DIR is not set: run `make test` (it runs chaingen)\n", .{});
+        return error.NoChainData;
+    };
+    const genesis = try chainFile(dir, "genesis.ssz");
+    defer alloc.free(genesis);
+    const yaml = try chainFile(dir, "config.yaml");
+    defer alloc.free(yaml);
+
+    var n = try Watched.local();
+    defer n.deinit();
+    const all = [_]*Watched{&n};
+    try n.node.eth2Configure(.{
+        .genesis_time = @as(u64, @intCast(std.time.timestamp())) - 3600,
+        .genesis_validators_root = genesis[8..40].*,
+        .config_yaml = yaml,
+    });
+    try done(&all, &n, try n.node.start());
+    try testing.expectError(error.BadState, n.node.chainHead());
+
+    var tmp = testing.tmpDir(.{});
+    defer tmp.cleanup();
+    const data_dir = try tmp.dir.realpathAlloc(alloc, ".");
+    defer alloc.free(data_dir);
+    const data_dir_z = try alloc.dupeZ(u8, data_dir);
+    defer alloc.free(data_dir_z);
+    try done(&all, &n, try n.node.chainStart(.{ .data_dir = data_dir_z, .anchor_state = genesis, .config_yaml = yaml }));
+    const anchor = try n.node.chainHead();
+    try testing.expectEqual(@as(u64, 0), anchor.slot);
+    try testing.expectEqual(@as(u64, 0), (try n.node.chainFinalized()).epoch);
+    const anchor_state = try n.node.getState(alloc, anchor.root);
+    defer alloc.free(anchor_state);
+    try testing.expectEqualSlices(u8, genesis, anchor_state);
+
+    const deadline = std.time.milliTimestamp() + TIMEOUT_MS;
+    var roots: [3]p2p.Root = undefined;
+    for (&roots, 1..) |*r, i| {
+        const name = try std.fmt.allocPrint(alloc, "block_{d}.ssz", .{i});
+        defer alloc.free(name);
+        const block = try chainFile(dir, name);
+        defer alloc.free(block);
+        r.* = try n.node.submitBlock(block);
+    }
+    for (roots, 1..) |r, slot| {
+        while (true) {
+            const found = for (n.log.items) |e| {
+                if (e.type == .block_imported and std.mem.eql(u8, &e.root(0).?, &r)) break e;
+            } else null;
+            if (found) |e| {
+                try testing.expectEqual(@as(u64, slot), e.code);
+                if (slot > 1) try testing.expectEqualSlices(u8, &roots[slot - 2], &e.root(1).?);
+                break;
+            }
+            if (std.time.milliTimestamp() > deadline) return error.TimedOut;
+            try pumpAll(&all, 100);
+        }
+    }
+    // HEAD_CHANGED may come once per block or once for the last: wait for
+    // the one naming the last block.
+    while (true) {
+        const last = for (n.log.items) |e| {
+            if (e.type == .head_changed and std.mem.eql(u8, &e.root(0).?, &roots[2])) break e;
+        } else null;
+        if (last) |e| {
+            try testing.expectEqual(@as(u64, 3), e.code);
+            break;
+        }
+        if (std.time.milliTimestamp() > deadline) return error.TimedOut;
+        try pumpAll(&all, 100);
+    }
+    const head = try n.node.chainHead();
+    try testing.expectEqualSlices(u8, &roots[2], &head.root);
+    try testing.expectEqual(@as(u64, 3), head.slot);
+    const block1 = try chainFile(dir, "block_1.ssz");
+    defer alloc.free(block1);
+    const stored = try n.node.getBlock(alloc, roots[0]);
+    defer alloc.free(stored);
+    try testing.expectEqualSlices(u8, block1, stored);
+    try testing.expectError(error.InvalidArgument, n.node.submitBlock("not a block"));
+    const st = try n.node.chainSyncStatus();
+    try testing.expect(st.blocks_imported >= 3 and st.head_slot >= 3);
+    const metrics = try n.node.metricsText(alloc);
+    defer alloc.free(metrics);
+    try testing.expect(std.mem.indexOf(u8, metrics, "beacon_head_slot") != null);
+
+    _ = try n.node.stop();
+    try expectStoppedLast(&all, &n);
+}
+
+test "membership over tcp: send, broadcast, counters" {
+    var a = try Watched.local();
+    defer a.deinit();
+    var b = try Watched.local();
+    defer b.deinit();
+    const all = [_]*Watched{ &a, &b };
+    try done(&all, &a, try a.node.start());
+    try done(&all, &b, try b.node.start());
+    var ida: [256]u8 = undefined;
+    var idb: [256]u8 = undefined;
+    try testing.expectEqualStrings("a", try a.node.membershipStart(.{ .tcp = .{ .node_id = "a" } }, &ida));
+    try testing.expectEqualStrings("b", try b.node.membershipStart(.{ .tcp = .{ .node_id = "b" } }, &idb));
+    var abuf: [512]u8 = undefined;
+    var bbuf: [512]u8 = undefined;
+    const a_addr = try alloc.dupeZ(u8, try a.node.membershipAddr(&abuf));
+    defer alloc.free(a_addr);
+    const b_addr = try alloc.dupeZ(u8, try b.node.membershipAddr(&bbuf));
+    defer alloc.free(b_addr);
+    const members = [_]p2p.Member{ .{ .id = "a", .addr = a_addr }, .{ .id = "b", .addr = b_addr } };
+    try a.node.membershipSet(alloc, &members);
+    try b.node.membershipSet(alloc, &members);
+    try a.node.memberSend("b", "direct");
+    try a.node.memberBroadcast("to all");
+    try testing.expectError(error.NotFound, a.node.memberSend("nobody", "x"));
+    const first = try waitFor(&all, &b, .{ .type = .member_message, .peer_id = "a" });
+    try testing.expectEqualStrings("direct", first.data);
+    const deadline = std.time.milliTimestamp() + TIMEOUT_MS;
+    while ((try b.node.membershipCounters()).received < 2 and std.time.milliTimestamp() < deadline) try pumpAll(&all, 50);
+    const cb = try b.node.membershipCounters();
+    try testing.expectEqual(@as(u64, 2), cb.received);
+    const ca = try a.node.memberCounters("b");
+    try testing.expectEqual(@as(u64, 2), ca.enqueued);
+    var mbuf: [128]u8 = undefined;
+    const bound = try a.node.metricsServe("127.0.0.1:0", &mbuf);
+    try testing.expect(std.mem.startsWith(u8, bound, "127.0.0.1:"));
+}
