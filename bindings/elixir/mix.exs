@@ -16,6 +16,8 @@ defmodule Libp2pc.MixProject do
   end
 
   def application do
-    [extra_applications: [:logger, :crypto]]
+    # The Erlang OTP application's supervisor (libp2pc_sup) starts with this
+    # one: Libp2pc.Server runs its nodes under it.
+    [mod: {:libp2pc_app, []}, extra_applications: [:logger, :crypto]]
   end
 end

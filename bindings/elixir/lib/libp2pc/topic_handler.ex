@@ -16,4 +16,14 @@ defmodule Libp2pc.TopicHandler do
 
   @doc "Handles one message. `arg` is what was given with the handler ({Module, arg}); nil otherwise."
   @callback handle(message(), arg :: term()) :: any()
+
+  @doc """
+  Validates one message of an eth2 topic subscribed with mode `:host`
+  (`Libp2pc.Server.eth2_subscribe/4`), before it is forwarded: `:accept`
+  (then `handle/2` gets it), `:reject` (its sender is penalised) or
+  `:ignore`. Runs in the server's process: answer within the validation
+  timeout (4 s by default), or the library ignores the message.
+  """
+  @callback validate(message(), arg :: term()) :: :accept | :reject | :ignore
+  @optional_callbacks validate: 2
 end
