@@ -71,8 +71,11 @@ examples: $(SO) | deps
 
 # ---------------------------------------------------------------- tests --
 
-test: deps fmt-check test-go test-da fuzz-short header-check test-c test-c-asan test-c-valgrind spec-test spec-test-mainnet-scale consensus-typescheck ssz-check test-bindings test-interop state-check test-engine-blobs shipped-symbols-check
+test: deps fmt-check test-go test-da fuzz-short header-check test-c test-c-asan test-c-valgrind spec-test spec-test-mainnet-scale consensus-typescheck ssz-check bindings-coverage test-bindings test-interop state-check test-engine-blobs shipped-symbols-check
 	@echo "make test: all suites passed"
+
+# Every function and event kind of include/libp2pc.h reached by each binding, READMEs current.
+bindings-coverage: ; $(GO) run ./libp2pc/internal/cmd/bindingscoverage
 
 # Each binding's own suite, against the library built here.
 BINDINGS ?= rust zig erlang elixir
