@@ -10,6 +10,10 @@
  * ERL_DRV_USE the VM calls stop_select() once the fd is out of every poll
  * set and safe to close; that is where we call libp2pc_node_destroy, so the
  * fd is closed exactly once, by its owner, after the VM has let go of it.
+ *
+ * Creating the node (libp2pc_node_new reads or writes the identity key
+ * file) is the one call that touches the disk: it runs on the VM's async
+ * thread pool, never on a scheduler (see new_job).
  */
 #include <string.h>
 
@@ -26,7 +30,19 @@ typedef struct drv {
     int fd;
     int selected;
     int saw_stopped;
+    int creating; /* a NEW runs on the async thread pool */
 } drv;
+
+/* A NEW command run off the scheduler: libp2pc_node_new reads or writes the
+ * identity key file, so it runs on the VM's async thread pool
+ * (driver_async), and its reply reaches the port owner as
+ * {libp2pc_new, Port, Reply} from ready_async, on the port's thread. */
+typedef struct new_job {
+    libp2pc_node node;
+    unsigned char *args;
+    size_t len;
+    p2p_buf out;
+} new_job;
 
 /* fd -> node for stop_select, which gets only the event. */
 #define FD_SLOTS 1024
@@ -213,6 +229,57 @@ static void reply_bytes(const p2p_buf *b, char **rbuf, ErlDrvSizeT rlen) {
     memcpy(*rbuf, b->p, b->len);
 }
 
+static void async_new(void *p) {
+    new_job *j = p;
+    p2p_exec(&j->node, P2P_CMD_NEW, j->args, j->len, &j->out);
+}
+
+/* Frees a job; destroys its node if ready_async never took it (the port
+ * closed first). */
+static void free_new_job(void *p) {
+    new_job *j = p;
+    if (j->node) libp2pc_node_destroy(j->node);
+    p2p_buf_free(&j->out);
+    driver_free(j->args);
+    driver_free(j);
+}
+
+/* A new node: register its event fd (poll mode) or, failing that, destroy
+ * it and turn *out into the error reply. */
+static void attach_node(drv *d, p2p_buf *out) {
+    int fd = -1;
+    int rc = libp2pc_node_event_fd(d->node, &fd);
+    if (rc != LIBP2PC_OK || !fd_put(fd, d->node)) {
+        libp2pc_node_destroy(d->node);
+        d->node = 0;
+        out->len = 0;
+        p2p_buf_u8(out, 1);
+        p2p_buf_u32(out, (uint32_t)(rc != LIBP2PC_OK ? rc : LIBP2PC_ERR_QUEUE_FULL));
+        const char *m = rc != LIBP2PC_OK ? libp2pc_last_error() : "too many nodes";
+        p2p_buf_put(out, m, strlen(m));
+    } else {
+        d->fd = fd;
+        d->selected = 1;
+        driver_select(d->port, fd_event(fd), ERL_DRV_READ | ERL_DRV_USE, 1);
+    }
+}
+
+static void drv_ready_async(ErlDrvData data, ErlDrvThreadData thread_data) {
+    drv *d = (drv *)data;
+    new_job *j = (new_job *)thread_data;
+    d->creating = 0;
+    if (j->out.len > 0 && j->out.p[0] == 0) {
+        d->node = j->node;
+        j->node = 0;
+        attach_node(d, &j->out);
+    }
+    ErlDrvTermData spec[] = {ERL_DRV_ATOM, driver_mk_atom("libp2pc_new"), ERL_DRV_PORT, d->tport,
+                             ERL_DRV_BUF2BINARY, (ErlDrvTermData)j->out.p, (ErlDrvTermData)j->out.len,
+                             ERL_DRV_TUPLE, 3};
+    erl_drv_output_term(d->tport, spec, sizeof spec / sizeof spec[0]);
+    free_new_job(j);
+}
+
 static ErlDrvSSizeT drv_control(ErlDrvData data, unsigned int command, char *buf,
                                 ErlDrvSizeT len, char **rbuf, ErlDrvSizeT rlen) {
     drv *d = (drv *)data;
@@ -222,30 +289,34 @@ static ErlDrvSSizeT drv_control(ErlDrvData data, unsigned int command, char *buf
         p2p_buf_u32(&out, (uint32_t)LIBP2PC_ERR_NOT_INITIALIZED);
         const char *m = "libp2pc_init failed";
         p2p_buf_put(&out, m, strlen(m));
-    } else if (command == P2P_CMD_NEW && (d->node || d->saw_stopped)) {
+    } else if (command == P2P_CMD_NEW && (d->node || d->saw_stopped || d->creating)) {
         p2p_buf_u8(&out, 1);
         p2p_buf_u32(&out, (uint32_t)LIBP2PC_ERR_BAD_STATE);
         const char *m = "this port already has a node";
         p2p_buf_put(&out, m, strlen(m));
+    } else if (command == P2P_CMD_NEW) {
+        /* Key-file I/O: off the scheduler. The reply <<2>> says "pending";
+         * the result comes as {libp2pc_new, Port, Reply}. */
+        new_job *j = driver_alloc(sizeof *j);
+        unsigned char *args = driver_alloc(len ? len : 1);
+        if (!j || !args) {
+            if (j) driver_free(j);
+            if (args) driver_free(args);
+            p2p_buf_u8(&out, 1);
+            p2p_buf_u32(&out, (uint32_t)LIBP2PC_ERR_INTERNAL);
+            const char *m = "out of memory";
+            p2p_buf_put(&out, m, strlen(m));
+        } else {
+            memset(j, 0, sizeof *j);
+            memcpy(args, buf, len);
+            j->args = args;
+            j->len = len;
+            d->creating = 1;
+            driver_async(d->port, NULL, async_new, j, free_new_job);
+            p2p_buf_u8(&out, 2);
+        }
     } else {
         p2p_exec(&d->node, (int)command, (const unsigned char *)buf, len, &out);
-        if (command == P2P_CMD_NEW && out.len > 0 && out.p[0] == 0) {
-            int fd = -1;
-            int rc = libp2pc_node_event_fd(d->node, &fd);
-            if (rc != LIBP2PC_OK || !fd_put(fd, d->node)) {
-                libp2pc_node_destroy(d->node);
-                d->node = 0;
-                out.len = 0;
-                p2p_buf_u8(&out, 1);
-                p2p_buf_u32(&out, (uint32_t)(rc != LIBP2PC_OK ? rc : LIBP2PC_ERR_QUEUE_FULL));
-                const char *m = rc != LIBP2PC_OK ? libp2pc_last_error() : "too many nodes";
-                p2p_buf_put(&out, m, strlen(m));
-            } else {
-                d->fd = fd;
-                d->selected = 1;
-                driver_select(d->port, fd_event(fd), ERL_DRV_READ | ERL_DRV_USE, 1);
-            }
-        }
     }
     reply_bytes(&out, rbuf, rlen);
     ErlDrvSSizeT n = (ErlDrvSSizeT)out.len;
@@ -258,6 +329,7 @@ static ErlDrvEntry drv_entry = {
     .start = drv_start,
     .stop = drv_stop,
     .ready_input = drv_ready_input,
+    .ready_async = drv_ready_async,
     .driver_name = "libp2pc_drv",
     .control = drv_control,
     .extended_marker = ERL_DRV_EXTENDED_MARKER,

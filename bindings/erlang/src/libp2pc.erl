@@ -199,8 +199,14 @@ open_port_program(Opts, Link) ->
 %% --- commands --------------------------------------------------------------
 
 call(H, Cmd, Args) when is_port(H) ->
-    try port_control(H, Cmd, Args) of
-        Reply -> decode(Cmd, iolist_to_binary(Reply))
+    try iolist_to_binary(port_control(H, Cmd, Args)) of
+        <<2>> ->
+            %% NEW runs on the VM's async thread pool (the key file is read
+            %% or written there, not on a scheduler); its reply follows.
+            receive {libp2pc_new, H, Reply} -> decode(Cmd, Reply)
+            after 15000 -> {error, timeout, <<"node creation did not finish">>}
+            end;
+        Reply -> decode(Cmd, Reply)
     catch error:badarg -> {error, bad_handle, <<"port closed">>}
     end;
 call(H, Cmd, Args) when is_pid(H) ->
