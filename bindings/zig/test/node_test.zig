@@ -403,3 +403,92 @@ test "membership over tcp: send, broadcast, counters" {
     const bound = try a.node.metricsServe("127.0.0.1:0", &mbuf);
     try testing.expect(std.mem.startsWith(u8, bound, "127.0.0.1:"));
 }
+
+test "eth2: status handshake, a served protocol, host validation, discovery" {
+    const dir = std.posix.getenv("LIBP2PC_CHAIN_DIR") orelse return error.NoChainData;
+    const genesis = try chainFile(dir, "genesis.ssz");
+    defer alloc.free(genesis);
+    const yaml = try chainFile(dir, "config.yaml");
+    defer alloc.free(yaml);
+    const block = try chainFile(dir, "block_1.ssz");
+    defer alloc.free(block);
+    const cfg: p2p.Eth2Config = .{
+        .genesis_time = @as(u64, @intCast(std.time.timestamp())) - 3600,
+        .genesis_validators_root = genesis[8..40].*,
+        .config_yaml = yaml,
+    };
+    const BBR = "/eth2/beacon_chain/req/beacon_blocks_by_range/2/ssz_snappy";
+
+    var a = try Watched.local();
+    defer a.deinit();
+    var b = try Watched.local();
+    defer b.deinit();
+    const all = [_]*Watched{ &a, &b };
+    try a.node.eth2Configure(cfg);
+    try b.node.eth2Configure(cfg);
+    try a.node.discoveryConfigure(.{ .listen_udp = "127.0.0.1:0" });
+    const digest = try a.node.forkDigest();
+    var status = std.mem.zeroes(p2p.Status);
+    status.fork_digest = digest;
+    try a.node.setStatus(status);
+    try b.node.setStatus(status);
+    try b.node.serve(BBR, .by_host);
+    try done(&all, &a, try a.node.start());
+    try done(&all, &b, try b.node.start());
+    var abuf: [128]u8 = undefined;
+    var bbuf: [128]u8 = undefined;
+    const a_id = try a.peerId(&abuf);
+    const b_id_z = try alloc.dupeZ(u8, try b.peerId(&bbuf));
+    defer alloc.free(b_id_z);
+    const listening = try waitFor(&all, &b, .{ .type = .listening });
+    const target = try std.fmt.allocPrintZ(alloc, "{s}/p2p/{s}", .{ listening.addrs[0], listening.peer_id });
+    defer alloc.free(target);
+    var enr_buf: [1024]u8 = undefined;
+    try testing.expect(std.mem.startsWith(u8, try a.node.enr(&enr_buf), "enr:-"));
+    const seq0 = (try a.node.discoveryCounters()).enr_seq;
+    try testing.expectEqual(seq0 + 1, try a.node.updateEnr(.{0xff} ** 8, null, null));
+
+    try done(&all, &a, try a.node.eth2Subscribe("beacon_block", .host));
+    try done(&all, &b, try b.node.eth2Subscribe("beacon_block", .none));
+    try done(&all, &a, try a.node.dial(target));
+    const st = try waitFor(&all, &a, .{ .type = .peer_status, .peer_id = b_id_z });
+    try st.result();
+    try testing.expectEqualSlices(u8, &digest, st.data[0..4]);
+
+    var body: [24]u8 = undefined; // BeaconBlocksByRangeRequest: start_slot, count, step (SSZ: little-endian)
+    for (0..3) |i| std.mem.writeInt(u64, body[i * 8 ..][0..8], 1, .little);
+    const rid = try a.node.sendRequest(b_id_z, BBR, &body, 10_000);
+    const in = try waitFor(&all, &b, .{ .type = .incoming_request, .peer_id = a_id });
+    try testing.expectEqualStrings(BBR, in.protocol);
+    try b.node.respondChunk(in.request_id, digest, block);
+    try b.node.respondEnd(in.request_id);
+    try testing.expectError(error.NotFound, b.node.respondEnd(in.request_id));
+    const chunk = try waitFor(&all, &a, .{ .type = .response_chunk, .request_id = rid });
+    try testing.expectEqual(@as(u64, 0), chunk.code);
+    try testing.expectEqualSlices(u8, &digest, chunk.context);
+    try testing.expectEqualSlices(u8, block, chunk.data);
+    const fin = try waitFor(&all, &a, .{ .type = .request_done, .request_id = rid });
+    try fin.result();
+    try testing.expectEqual(@as(u64, 1), fin.code);
+
+    _ = try waitFor(&all, &b, .{ .type = .topic_peer_joined, .peer_id = a_id });
+    try done(&all, &b, try b.node.eth2Publish("beacon_block", block));
+    const v = try waitFor(&all, &a, .{ .type = .gossip_validate });
+    try testing.expectEqualSlices(u8, block, v.data);
+    try a.node.reportValidation(v.request_id, .accept);
+    const m = try waitFor(&all, &a, .{ .type = .message });
+    try testing.expectEqualSlices(u8, block, m.data);
+
+    var table = try a.node.peerTable(alloc);
+    defer table.deinit(alloc);
+    try testing.expectEqual(@as(usize, 1), table.items.len);
+    try testing.expectEqualStrings(b_id_z, table.items[0].peer_id);
+    try testing.expect(table.items[0].raw.flags & p2p.c.LIBP2PC_PEER_HAS_STATUS != 0);
+    try done(&all, &a, try a.node.goodbye(b_id_z, 3));
+    const bye = try waitFor(&all, &b, .{ .type = .peer_goodbye, .peer_id = a_id });
+    try testing.expectEqual(@as(u64, 3), bye.code);
+    try a.node.ban(b_id_z, 120, 0);
+    _ = try waitFor(&all, &a, .{ .type = .peer_banned, .peer_id = b_id_z });
+    try testing.expect((try a.node.reqrespCounters()).requests_sent >= 1);
+    try testing.expect((try a.node.eth2Counters()).topics[p2p.c.LIBP2PC_ETH2_TOPIC_BEACON_BLOCK].accepted == 1);
+}

@@ -622,13 +622,13 @@ impl Drop for Node {
 #[repr(C)]
 struct PollFd {
     fd: c_int,
-    events: i16,
-    revents: i16,
+    events: std::ffi::c_short,
+    revents: std::ffi::c_short,
 }
-const POLLIN: i16 = 0x1;
+const POLLIN: std::ffi::c_short = 0x1;
 const EINTR: i32 = 4;
 extern "C" {
-    fn poll(fds: *mut PollFd, nfds: u64, timeout: c_int) -> c_int;
+    fn poll(fds: *mut PollFd, nfds: std::ffi::c_ulong, timeout: c_int) -> c_int; // nfds_t: unsigned long
 }
 
 /// Waits until `fd` is readable or `timeout` passes.
