@@ -138,6 +138,31 @@ defmodule Libp2pcServerTest do
     :ok = Server.destroy(b)
   end
 
+  test "plain gossip topics routed to their handlers" do
+    topic = "/libp2pc/ex-server-test"
+
+    {:ok, a} =
+      Server.start_link(
+        listen: ["/ip4/127.0.0.1/tcp/0"],
+        owner: self(),
+        handlers: [{topic, {Libp2pcServerTest.Validator, {self(), nil}}}]
+      )
+
+    {:ok, b} = Server.start_link(listen: ["/ip4/127.0.0.1/tcp/0"], owner: self())
+    :ok = Server.start(a)
+    :ok = Server.start(b)
+    {:ok, id_a} = Server.peer_id(a)
+    %{addrs: [addr | _]} = wait(a, &match?(%{type: :listening}, &1))
+    :ok = Server.subscribe(b, topic)
+    :ok = Server.dial(b, "#{addr}/p2p/#{id_a}")
+    wait(b, &match?(%{type: :topic_peer_joined, peer_id: ^id_a}, &1))
+    :ok = Server.publish(b, topic, "hello")
+    assert_receive {:handled, %{topic: ^topic, data: "hello"}}, 20_000
+    :ok = Server.unsubscribe(a, topic)
+    :ok = Server.destroy(a)
+    :ok = Server.destroy(b)
+  end
+
   test "timeouts are errors, and a server's node goes with it" do
     {:ok, s} = Server.start_link(listen: ["/ip4/127.0.0.1/tcp/0"])
     assert {:error, :timeout, _} = Server.start(s, 0)

@@ -382,6 +382,11 @@ static ERL_NIF_TERM nif_node_new(ErlNifEnv *env, int argc, const ERL_NIF_TERM ar
         return bad_arg(env, "a limit is not a 32-bit unsigned integer");
     }
     sink *s = calloc(1, sizeof *s);
+    if (!s) {
+        strlist_free(&listen);
+        free(key);
+        return enif_make_tuple3(env, atom(env, "error"), atom(env, "internal"), str(env, "out of memory"));
+    }
     node_res *r = enif_alloc_resource(NODE_RES, sizeof *r);
     memset(r, 0, sizeof *r);
     r->mu = enif_mutex_create("libp2pc_node");
