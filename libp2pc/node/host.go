@@ -161,6 +161,7 @@ func (l *loop) onConnected(c network.Conn) {
 	})
 	l.reqrespConnected(p, ps.direction)
 	l.discConnected(p, ps.direction)
+	l.n.servicesConnected(p, ps.direction)
 }
 
 // refuse closes every connection to p without telling the host about it.
@@ -201,6 +202,7 @@ func (l *loop) disconnected(p peer.ID, ps *peerState, why string) {
 	for _, req := range ps.disconnectReqs {
 		l.complete(req, nil)
 	}
+	l.n.servicesDisconnected(p)
 }
 
 // isAdmitted says whether events about p may be delivered now.
@@ -244,7 +246,7 @@ func (l *loop) beginStop() {
 		if psCancel != nil {
 			psCancel() // ends gossipsub's own goroutines
 		}
-		l.n.stopChain()      // before the req/resp it fetches with
+		l.n.stopServices()   // reverse start order; before the req/resp they fetch with
 		l.n.stopDiscovery()  // its manager's actions need the loop, which still runs
 		l.n.stopReqResp()    // before the host it runs on
 		l.n.stopMembership() // before the host it may run on
