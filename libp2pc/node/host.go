@@ -62,6 +62,11 @@ func (l *loop) startHost() error {
 			l.n.toLoop(func(l *loop) { l.onDisconnected(c) })
 		},
 	})
+	if err := l.n.followIdentify(h); err != nil { // the services' Identified hooks
+		h.Close()
+		l.host = nil
+		return status.Errorf(status.Internal, "start host: identify events: %w", err)
+	}
 	msgID := cfg.MessageID
 	e2 := l.n.eth2
 	psCtx, psCancel := context.WithCancel(l.n.lifeCtx)

@@ -15,8 +15,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/event"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/p2p/host/eventbus"
 
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/reqresp"
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/reqrespnet"
@@ -42,12 +44,14 @@ type Service interface {
 }
 
 // PeerHooks are a service's connection hooks. They run on the node's loop
-// (Connected, Disconnected: after the peer's event is queued) or on a
-// req/resp goroutine (Status), so they must return at once and must not
-// wait for the node. Nil hooks are skipped.
+// (Connected, Disconnected: after the peer's event is queued), on the
+// node's identify reader (Identified) or on a req/resp goroutine (Status),
+// so they must return at once and must not wait for the node. Nil hooks
+// are skipped.
 type PeerHooks struct {
 	Connected    func(p peer.ID, direction string) // an admitted peer's first connection
 	Disconnected func(p peer.ID)                   // its last connection closed
+	Identified   func(p peer.ID)                   // identify completed: its protocols and agent are in the peerstore
 	Status       func(p peer.ID, raw []byte)       // a valid status from the peer (handshake or answer)
 }
 
@@ -287,6 +291,41 @@ func (n *Node) servicesDisconnected(p peer.ID) {
 			n.runHook("disconnected", func() { h.Disconnected(p) })
 		}
 	}
+}
+
+func (n *Node) servicesIdentified(p peer.ID) {
+	for _, h := range n.peerHooks() {
+		if h.Identified != nil {
+			n.runHook("identified", func() { h.Identified(p) })
+		}
+	}
+}
+
+// followIdentify hands the host's identify completions to the services'
+// hooks until the node's life ends. The subscription's buffer absorbs
+// bursts; the hooks return at once, so identify never waits long on it.
+func (n *Node) followIdentify(h host.Host) error {
+	sub, err := h.EventBus().Subscribe(new(event.EvtPeerIdentificationCompleted), eventbus.BufSize(256))
+	if err != nil {
+		return err
+	}
+	go func() {
+		defer sub.Close()
+		for {
+			select {
+			case <-n.lifeCtx.Done():
+				return
+			case ev, ok := <-sub.Out():
+				if !ok {
+					return
+				}
+				if e, ok := ev.(event.EvtPeerIdentificationCompleted); ok {
+					n.servicesIdentified(e.Peer)
+				}
+			}
+		}
+	}()
+	return nil
 }
 
 func (n *Node) servicesStatus(p peer.ID, raw []byte) {

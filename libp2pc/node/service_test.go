@@ -3,10 +3,14 @@ package node
 import (
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/libp2pc/libp2pc/libp2pc/status"
 )
@@ -110,3 +114,52 @@ func TestServiceStartFailureStopsTheStartedOnes(t *testing.T) {
 		t.Fatalf("after restart and stop: %q", got)
 	}
 }
+
+// TestServicePeerHooks: a service's connection hooks see a peer connect
+// (with its direction), complete identify, and disconnect.
+func TestServicePeerHooks(t *testing.T) {
+	a, ra := startNode(t, nil)
+	b, rb := startNode(t, nil)
+	connected, identified, disconnected := make(chan string, 4), make(chan peer.ID, 4), make(chan peer.ID, 4)
+	svc := &hookService{hooks: PeerHooks{
+		Connected:    func(p peer.ID, dir string) { connected <- p.String() + " " + dir },
+		Identified:   func(p peer.ID) { identified <- p },
+		Disconnected: func(p peer.ID) { disconnected <- p },
+	}}
+	req, err := a.StartServices(svc)
+	mustOK(t, ra, req, err, "start hook service")
+	connectPair(t, a, ra, b, rb, "tcp")
+	wait := func(what string, ch any) any {
+		t.Helper()
+		c := reflect.ValueOf(ch)
+		chosen, v, _ := reflect.Select([]reflect.SelectCase{{Dir: reflect.SelectRecv, Chan: c},
+			{Dir: reflect.SelectRecv, Chan: reflect.ValueOf(time.After(20 * time.Second))}})
+		if chosen != 0 {
+			t.Fatalf("no %s hook", what)
+		}
+		return v.Interface()
+	}
+	if got := wait("connected", connected); got != b.ID().String()+" outbound" {
+		t.Fatalf("connected hook: %v", got)
+	}
+	if got := wait("identified", identified); got != b.ID() {
+		t.Fatalf("identified hook: %v", got)
+	}
+	req, err = a.Disconnect(b.ID().String())
+	mustOK(t, ra, req, err, "disconnect")
+	if got := wait("disconnected", disconnected); got != b.ID() {
+		t.Fatalf("disconnected hook: %v", got)
+	}
+}
+
+// hookService registers its hooks at Start.
+type hookService struct{ hooks PeerHooks }
+
+func (s *hookService) Name() string { return "hooks" }
+
+func (s *hookService) Start(_ context.Context, h ServiceHost) error {
+	h.OnPeers(s.hooks)
+	return nil
+}
+
+func (s *hookService) Stop() {}
