@@ -9,9 +9,9 @@ package chainsvc
 // execution engine, so payloads are imported optimistically), gossip
 // validation of beacon_block, req/resp block serving (context bytes: the
 // digest of each block's fork) and fetching, status, and range sync
-// (StartChain).
+// (Start).
 //
-// Order: node.New, ConfigureEth2, Start, StartChain and wait for its
+// Order: node.New, ConfigureEth2, node Start, chainsvc.Start and wait for its
 // completion, then dial peers (the status handshake sends the chain's
 // status). The node's Stop closes the chain (pipeline, then store) with its
 // other services, before req/resp and the host.
@@ -51,7 +51,7 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/store"
 )
 
-// ChainConfig configures StartChain.
+// ChainConfig configures Start.
 type ChainConfig struct {
 	// DataDir is the store's directory (created if missing). A store
 	// already anchored there is reopened (its unimported blocks resume).
@@ -88,7 +88,7 @@ type ChainConfig struct {
 	// validators root and time, fork versions of the consensus config),
 	// and WSCheckpoint ("0xROOT:EPOCH") if set; a state below an epoch
 	// boundary is advanced to it. The steps are reported as SyncProgress
-	// events whose text starts with "checkpoint:". StartChain downloads,
+	// events whose text starts with "checkpoint:". Start downloads,
 	// decodes and hashes in the calling goroutine.
 	CheckpointURL, CheckpointID      string
 	CheckpointState, CheckpointBlock []byte
@@ -140,8 +140,8 @@ type chainState struct {
 	pacer  *pipeline.Pacer // range sync requests within each peer's serving budget
 
 	closeOnce      sync.Once
-	loadCancel     atomic.Pointer[context.CancelFunc] // a checkpoint download in StartChain's set-up
-	ready          atomic.Bool                        // StartChain finished: set up, wired, beacon_block joined
+	loadCancel     atomic.Pointer[context.CancelFunc] // a checkpoint download in Start's set-up
+	ready          atomic.Bool                        // Start finished: set up, wired, beacon_block joined
 	secondsPerSlot uint64
 	ccfg           *config.Config // the consensus config the chain runs with (set up by setUp)
 
@@ -175,7 +175,8 @@ type syncReq struct {
 // work happens after it returns, off the caller's thread: the consensus
 // config is parsed, the store opened, the anchor state decoded, checked
 // and hashed (seconds for a mainnet-size state), the pipeline started,
-// and then, on the loop, the chain is wired to the node: beacon_block is
+// and then the chain is wired to the node (node.StartServices runs it on
+// a node goroutine; see chainState.Start): beacon_block is
 // validated in Go by the pipeline's gossip rules and accepted blocks are
 // imported; beacon_blocks_by_range and by_root (v1, v2) are served from
 // the store; the Status follows the head and the finalized checkpoint; a
@@ -186,9 +187,9 @@ type syncReq struct {
 // node is in the beacon_block topic. On failure its status says why
 // (InvalidArgument for a bad config or anchor state: not SSZ, another
 // fork, another chain; Internal for the store) and nothing of the chain
-// remains: StartChain may be called again. Between the call and its
+// remains: Start may be called again. Between the call and its
 // completion the chain is "starting": the chain calls return BadState
-// saying so, and a second StartChain too.
+// saying so, and a second Start too.
 //
 // The node must be running with eth2 configured (BadState otherwise).
 func Start(n *node.Node, cfg ChainConfig) (uint64, error) {
@@ -233,10 +234,10 @@ const (
 	anchorVersionOffset = 52
 )
 
-// setUp is StartChain's work off the loop: everything whose cost grows
+// setUp is Start's first step: everything whose cost grows
 // with the anchor state or the store. On failure it closes what it opened
 // before returning, so that the completion finds the node as it was before
-// StartChain.
+// Start.
 func (c *chainState) setUp(ctx context.Context) (err error) {
 	cfg, e := c.cfg, c.n.Eth2()
 	defer func() {
@@ -592,7 +593,7 @@ func (c *chainState) onEvent(e pipeline.Event) {
 }
 
 func (c *chainState) updateStatus() {
-	if !c.ready.Load() { // events during StartChain (resumed blocks)
+	if !c.ready.Load() { // events during Start (resumed blocks)
 		return
 	}
 	_ = c.n.SetStatus(c.status())

@@ -21,7 +21,7 @@ import (
 )
 
 // startAttestations registers the validators and starts the per-slot
-// flush of deferred votes (StartChain, after the pipeline is up).
+// flush of deferred votes (Start, after the pipeline is up).
 func (c *chainState) startAttestations(secondsPerSlot uint64) error {
 	v, err := pipeline.NewAttestationValidator(c.p, c.tr.Cfg)
 	if err != nil {
