@@ -10,6 +10,7 @@ import "C"
 import (
 	"unsafe"
 
+	"github.com/libp2pc/libp2pc/libp2pc/chainsvc"
 	"github.com/libp2pc/libp2pc/libp2pc/node"
 	"github.com/libp2pc/libp2pc/libp2pc/status"
 )
@@ -51,7 +52,7 @@ func libp2pc_node_chain_start(h C.libp2pc_node, cfgIn *C.libp2pc_chain_config, r
 	if err != nil {
 		return fail(err)
 	}
-	cc := node.ChainConfig{DataDir: dir, AnchorState: anchor, ConsensusConfig: yaml}
+	cc := chainsvc.ChainConfig{DataDir: dir, AnchorState: anchor, ConsensusConfig: yaml}
 	if uintptr(cfg.struct_size) >= unsafe.Sizeof(C.libp2pc_chain_config{}) {
 		optString := func(p *C.char) string {
 			if p == nil {
@@ -69,7 +70,7 @@ func libp2pc_node_chain_start(h C.libp2pc_node, cfgIn *C.libp2pc_chain_config, r
 		}
 	}
 	return request(h, reqOut, func(n *node.Node) (uint64, error) {
-		return n.StartChain(cc)
+		return chainsvc.Start(n, cc)
 	})
 }
 
@@ -86,7 +87,7 @@ func libp2pc_node_chain_head(h C.libp2pc_node, rootOut *C.uint8_t, slot *C.uint6
 	if err != nil {
 		return fail(err)
 	}
-	root, s, err := e.n.ChainHead()
+	root, s, err := chainsvc.Head(e.n)
 	if err != nil {
 		return fail(err)
 	}
@@ -104,7 +105,7 @@ func libp2pc_node_chain_finalized(h C.libp2pc_node, rootOut *C.uint8_t, epoch *C
 	if err != nil {
 		return fail(err)
 	}
-	cp, err := e.n.ChainFinalized()
+	cp, err := chainsvc.Finalized(e.n)
 	if err != nil {
 		return fail(err)
 	}
@@ -126,7 +127,7 @@ func libp2pc_node_get_block(h C.libp2pc_node, root *C.uint8_t, out **C.uint8_t, 
 		return fail(err)
 	}
 	r := [32]byte(C.GoBytes(unsafe.Pointer(root), 32))
-	b, err := e.n.ChainBlock(r)
+	b, err := chainsvc.Block(e.n, r)
 	if err != nil {
 		return fail(err)
 	}
@@ -161,7 +162,7 @@ func libp2pc_node_get_state(h C.libp2pc_node, root *C.uint8_t, out **C.uint8_t, 
 	if err != nil {
 		return fail(err)
 	}
-	s, err := e.n.ChainState([32]byte(C.GoBytes(unsafe.Pointer(root), 32)))
+	s, err := chainsvc.State(e.n, [32]byte(C.GoBytes(unsafe.Pointer(root), 32)))
 	if err != nil {
 		return fail(err)
 	}
@@ -186,7 +187,7 @@ func libp2pc_node_chain_submit_block(h C.libp2pc_node, ssz *C.uint8_t, n C.size_
 	if err != nil {
 		return fail(err)
 	}
-	root, err := e.n.SubmitBlock(C.GoBytes(unsafe.Pointer(ssz), C.int(n)))
+	root, err := chainsvc.SubmitBlock(e.n, C.GoBytes(unsafe.Pointer(ssz), C.int(n)))
 	if err != nil {
 		return fail(err)
 	}
@@ -204,7 +205,7 @@ func libp2pc_node_chain_sync_status(h C.libp2pc_node, out *C.libp2pc_chain_sync_
 	if err != nil {
 		return fail(err)
 	}
-	s, err := e.n.ChainSyncStatus()
+	s, err := chainsvc.SyncStatus(e.n)
 	if err != nil {
 		return fail(err)
 	}

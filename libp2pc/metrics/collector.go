@@ -3,6 +3,7 @@ package metrics
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/libp2pc/libp2pc/libp2pc/chainsvc"
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/gossip"
 	"github.com/libp2pc/libp2pc/libp2pc/node"
 )
@@ -185,7 +186,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		counter(descPubsub, ec.PubsubThrottled, "throttled")
 	}
 
-	cm, err := n.ChainMetrics()
+	cm, err := chainsvc.Metrics(n)
 	if err != nil {
 		return // no chain: no beacon_* metrics
 	}

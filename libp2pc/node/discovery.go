@@ -64,27 +64,27 @@ type DiscoveryConfig struct {
 	// Bootnodes are ENR strings ("enr:-...").
 	Bootnodes []string
 
-	// TargetPeers is the peer count the node dials up to (default 64, at
-	// most MaxPeers). MaxPeers is the manager's limit: connections beyond
-	// it are refused with goodbye 129 (default and at most the node's
-	// Config.MaxPeers, which stays the hard limit). Above PruneAbove
-	// (default: halfway between TargetPeers and MaxPeers, rounded up) the
-	// worst-scored peers are pruned down to PruneAbove. The band between
-	// TargetPeers and PruneAbove keeps a node below its target able to
-	// join nodes at theirs: pruning exactly to the target would always
-	// drop the newest inbound peer, and in a small network starve it.
-	// OutboundFraction of TargetPeers must be outbound (default 0.2;
-	// negative for none).
+	// The peer manager's limits, passed to peermgr.Config, which owns them
+	// and their defaults (peermgr.Default*): TargetPeers is the peer count
+	// the node dials up to (default 64, at most MaxPeers). MaxPeers is the
+	// manager's limit: connections beyond it are refused with goodbye 129
+	// (default, and at most, the node's Config.MaxPeers, which stays the
+	// hard limit: the one default set here). Above PruneAbove (default:
+	// halfway between TargetPeers and MaxPeers, rounded up) the
+	// worst-scored peers are pruned down to PruneAbove. OutboundFraction
+	// of TargetPeers must be outbound (default 0.2; negative for none).
 	TargetPeers, MaxPeers, PruneAbove int
 	OutboundFraction                  float64
 
 	// StaticPeers are multiaddrs ending in /p2p/<id>: always redialled,
 	// never pruned. TrustedPeers likewise, and never penalised, banned or
-	// disconnected by the manager.
+	// disconnected by the manager. The manager keeps who is static and
+	// trusted; the node keeps only their addresses, to dial them.
 	StaticPeers, TrustedPeers []string
 
 	// BanDuration is a peer's first ban (default 30 min); each further ban
-	// doubles it up to MaxBanDuration (default 24 h).
+	// doubles it up to MaxBanDuration (default 24 h). The manager keeps
+	// every ban, the host's too (Ban).
 	BanDuration, MaxBanDuration time.Duration
 	// StatusTimeout: peers without a Status this long after connecting are
 	// disconnected (128). Default 30 s.
@@ -119,10 +119,9 @@ type DiscoveryConfig struct {
 // Defaults of DiscoveryConfig.
 const (
 	DefaultDiscoveryUDP     = "0.0.0.0:9000"
-	DefaultTargetPeers      = 64
+	DefaultTargetPeers      = peermgr.DefaultTargetPeers
 	DefaultDiscoveryTick    = time.Second
 	maxAddressBook          = 2048 // discovered peers kept for dialling
-	maxBans                 = 16384
 	maxFaultKeys            = 4096
 	subnetSearchTimeout     = 5 * time.Second
 	subnetSearchEvery       = 5 // ticks
@@ -184,30 +183,25 @@ type bookEntry struct {
 	seen   time.Time
 }
 
-type banEntry struct {
-	until  time.Time
-	reason string
-}
-
 type faultKey struct {
 	p peer.ID
 	b peermgr.Behaviour
 }
 
-// discState is the node's discovery state (nil when not configured).
+// discState is the node's discovery state (nil when not configured). The
+// peer state (static and trusted peers, bans, limits, the outbound
+// minimum) is the manager's; discState keeps how to reach peers (the
+// address book, the static peers' addresses) and what discv5 found.
 type discState struct {
-	cfg     DiscoveryConfig
-	mgr     *peermgr.Manager
-	static  map[peer.ID]peer.AddrInfo
-	trusted map[peer.ID]bool
-	svc     atomic.Pointer[discovery.Service]
+	cfg         DiscoveryConfig
+	mgr         *peermgr.Manager
+	staticAddrs map[peer.ID]peer.AddrInfo // addresses of the static and trusted peers
+	svc         atomic.Pointer[discovery.Service]
 
 	mu     sync.Mutex
 	book   map[peer.ID]*bookEntry
-	bans   map[peer.ID]banEntry
 	faults map[faultKey]int
 	prio   []peer.ID // subnet search results, dialled first
-	minOut int       // outbound minimum (of TargetPeers)
 	rot    int       // rotates the candidates offered per tick (manager goroutine)
 	sig    chan struct{}
 
@@ -243,7 +237,7 @@ func (n *Node) ConfigureDiscovery(c DiscoveryConfig) error {
 			return status.Errorf(status.InvalidArgument, "discovery: bootnode: %w", err)
 		}
 	}
-	if c.MaxPeers < 0 || c.TargetPeers < 0 || c.PruneAbove < 0 || c.BanDuration < 0 || c.MaxBanDuration < 0 || c.TickInterval < 0 {
+	if c.MaxPeers < 0 || c.TickInterval < 0 {
 		return status.Errorf(status.InvalidArgument, "discovery: negative limit or duration")
 	}
 	if c.MaxPeers == 0 {
@@ -251,18 +245,6 @@ func (n *Node) ConfigureDiscovery(c DiscoveryConfig) error {
 	}
 	if c.MaxPeers > n.cfg.MaxPeers {
 		return status.Errorf(status.InvalidArgument, "discovery: max_peers %d exceeds the node's max_peers %d", c.MaxPeers, n.cfg.MaxPeers)
-	}
-	if c.TargetPeers == 0 {
-		c.TargetPeers = min(DefaultTargetPeers, c.MaxPeers)
-	}
-	if c.TargetPeers > c.MaxPeers {
-		return status.Errorf(status.InvalidArgument, "discovery: target_peers %d exceeds max_peers %d", c.TargetPeers, c.MaxPeers)
-	}
-	if c.PruneAbove == 0 {
-		c.PruneAbove = c.TargetPeers + (c.MaxPeers-c.TargetPeers+1)/2
-	}
-	if c.PruneAbove < c.TargetPeers || c.PruneAbove > c.MaxPeers {
-		return status.Errorf(status.InvalidArgument, "discovery: prune_above %d outside [target_peers %d, max_peers %d]", c.PruneAbove, c.TargetPeers, c.MaxPeers)
 	}
 	if c.TickInterval == 0 {
 		c.TickInterval = DefaultDiscoveryTick
@@ -279,8 +261,8 @@ func (n *Node) ConfigureDiscovery(c DiscoveryConfig) error {
 	if byte(c.Syncnets)&0xf0 != 0 {
 		return status.Errorf(status.InvalidArgument, "discovery: syncnets has bits above the 4th set")
 	}
-	d := &discState{cfg: c, static: map[peer.ID]peer.AddrInfo{}, trusted: map[peer.ID]bool{},
-		book: map[peer.ID]*bookEntry{}, bans: map[peer.ID]banEntry{}, faults: map[faultKey]int{},
+	d := &discState{cfg: c, staticAddrs: map[peer.ID]peer.AddrInfo{},
+		book: map[peer.ID]*bookEntry{}, faults: map[faultKey]int{},
 		sig: make(chan struct{}, 1), why: map[peer.ID]string{}, done: make(chan struct{})}
 	var staticIDs, trustedIDs []peermgr.ID
 	for _, list := range []struct {
@@ -295,12 +277,11 @@ func (n *Node) ConfigureDiscovery(c DiscoveryConfig) error {
 			if ai.ID == n.self {
 				return status.Errorf(status.InvalidArgument, "discovery: static peer %s is this node", ai.ID)
 			}
-			prev := d.static[ai.ID]
+			prev := d.staticAddrs[ai.ID]
 			prev.ID = ai.ID
 			prev.Addrs = append(prev.Addrs, ai.Addrs...)
-			d.static[ai.ID] = prev
+			d.staticAddrs[ai.ID] = prev
 			if list.trusted {
-				d.trusted[ai.ID] = true
 				trustedIDs = append(trustedIDs, peermgr.ID(ai.ID))
 			} else {
 				staticIDs = append(staticIDs, peermgr.ID(ai.ID))
@@ -314,26 +295,14 @@ func (n *Node) ConfigureDiscovery(c DiscoveryConfig) error {
 	for b, v := range c.Penalties {
 		pen[b] = v
 	}
-	// The manager prunes down to its TargetPeers: it gets PruneAbove, and
-	// the node limits its dials to TargetPeers (candidates, see discManager).
-	// The outbound minimum stays a fraction of TargetPeers.
-	frac := c.OutboundFraction
-	if frac == 0 {
-		frac = 0.2
-	}
-	if frac > 0 {
-		frac = min(frac, 1)
-		d.minOut = int(math.Ceil(float64(c.TargetPeers) * frac))
-		frac = float64(d.minOut) / float64(max(c.PruneAbove, 1))
-		if d.minOut == 0 {
-			frac = -1
-		}
-	}
-	mc := peermgr.Config{TargetPeers: c.PruneAbove, MaxPeers: c.MaxPeers, OutboundFraction: frac,
-		BanDuration: c.BanDuration, MaxBanDuration: c.MaxBanDuration, Penalties: pen,
-		StatusTimeout: c.StatusTimeout, StatusPolicy: peermgr.StatusPolicy{MaxFinalizedLag: c.MaxFinalizedLag},
+	mc := peermgr.Config{TargetPeers: c.TargetPeers, MaxPeers: c.MaxPeers, PruneAbove: c.PruneAbove,
+		OutboundFraction: c.OutboundFraction, BanDuration: c.BanDuration, MaxBanDuration: c.MaxBanDuration,
+		Penalties: pen, StatusTimeout: c.StatusTimeout, StatusPolicy: peermgr.StatusPolicy{MaxFinalizedLag: c.MaxFinalizedLag},
 		DialTimeout: c.DialTimeout + 5*time.Second, StaticPeers: staticIDs, TrustedPeers: trustedIDs,
 		Chain: n.localView}
+	if err := mc.Check(); err != nil {
+		return status.Errorf(status.InvalidArgument, "discovery: %v", err)
+	}
 	d.mgr = peermgr.New(mc)
 
 	n.opsMu.Lock()
@@ -470,7 +439,7 @@ func (l *loop) discStart() error {
 		return status.Errorf(status.Network, "start discovery: %w", err)
 	}
 	d.svc.Store(svc)
-	for id, ai := range d.static {
+	for id, ai := range d.staticAddrs {
 		l.host.Peerstore().AddAddrs(id, ai.Addrs, time.Hour*24*365)
 	}
 	ctx, cancel := context.WithCancel(n.lifeCtx)
@@ -556,7 +525,6 @@ func (n *Node) discManager(ctx context.Context, svc *discovery.Service, forkID f
 			for id, s := range n.Eth2PeerScores() {
 				d.mgr.SetGossipScore(peermgr.ID(id), s.Score)
 			}
-			d.sweepBans()
 			if !searching && d.cfg.MinSubnetPeers > 0 && ticks%subnetSearchEvery == 1 {
 				if kind, subnet, ok := n.neededSubnet(); ok {
 					searching = true
@@ -650,7 +618,7 @@ func (d *discState) candidates() []peermgr.ID {
 // manager skips, do not hide the others).
 func (d *discState) dialCandidates() []peermgr.ID {
 	st := d.mgr.Stats()
-	need := max(d.cfg.TargetPeers-st.Connected-st.Dialing, d.minOut-st.Outbound-st.Dialing)
+	need := max(d.mgr.Config().TargetPeers-st.Connected-st.Dialing, d.mgr.MinOutbound()-st.Outbound-st.Dialing)
 	if need <= 0 {
 		return nil
 	}
@@ -862,12 +830,7 @@ func (l *loop) discBanned(p peer.ID) bool {
 	return false
 }
 
-func (d *discState) isBanned(p peer.ID) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	b, ok := d.bans[p]
-	return ok && time.Now().Before(b.until)
-}
+func (d *discState) isBanned(p peer.ID) bool { return d.mgr.IsBanned(peermgr.ID(p)) }
 
 // discConnected runs in the loop when a peer is admitted.
 func (l *loop) discConnected(p peer.ID, direction string) {
@@ -950,12 +913,7 @@ func (l *loop) discExec(acts []peermgr.Action) {
 			l.discDisconnect(p, a.Reason)
 		case peermgr.ActBan:
 			l.discBan(p, a.Until, "banned: "+a.Reason.String())
-		case peermgr.ActUnban:
-			d.mu.Lock()
-			if b, ok := d.bans[p]; ok && !time.Now().Before(b.until) {
-				delete(d.bans, p)
-			}
-			d.mu.Unlock()
+		case peermgr.ActUnban: // the manager lifted it already
 		}
 	}
 }
@@ -964,16 +922,13 @@ func (l *loop) discDial(p peer.ID) {
 	d := l.n.disc
 	d.mu.Lock()
 	var ai peer.AddrInfo
-	if s, ok := d.static[p]; ok {
+	if s, ok := d.staticAddrs[p]; ok {
 		ai = s
 	} else if e := d.book[p]; e != nil {
 		ai = e.ai
 	}
-	banned := false
-	if b, ok := d.bans[p]; ok && time.Now().Before(b.until) {
-		banned = true
-	}
 	d.mu.Unlock()
+	banned := d.isBanned(p)
 	if banned || ai.ID == "" || l.isAdmitted(p) {
 		if !l.isAdmitted(p) {
 			d.mgr.OnDialFailed(peermgr.ID(p))
@@ -1014,19 +969,10 @@ func (l *loop) discDisconnect(p peer.ID, reason peermgr.GoodbyeReason) {
 	}, nil)
 }
 
-// discBan records a ban (the gater refuses the peer from now on) and
-// queues PeerBanned (code: the ban's length in seconds).
+// discBan counts a ban the manager recorded (the gater refuses the peer
+// from now on) and queues PeerBanned (code: the ban's length in seconds).
 func (l *loop) discBan(p peer.ID, until time.Time, reason string) {
 	d := l.n.disc
-	d.mu.Lock()
-	if b, ok := d.bans[p]; ok && b.until.After(until) {
-		until = b.until
-	}
-	if _, ok := d.bans[p]; !ok && len(d.bans) >= maxBans {
-		d.sweepBansLocked()
-	}
-	d.bans[p] = banEntry{until: until, reason: reason}
-	d.mu.Unlock()
 	d.c.bans.Add(1)
 	secs := uint64(math.Ceil(time.Until(until).Seconds()))
 	if !l.n.queue.Reserve(1) {
@@ -1034,21 +980,6 @@ func (l *loop) discBan(p peer.ID, until time.Time, reason string) {
 		return
 	}
 	l.n.queue.PushReserved(events.Event{Type: events.PeerBanned, PeerID: p.String(), Text: reason, Code: secs})
-}
-
-func (d *discState) sweepBans() {
-	d.mu.Lock()
-	d.sweepBansLocked()
-	d.mu.Unlock()
-}
-
-func (d *discState) sweepBansLocked() {
-	now := time.Now()
-	for p, b := range d.bans {
-		if !now.Before(b.until) {
-			delete(d.bans, p)
-		}
-	}
 }
 
 // --- connection gater ---------------------------------------------------------
@@ -1159,7 +1090,7 @@ func (n *Node) Ban(peerID string, d time.Duration, reason peermgr.GoodbyeReason)
 	if p == n.self {
 		return status.Errorf(status.InvalidArgument, "ban: %s is this node", p)
 	}
-	if ds.trusted[p] {
+	if ds.mgr.IsTrusted(peermgr.ID(p)) {
 		return status.Errorf(status.InvalidArgument, "ban: %s is a trusted peer", p)
 	}
 	if d < 0 {
@@ -1172,16 +1103,7 @@ func (n *Node) Ban(peerID string, d time.Duration, reason peermgr.GoodbyeReason)
 		if l.stopping {
 			return
 		}
-		acts := ds.mgr.Ban(peermgr.ID(p), reason)
-		if d > 0 {
-			until := time.Now().Add(d)
-			for i := range acts {
-				if acts[i].Kind == peermgr.ActBan && acts[i].Until.Before(until) {
-					acts[i].Until = until
-				}
-			}
-		}
-		l.discExec(acts)
+		l.discExec(ds.mgr.BanFor(peermgr.ID(p), reason, d))
 	})
 }
 
@@ -1222,8 +1144,8 @@ func (n *Node) PeerTable() ([]PeerTableEntry, error) {
 	listed := map[peer.ID]bool{}
 	fill := func(e *PeerTableEntry, p peer.ID) {
 		e.Score = d.mgr.Score(peermgr.ID(p))
-		_, e.Static = d.static[p]
-		e.Trusted = d.trusted[p]
+		e.Static = d.mgr.IsStatic(peermgr.ID(p))
+		e.Trusted = d.mgr.IsTrusted(peermgr.ID(p))
 		if mp, ok := mgrPeers[p]; ok {
 			e.Since, e.HasStatus, e.Status = mp.Since, mp.HasStatus, mp.Status
 		}
@@ -1237,10 +1159,10 @@ func (n *Node) PeerTable() ([]PeerTableEntry, error) {
 			e.HasENR, e.ENRSeq, e.Attnets, e.Syncnets = true, b.seq, b.fields.Attnets, b.fields.Syncnets
 			e.CustodyGroupCount = discovery.MainnetCustody.PeerCustodyGroupCount(b.fields)
 		}
-		if b, ok := d.bans[p]; ok && time.Now().Before(b.until) {
-			e.BannedUntil, e.BanReason = b.until, b.reason
-		}
 		d.mu.Unlock()
+		if b, ok := d.mgr.BanOf(peermgr.ID(p)); ok {
+			e.BannedUntil, e.BanReason = b.Until, "banned: "+b.Reason.String()
+		}
 	}
 	for _, pi := range n.Peers() {
 		p, err := peer.Decode(pi.ID)
@@ -1252,15 +1174,12 @@ func (n *Node) PeerTable() ([]PeerTableEntry, error) {
 		listed[p] = true
 		out = append(out, e)
 	}
-	d.mu.Lock()
 	var banned []peer.ID
-	now := time.Now()
-	for p, b := range d.bans {
-		if !listed[p] && now.Before(b.until) {
+	for _, b := range d.mgr.Bans() {
+		if p := peer.ID(b.Peer); !listed[p] {
 			banned = append(banned, p)
 		}
 	}
-	d.mu.Unlock()
 	slices.Sort(banned)
 	for _, p := range banned {
 		e := PeerTableEntry{ID: p.String()}
@@ -1299,15 +1218,10 @@ func (n *Node) DiscoveryCounters() DiscoveryCounters {
 	c.GoodbyesSent, c.Bans, c.RefusedBanned = d.c.goodbyes.Load(), d.c.bans.Load(), d.c.refused.Load()
 	c.BanEventsDropped, c.GossipRejects, c.ReqRespFaults = d.c.banEvDropped.Load(), d.c.gossipRejects.Load(), d.c.rrFaults.Load()
 	c.FaultsDropped, c.StatusChecked, c.SubnetSearches = d.c.faultsDropped.Load(), d.c.statusChecked.Load(), d.c.searches.Load()
-	now := time.Now()
 	d.mu.Lock()
 	c.AddressBook = uint64(len(d.book))
-	for _, b := range d.bans {
-		if now.Before(b.until) {
-			c.Banned++
-		}
-	}
 	d.mu.Unlock()
+	c.Banned = uint64(len(d.mgr.Bans()))
 	if s := d.svc.Load(); s != nil {
 		c.ENRSeq = s.Self().Seq()
 	}

@@ -62,6 +62,11 @@ func (l *loop) startHost() error {
 			l.n.toLoop(func(l *loop) { l.onDisconnected(c) })
 		},
 	})
+	if err := l.n.followIdentify(h); err != nil { // the services' Identified hooks
+		h.Close()
+		l.host = nil
+		return status.Errorf(status.Internal, "start host: identify events: %w", err)
+	}
 	msgID := cfg.MessageID
 	e2 := l.n.eth2
 	psCtx, psCancel := context.WithCancel(l.n.lifeCtx)
@@ -161,6 +166,7 @@ func (l *loop) onConnected(c network.Conn) {
 	})
 	l.reqrespConnected(p, ps.direction)
 	l.discConnected(p, ps.direction)
+	l.n.servicesConnected(p, ps.direction)
 }
 
 // refuse closes every connection to p without telling the host about it.
@@ -201,6 +207,7 @@ func (l *loop) disconnected(p peer.ID, ps *peerState, why string) {
 	for _, req := range ps.disconnectReqs {
 		l.complete(req, nil)
 	}
+	l.n.servicesDisconnected(p)
 }
 
 // isAdmitted says whether events about p may be delivered now.
@@ -244,7 +251,7 @@ func (l *loop) beginStop() {
 		if psCancel != nil {
 			psCancel() // ends gossipsub's own goroutines
 		}
-		l.n.stopChain()      // before the req/resp it fetches with
+		l.n.stopServices()   // reverse start order; before the req/resp they fetch with
 		l.n.stopDiscovery()  // its manager's actions need the loop, which still runs
 		l.n.stopReqResp()    // before the host it runs on
 		l.n.stopMembership() // before the host it may run on

@@ -489,8 +489,8 @@ func (s nodeSink) Incoming(r *reqrespnet.IncomingRequest) bool {
 
 func (s nodeSink) PeerStatus(p peer.ID, proto reqresp.Protocol, raw []byte, err error) {
 	n := s.n
-	if c := n.chain.Load(); c != nil && err == nil {
-		c.onPeerStatus(p, raw)
+	if err == nil {
+		n.servicesStatus(p, raw)
 	}
 	e := events.Event{Type: events.PeerStatus, PeerID: p.String(), Protocol: proto.ID(), Data: raw}
 	if err != nil {

@@ -137,22 +137,43 @@ var DefaultPenalties = map[Behaviour]float64{
 	ReqRespTimeout:   -1,
 }
 
+// The defaults of Config. The manager is the one owner of peer state
+// (static and trusted peers, bans, the outbound minimum) and these are the
+// one set of defaults: the node's DiscoveryConfig passes its zero values
+// through to it.
+const (
+	DefaultTargetPeers      = 64
+	DefaultOutboundFraction = 0.2
+	DefaultBanDuration      = 30 * time.Minute
+	DefaultMaxBanDuration   = 24 * time.Hour
+	DefaultStatusTimeout    = 30 * time.Second
+)
+
 // Config of a Manager. Zero values take the documented defaults.
 type Config struct {
-	// TargetPeers is the number of peers to keep (dial up to it, prune down
-	// to it). Default 64.
+	// TargetPeers is the number of peers dialled up to. Default
+	// DefaultTargetPeers (64), at most MaxPeers when that is set.
 	TargetPeers int
 	// MaxPeers is the hard limit; connections beyond it are refused with
 	// TooManyPeers. Default TargetPeers + TargetPeers/10 (at least +1).
 	MaxPeers int
+	// PruneAbove: with more peers than this, the worst-scored are pruned
+	// down to it. Default halfway between TargetPeers and MaxPeers,
+	// rounded up. The band between TargetPeers and PruneAbove keeps a node
+	// below its target able to join nodes at theirs: pruning exactly to
+	// the target would always drop the newest inbound peer, and in a small
+	// network starve it.
+	PruneAbove int
 	// OutboundFraction of TargetPeers must be outbound (dialled by us):
 	// inbound connections are limited to MaxPeers - MinOutbound, pruning
 	// never drops outbound peers below MinOutbound and dialling continues
-	// until it is met. Default 0.2; negative for none.
+	// until it is met. Default DefaultOutboundFraction (0.2); negative for
+	// none.
 	OutboundFraction float64
 
 	// BanDuration is the first ban of a peer; each further ban of the same
-	// peer doubles it, up to MaxBanDuration. Defaults 30 min and 24 h.
+	// peer doubles it, up to MaxBanDuration. Defaults DefaultBanDuration
+	// (30 min) and DefaultMaxBanDuration (24 h).
 	BanDuration    time.Duration
 	MaxBanDuration time.Duration
 	// Penalties per behaviour (default DefaultPenalties).
@@ -165,7 +186,8 @@ type Config struct {
 	ScoreHalfLife   time.Duration
 
 	// StatusTimeout: peers that gave no Status this long after connecting
-	// are disconnected with UnableToVerifyNetwork. Default 30 s.
+	// are disconnected with UnableToVerifyNetwork. Default
+	// DefaultStatusTimeout (30 s).
 	StatusTimeout time.Duration
 	// StatusPolicy tunes CheckStatus.
 	StatusPolicy StatusPolicy
@@ -195,15 +217,38 @@ type Config struct {
 	Now func() time.Time
 }
 
+// Check reports a config whose limits contradict each other (negative,
+// TargetPeers above MaxPeers, PruneAbove outside [TargetPeers, MaxPeers]),
+// after the defaults.
+func (c Config) Check() error {
+	if c.TargetPeers < 0 || c.MaxPeers < 0 || c.PruneAbove < 0 || c.BanDuration < 0 || c.MaxBanDuration < 0 {
+		return fmt.Errorf("negative limit or duration")
+	}
+	if c.MaxPeers > 0 && c.TargetPeers > c.MaxPeers {
+		return fmt.Errorf("target_peers %d exceeds max_peers %d", c.TargetPeers, c.MaxPeers)
+	}
+	d := c.withDefaults()
+	if d.PruneAbove < d.TargetPeers || d.PruneAbove > d.MaxPeers {
+		return fmt.Errorf("prune_above %d outside [target_peers %d, max_peers %d]", d.PruneAbove, d.TargetPeers, d.MaxPeers)
+	}
+	return nil
+}
+
 func (c Config) withDefaults() Config {
 	if c.TargetPeers <= 0 {
-		c.TargetPeers = 64
+		c.TargetPeers = DefaultTargetPeers
+		if c.MaxPeers > 0 {
+			c.TargetPeers = min(c.TargetPeers, c.MaxPeers)
+		}
 	}
 	if c.MaxPeers < c.TargetPeers {
 		c.MaxPeers = c.TargetPeers + max(c.TargetPeers/10, 1)
 	}
+	if c.PruneAbove <= 0 {
+		c.PruneAbove = c.TargetPeers + (c.MaxPeers-c.TargetPeers+1)/2
+	}
 	if c.OutboundFraction == 0 {
-		c.OutboundFraction = 0.2
+		c.OutboundFraction = DefaultOutboundFraction
 	}
 	if c.OutboundFraction < 0 {
 		c.OutboundFraction = 0
@@ -212,10 +257,10 @@ func (c Config) withDefaults() Config {
 		c.OutboundFraction = 1
 	}
 	if c.BanDuration <= 0 {
-		c.BanDuration = 30 * time.Minute
+		c.BanDuration = DefaultBanDuration
 	}
 	if c.MaxBanDuration < c.BanDuration {
-		c.MaxBanDuration = max(24*time.Hour, c.BanDuration)
+		c.MaxBanDuration = max(DefaultMaxBanDuration, c.BanDuration)
 	}
 	if c.Penalties == nil {
 		c.Penalties = DefaultPenalties
@@ -230,7 +275,7 @@ func (c Config) withDefaults() Config {
 		c.ScoreHalfLife = 10 * time.Minute
 	}
 	if c.StatusTimeout <= 0 {
-		c.StatusTimeout = 30 * time.Second
+		c.StatusTimeout = DefaultStatusTimeout
 	}
 	if c.DialTimeout <= 0 {
 		c.DialTimeout = 30 * time.Second
@@ -263,8 +308,9 @@ type peerState struct {
 	gossip    float64 // external (gossipsub) score
 
 	bannedUntil time.Time
-	banActive   bool // ActUnban not yet emitted
-	bans        int  // bans so far; reset MaxBanDuration after the last one ended
+	banReason   GoodbyeReason // of the last ban
+	banActive   bool          // ActUnban not yet emitted
+	bans        int           // bans so far; reset MaxBanDuration after the last one ended
 
 	dialingSince time.Time // zero: no dial pending
 	backoffUntil time.Time
@@ -365,8 +411,10 @@ func (m *Manager) disconnect(id ID, p *peerState, r GoodbyeReason) []Action {
 	return []Action{{Kind: ActDisconnect, Peer: id, Reason: r}}
 }
 
-// ban bans id (not trusted peers) and disconnects it when connected.
-func (m *Manager) ban(id ID, p *peerState, r GoodbyeReason, goodbye GoodbyeReason) []Action {
+// ban bans id (not trusted peers) for the policy's duration, or atLeast
+// when longer, never shortening a ban in force, and disconnects it when
+// connected.
+func (m *Manager) ban(id ID, p *peerState, r GoodbyeReason, goodbye GoodbyeReason, atLeast time.Duration) []Action {
 	if m.trusted[id] {
 		return nil
 	}
@@ -375,9 +423,12 @@ func (m *Manager) ban(id ID, p *peerState, r GoodbyeReason, goodbye GoodbyeReaso
 	for i := 0; i < p.bans && d < m.cfg.MaxBanDuration; i++ {
 		d *= 2
 	}
-	d = min(d, m.cfg.MaxBanDuration)
+	d = max(min(d, m.cfg.MaxBanDuration), atLeast)
 	p.bans++
-	p.bannedUntil = now.Add(d)
+	if until := now.Add(d); until.After(p.bannedUntil) {
+		p.bannedUntil = until
+	}
+	p.banReason = r
 	p.banActive = true
 	acts := []Action{{Kind: ActBan, Peer: id, Reason: r, Until: p.bannedUntil}}
 	return append(acts, m.disconnect(id, p, goodbye)...)
@@ -494,7 +545,7 @@ func (m *Manager) OnStatus(id ID, remote Status) (Decision, []Action) {
 	case Disconnect:
 		return d, m.disconnect(id, p, d.Reason)
 	case Ban:
-		return d, m.ban(id, p, d.Reason, d.Reason)
+		return d, m.ban(id, p, d.Reason, d.Reason, 0)
 	}
 	return d, nil
 }
@@ -512,16 +563,16 @@ func (m *Manager) OnBadBehaviour(id ID, b Behaviour) []Action {
 	p := m.get(id)
 	switch b {
 	case WrongNetwork:
-		return m.ban(id, p, IrrelevantNetwork, IrrelevantNetwork)
+		return m.ban(id, p, IrrelevantNetwork, IrrelevantNetwork, 0)
 	case ProtocolViolation:
-		return m.ban(id, p, FaultError, Banned)
+		return m.ban(id, p, FaultError, Banned, 0)
 	}
 	m.decay(p)
 	p.score += m.cfg.Penalties[b]
 	now := m.cfg.Now()
 	switch {
 	case p.score <= m.cfg.BanScore && !m.banned(p, now):
-		return m.ban(id, p, BadScore, Banned)
+		return m.ban(id, p, BadScore, Banned, 0)
 	case p.score <= m.cfg.DisconnectScore && !m.static[id]:
 		return m.disconnect(id, p, BadScore)
 	}
@@ -530,9 +581,61 @@ func (m *Manager) OnBadBehaviour(id ID, b Behaviour) []Action {
 
 // Ban bans a peer for the configured duration (doubling for repeat bans).
 func (m *Manager) Ban(id ID, r GoodbyeReason) []Action {
+	return m.BanFor(id, r, 0)
+}
+
+// BanFor bans a peer like Ban, for at least atLeast (the host's ban).
+func (m *Manager) BanFor(id ID, r GoodbyeReason, atLeast time.Duration) []Action {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.ban(id, m.get(id), r, Banned)
+	return m.ban(id, m.get(id), r, Banned, atLeast)
+}
+
+// BanInfo is a ban in force.
+type BanInfo struct {
+	Peer   ID
+	Until  time.Time
+	Reason GoodbyeReason
+}
+
+// BanOf returns id's ban if one is in force (never for a trusted peer).
+func (m *Manager) BanOf(id ID) (BanInfo, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p := m.peers[id]
+	if !m.banned(p, m.cfg.Now()) || m.trusted[id] {
+		return BanInfo{}, false
+	}
+	return BanInfo{Peer: id, Until: p.bannedUntil, Reason: p.banReason}, true
+}
+
+// Bans lists the bans in force, sorted by peer.
+func (m *Manager) Bans() []BanInfo {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.cfg.Now()
+	var out []BanInfo
+	for id, p := range m.peers {
+		if m.banned(p, now) && !m.trusted[id] {
+			out = append(out, BanInfo{Peer: id, Until: p.bannedUntil, Reason: p.banReason})
+		}
+	}
+	slices.SortFunc(out, func(a, b BanInfo) int { return cmp.Compare(a.Peer, b.Peer) })
+	return out
+}
+
+// IsStatic reports whether id is a static peer (trusted peers are static
+// too); IsTrusted whether it is trusted.
+func (m *Manager) IsStatic(id ID) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.static[id]
+}
+
+func (m *Manager) IsTrusted(id ID) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.trusted[id]
 }
 
 // SetGossipScore records the peer's gossipsub score; it adds to the
@@ -634,7 +737,7 @@ func (m *Manager) Stats() Stats {
 
 // Tick runs periodic maintenance and plans dials: it lifts expired bans
 // (ActUnban), expires pending dials, disconnects peers without a Status
-// after StatusTimeout, prunes down to TargetPeers, and dials static peers
+// after StatusTimeout, prunes down to PruneAbove, and dials static peers
 // and then candidates (in the order given, best first) until the target and
 // the outbound minimum are covered. Call it every few seconds.
 func (m *Manager) Tick(candidates []ID) []Action {
@@ -682,12 +785,12 @@ func (m *Manager) PlanDials(candidates []ID) []Action {
 	return m.planDials(candidates, m.cfg.Now())
 }
 
-// prune disconnects the lowest-scored unprotected peers down to TargetPeers,
+// prune disconnects the lowest-scored unprotected peers down to PruneAbove,
 // keeping at least MinOutbound outbound peers. Ties go against peers without
 // a Status, then inbound peers, then the most recent connections.
 func (m *Manager) prune() []Action {
 	total, _, out := m.counts()
-	excess := total - m.cfg.TargetPeers
+	excess := total - m.cfg.PruneAbove
 	if excess <= 0 {
 		return nil
 	}

@@ -133,7 +133,7 @@ func TestLimitsAndBalance(t *testing.T) {
 
 func TestPruneKeepsProtectedAndOutbound(t *testing.T) {
 	c := newClock()
-	m := New(Config{TargetPeers: 6, MaxPeers: 20, OutboundFraction: 0.5, Now: c.now,
+	m := New(Config{TargetPeers: 6, MaxPeers: 20, PruneAbove: 6, OutboundFraction: 0.5, Now: c.now,
 		StaticPeers: []ID{"static"}, TrustedPeers: []ID{"trusted"}})
 	// 3 = minOut outbound peers with the worst gossip scores, protected
 	// peers with bad scores too, and inbound peers with better scores.
@@ -178,7 +178,7 @@ func TestPruneKeepsProtectedAndOutbound(t *testing.T) {
 
 func TestPruneTieBreak(t *testing.T) {
 	c := newClock()
-	m := New(Config{TargetPeers: 2, MaxPeers: 10, OutboundFraction: -1, Now: c.now})
+	m := New(Config{TargetPeers: 2, MaxPeers: 10, PruneAbove: 2, OutboundFraction: -1, Now: c.now})
 	m.OnConnected("old-in", Inbound)
 	c.add(time.Second)
 	m.OnConnected("new-in", Inbound)
@@ -397,7 +397,7 @@ func TestDialPlanner(t *testing.T) {
 
 func TestDialForOutboundMinimum(t *testing.T) {
 	c := newClock()
-	m := New(Config{TargetPeers: 4, MaxPeers: 8, OutboundFraction: 0.5, Now: c.now})
+	m := New(Config{TargetPeers: 4, MaxPeers: 8, PruneAbove: 4, OutboundFraction: 0.5, Now: c.now})
 	for i := range 4 {
 		m.OnConnected(pid("in", i), Inbound)
 	}
@@ -475,5 +475,72 @@ func TestDynamicProtectedSetsAndSnapshot(t *testing.T) {
 		if s.String() == "" {
 			t.Fatal("empty String")
 		}
+	}
+}
+
+// TestOneBanStore: the manager is the one owner of bans. A host ban with a
+// minimum duration longer than the policy's is kept for that long (the
+// manager, the gater's source, and the ban's ActBan agree), BanOf and Bans
+// report it with its reason until it expires, a shorter minimum never
+// shortens a ban in force, and trusted peers are never banned.
+func TestOneBanStore(t *testing.T) {
+	c := newClock()
+	m := New(Config{TargetPeers: 4, Now: c.now, BanDuration: time.Minute, TrustedPeers: []ID{"t"}})
+	acts := m.BanFor("p", FaultError, time.Hour)
+	if len(acts) != 1 || acts[0].Kind != ActBan || !acts[0].Until.Equal(c.now().Add(time.Hour)) {
+		t.Fatalf("ban actions %v, want one ActBan until now+1h", acts)
+	}
+	b, ok := m.BanOf("p")
+	if !ok || !b.Until.Equal(c.now().Add(time.Hour)) || b.Reason != FaultError {
+		t.Fatalf("BanOf = %+v, %v", b, ok)
+	}
+	// A shorter minimum (the policy's doubled minute) does not shorten it.
+	m.BanFor("p", Banned, 0)
+	if b2, _ := m.BanOf("p"); !b2.Until.Equal(b.Until) {
+		t.Fatalf("second ban moved the end from %v to %v", b.Until, b2.Until)
+	}
+	if bans := m.Bans(); len(bans) != 1 || bans[0].Peer != "p" {
+		t.Fatalf("Bans = %+v", bans)
+	}
+	if acts := m.BanFor("t", Banned, time.Hour); acts != nil || m.IsBanned("t") || !m.IsTrusted("t") || !m.IsStatic("t") {
+		t.Fatalf("trusted peer banned: %v", acts)
+	}
+	c.add(59 * time.Minute) // the policy's 1 or 2 minutes are long over
+	if !m.IsBanned("p") {
+		t.Fatal("ban lifted before the host's minimum")
+	}
+	c.add(2 * time.Minute)
+	if m.IsBanned("p") || len(m.Bans()) != 0 {
+		t.Fatal("ban still in force after its end")
+	}
+	if got := kinds(m.Tick(nil), ActUnban); !slices.Equal(got, []ID{"p"}) {
+		t.Fatalf("unbans %v", got)
+	}
+}
+
+// TestDefaultsAndCheck: the one set of defaults (the node passes its zero
+// values through) and the contradictions Check refuses.
+func TestDefaultsAndCheck(t *testing.T) {
+	m := New(Config{MaxPeers: 40})
+	cfg := m.Config()
+	if cfg.TargetPeers != 40 || cfg.PruneAbove != 40 || cfg.BanDuration != DefaultBanDuration ||
+		cfg.MaxBanDuration != DefaultMaxBanDuration || cfg.StatusTimeout != DefaultStatusTimeout || m.MinOutbound() != 8 {
+		t.Fatalf("defaults with MaxPeers 40: %+v, min outbound %d", cfg, m.MinOutbound())
+	}
+	m = New(Config{TargetPeers: 10, MaxPeers: 21})
+	if m.Config().PruneAbove != 16 || m.MinOutbound() != 2 || m.MaxInbound() != 19 {
+		t.Fatalf("prune above %d (want 16), min outbound %d, max inbound %d", m.Config().PruneAbove, m.MinOutbound(), m.MaxInbound())
+	}
+	if m := New(Config{}); m.Config().TargetPeers != DefaultTargetPeers {
+		t.Fatalf("target %d", m.Config().TargetPeers)
+	}
+	for _, bad := range []Config{{TargetPeers: 10, MaxPeers: 5}, {TargetPeers: 10, MaxPeers: 20, PruneAbove: 5},
+		{TargetPeers: 10, MaxPeers: 20, PruneAbove: 25}, {BanDuration: -1}} {
+		if err := bad.Check(); err == nil {
+			t.Errorf("Check(%+v) accepted", bad)
+		}
+	}
+	if err := (Config{TargetPeers: 10, MaxPeers: 20}).Check(); err != nil {
+		t.Errorf("Check of a good config: %v", err)
 	}
 }

@@ -15,7 +15,7 @@ import (
 
 // AnyFork implements Transitioner on the multi-fork state transition of
 // libp2pc/consensus/transition (Transition, AdvanceSlots,
-// VerifyBlockSignatureAny) and the fork-generic state and block of
+// VerifyBlockSignature) and the fork-generic state and block of
 // libp2pc/consensus/state: phase0 .. fulu, crossing fork epochs (the state
 // is upgraded by process_slots at the first slot of every fork epoch that
 // Cfg schedules).
@@ -262,7 +262,7 @@ func (p AnyFork) VerifyProposer(parent State, b Block) error {
 	if want != b.ProposerIndex() {
 		return fmt.Errorf("proposer index %d, expected %d", b.ProposerIndex(), want)
 	}
-	return transition.VerifyBlockSignatureAny(p.Cfg, s, blk)
+	return transition.VerifyBlockSignature(p.Cfg, s, blk)
 }
 
 func (p AnyFork) Anchor(st State) (Root, []byte, error) {

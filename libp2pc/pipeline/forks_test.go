@@ -137,7 +137,7 @@ func (c *anyChain) produce(pre *state.BeaconState, slot uint64, attest bool, mut
 		mutate(block)
 	}
 	post := s.Copy()
-	if _, err := transition.ProcessBlockAny(c.cfg, post, block, false, nil); err != nil {
+	if _, err := transition.ProcessBlock(c.cfg, post, block, false, nil); err != nil {
 		c.t.Fatalf("produced block at slot %d does not apply: %v", slot, err)
 	}
 	if block.StateRoot, err = post.HashTreeRoot(); err != nil {

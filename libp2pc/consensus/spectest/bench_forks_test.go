@@ -311,7 +311,7 @@ func BenchmarkForkProcessBlock(b *testing.B) {
 			}
 		}
 		// Untimed: fills the BLS public-key cache.
-		if _, err := transition.ProcessBlockAny(in.cfg, base.Copy(), c.block.Message, true, nil); err != nil {
+		if _, err := transition.ProcessBlock(in.cfg, base.Copy(), c.block.Message, true, nil); err != nil {
 			b.Fatal(err)
 		}
 		b.ReportAllocs()
@@ -320,10 +320,10 @@ func BenchmarkForkProcessBlock(b *testing.B) {
 			b.StopTimer()
 			s := base.Copy()
 			b.StartTimer()
-			if err := transition.VerifyBlockSignatureAny(in.cfg, s, c.block); err != nil {
+			if err := transition.VerifyBlockSignature(in.cfg, s, c.block); err != nil {
 				b.Fatal(err)
 			}
-			if _, err := transition.ProcessBlockAny(in.cfg, s, c.block.Message, true, nil); err != nil {
+			if _, err := transition.ProcessBlock(in.cfg, s, c.block.Message, true, nil); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -14,9 +14,9 @@
 //   - AdvanceSlots: process_slots in place, across forks: at the first slot
 //     of each fork epoch the config schedules (ALTAIR_FORK_EPOCH, ...), the
 //     state is upgraded (Upgrade), so one call handles any slot range.
-//   - The sub-steps callers run on their own (steps.go): ProcessBlockAny,
-//     VerifyBlockSignatureAny (the pipeline's proposer check),
-//     ProcessEpochAny, ProcessOperation and ProcessEpochStep (one spec
+//   - The sub-steps callers run on their own (steps.go): ProcessBlock,
+//     VerifyBlockSignature (the pipeline's proposer check),
+//     ProcessEpoch, ProcessOperation and ProcessEpochStep (one spec
 //     function at a time, as the operations and epoch_processing vectors
 //     run them), AttestationDeltasOf. The phase0-typed wrappers the phase0
 //     tests use (StateTransition on phase0 containers, ...) are test

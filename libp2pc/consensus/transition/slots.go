@@ -108,5 +108,5 @@ func processEpoch(cfg *config.Config, s *state.BeaconState) error {
 	return nil
 }
 
-// ProcessEpochAny is process_epoch for a state of any implemented fork.
-func ProcessEpochAny(cfg *config.Config, s *state.BeaconState) error { return processEpoch(cfg, s) }
+// ProcessEpoch is process_epoch for a state of any implemented fork.
+func ProcessEpoch(cfg *config.Config, s *state.BeaconState) error { return processEpoch(cfg, s) }

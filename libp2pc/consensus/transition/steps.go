@@ -14,8 +14,8 @@ import (
 // and the pipeline's proposer check. Transition remains the one entry
 // point to the state transition itself.
 
-// VerifyBlockSignatureAny is verify_block_signature for any fork.
-func VerifyBlockSignatureAny(cfg *config.Config, s *state.BeaconState, signed *state.SignedBeaconBlock) error {
+// VerifyBlockSignature is verify_block_signature for any fork.
+func VerifyBlockSignature(cfg *config.Config, s *state.BeaconState, signed *state.SignedBeaconBlock) error {
 	if signed == nil || signed.Message == nil {
 		return incomplete("verify_block_signature", "signed block")
 	}
@@ -26,12 +26,12 @@ func VerifyBlockSignatureAny(cfg *config.Config, s *state.BeaconState, signed *s
 	return ctx.verifySignatures()
 }
 
-// ProcessBlockAny is process_block for any implemented fork, in place.
+// ProcessBlock is process_block for any implemented fork, in place.
 // With verifySignatures, every signature of the block except the
-// proposer's block signature (see VerifyBlockSignatureAny) is checked, in
+// proposer's block signature (see VerifyBlockSignature) is checked, in
 // one batch at the end. optimistic reports that an execution payload was
 // accepted without a "valid" verdict of engine (nil: none).
-func ProcessBlockAny(cfg *config.Config, s *state.BeaconState, block *state.BeaconBlock, verifySignatures bool, engine ExecutionEngine) (optimistic bool, err error) {
+func ProcessBlock(cfg *config.Config, s *state.BeaconState, block *state.BeaconBlock, verifySignatures bool, engine ExecutionEngine) (optimistic bool, err error) {
 	ctx := newBlockContext(cfg, verifySignatures, engine)
 	if err := ctx.processBlock(s, block); err != nil {
 		return false, err

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libp2pc/libp2pc/libp2pc/chainsvc"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
@@ -114,7 +115,7 @@ func followLodestar(t *testing.T, tc chainCase) {
 		t.Fatal(err)
 	}
 	g := StartGoNodeWith(t, nil, func(n *node.Node) error { return n.ConfigureEth2(cfg) })
-	req, err := g.StartChain(node.ChainConfig{DataDir: t.TempDir(), AnchorState: genesisState, ConsensusConfig: yaml})
+	req, err := chainsvc.Start(g.Node, chainsvc.ChainConfig{DataDir: t.TempDir(), AnchorState: genesisState, ConsensusConfig: yaml})
 	g.MustOK(t, req, err, "start chain (beacon_block subscription)")
 	joined := time.Now()
 	req, err = g.Dial(l.P2PAddr(t))
@@ -124,7 +125,7 @@ func followLodestar(t *testing.T, tc chainCase) {
 	g.WaitFor(t, 60*time.Second, "range-synced block at the join slot", func(e events.Event) bool {
 		return e.Type == events.BlockImported && e.Code >= joinSlot
 	})
-	c, _ := g.ChainCounters()
+	c, _ := chainsvc.Counters(g.Node)
 	t.Logf("synced to slot >= %d in %s: %+v", joinSlot, time.Since(joined).Round(time.Millisecond), c)
 	// (SyncedBlocks is counted when the sync call returns, which can be
 	// after its blocks were imported: checked at the end.)
@@ -140,12 +141,12 @@ func followLodestar(t *testing.T, tc chainCase) {
 			t.Fatal(err)
 		}
 		lj, lf = finalityCheckpoints(t, l, "head")
-		root, slot, err := g.ChainHead()
+		root, slot, err := chainsvc.Head(g.Node)
 		if err != nil {
 			t.Fatal(err)
 		}
-		fin, _ := g.ChainFinalized()
-		just, _ := g.ChainPipeline().Store().Checkpoints()
+		fin, _ := chainsvc.Finalized(g.Node)
+		just, _ := chainsvc.Pipeline(g.Node).Store().Checkpoints()
 		if root == lh.Root && slot == lh.Slot && fin.Epoch == lf.Epoch && fin.Root == lf.Root &&
 			just.Epoch == lj.Epoch && just.Root == lj.Root {
 			t.Logf("head slot %d %x, justified %d %x, finalized %d %x: equal to lodestar's",
@@ -159,7 +160,7 @@ func followLodestar(t *testing.T, tc chainCase) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	if c, _ := g.ChainCounters(); c.Syncs == 0 || c.SyncedBlocks == 0 {
+	if c, _ := chainsvc.Counters(g.Node); c.Syncs == 0 || c.SyncedBlocks == 0 {
 		t.Errorf("range sync did not bring the missed blocks: %+v", c)
 	}
 	if lf.Epoch < 2 || lj.Epoch < 3 {
@@ -175,7 +176,7 @@ func followLodestar(t *testing.T, tc chainCase) {
 		}
 		imported[[32]byte(e.Data[:32])] = e
 	}
-	st := g.ChainPipeline().Store()
+	st := chainsvc.Pipeline(g.Node).Store()
 	checkedStates := 0
 	perFork := map[string]int{}
 	versionAt := map[uint64]string{} // slot -> Lodestar's Eth-Consensus-Version
@@ -199,7 +200,7 @@ func followLodestar(t *testing.T, tc chainCase) {
 			t.Errorf("block %x from lodestar: %v", root[:4], err)
 			continue
 		}
-		ours, err := g.ChainBlock(root)
+		ours, err := chainsvc.Block(g.Node, root)
 		if err != nil || !bytes.Equal(ours, theirs) {
 			t.Errorf("block %x slot %d: stored SSZ differs from lodestar's (%v)", root[:4], e.Code, err)
 		}
@@ -266,7 +267,7 @@ func followLodestar(t *testing.T, tc chainCase) {
 			t.Errorf("lodestar's block %x at slot %d was not imported", h.Root[:4], s)
 		}
 	}
-	c, _ = g.ChainCounters()
+	c, _ = chainsvc.Counters(g.Node)
 	invalid := g.Find(IsType(events.BlockInvalid))
 	if len(invalid) > 0 {
 		t.Errorf("%d blocks invalid, first: slot %d %s", len(invalid), invalid[0].Code, invalid[0].Text)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libp2pc/libp2pc/libp2pc/chainsvc"
 	"github.com/libp2pc/libp2pc/libp2pc/checkpoint"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/events"
@@ -68,15 +69,15 @@ func checkpointSync(t *testing.T, opts LodestarOptions) {
 		t.Fatal(err)
 	}
 	ws := fmt.Sprintf("0x%x:%d", fin.Root, fin.Epoch)
-	start := func(t *testing.T, c node.Eth2Config, cc node.ChainConfig) (*GoNode, uint64, error) {
+	start := func(t *testing.T, c node.Eth2Config, cc chainsvc.ChainConfig) (*GoNode, uint64, error) {
 		g := StartGoNodeWith(t, nil, func(n *node.Node) error { return n.ConfigureEth2(c) })
 		cc.DataDir, cc.ConsensusConfig = t.TempDir(), yaml
-		req, err := g.StartChain(cc)
+		req, err := chainsvc.Start(g.Node, cc)
 		return g, req, err
 	}
 	// refusedStart is start for a chain that must be refused: StartChain
 	// checks after it returns, so the refusal is its completion's.
-	refusedStart := func(t *testing.T, c node.Eth2Config, cc node.ChainConfig) error {
+	refusedStart := func(t *testing.T, c node.Eth2Config, cc chainsvc.ChainConfig) error {
 		g, req, err := start(t, c, cc)
 		if err != nil {
 			return err
@@ -91,7 +92,7 @@ func checkpointSync(t *testing.T, opts LodestarOptions) {
 	t.Run("refused", func(t *testing.T) {
 		wrong := fin.Root
 		wrong[0] ^= 1
-		err := refusedStart(t, cfg, node.ChainConfig{CheckpointURL: l.REST, WSCheckpoint: fmt.Sprintf("0x%x:%d", wrong, fin.Epoch)})
+		err := refusedStart(t, cfg, chainsvc.ChainConfig{CheckpointURL: l.REST, WSCheckpoint: fmt.Sprintf("0x%x:%d", wrong, fin.Epoch)})
 		if status.CodeOf(err) != status.InvalidArgument || !strings.Contains(err.Error(), "weak subjectivity") {
 			t.Errorf("wrong ws root: %v", err)
 		} else {
@@ -101,7 +102,7 @@ func checkpointSync(t *testing.T, opts LodestarOptions) {
 		sched := *cfg.Schedule
 		sched.GenesisValidatorsRoot[31] ^= 1
 		other.Schedule = &sched
-		err = refusedStart(t, other, node.ChainConfig{CheckpointURL: l.REST})
+		err = refusedStart(t, other, chainsvc.ChainConfig{CheckpointURL: l.REST})
 		if status.CodeOf(err) != status.InvalidArgument || !strings.Contains(err.Error(), "another network") {
 			t.Errorf("other network: %v", err)
 		} else {
@@ -120,7 +121,7 @@ func checkpointSync(t *testing.T, opts LodestarOptions) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = refusedStart(t, cfg, node.ChainConfig{CheckpointState: st, CheckpointBlock: older})
+		err = refusedStart(t, cfg, chainsvc.ChainConfig{CheckpointState: st, CheckpointBlock: older})
 		if status.CodeOf(err) != status.InvalidArgument || !strings.Contains(err.Error(), "do not match") {
 			t.Errorf("state/block mismatch: %v", err)
 		} else {
@@ -142,13 +143,13 @@ func checkpointSync(t *testing.T, opts LodestarOptions) {
 		}
 	})
 
-	g, req, err := start(t, cfg, node.ChainConfig{CheckpointURL: l.REST, WSCheckpoint: ws})
+	g, req, err := start(t, cfg, chainsvc.ChainConfig{CheckpointURL: l.REST, WSCheckpoint: ws})
 	g.MustOK(t, req, err, "start chain from lodestar's finalized checkpoint")
 	anchored := g.WaitFor(t, 10*time.Second, "anchored", func(e events.Event) bool {
 		return e.Type == events.SyncProgress && strings.HasPrefix(e.Text, "checkpoint: anchored")
 	})
 	t.Logf("%s", anchored.Text)
-	anchorFin, _ := g.ChainFinalized()
+	anchorFin, _ := chainsvc.Finalized(g.Node)
 	if anchorFin.Epoch < fin.Epoch {
 		t.Fatalf("anchored at epoch %d, lodestar had finalized %d", anchorFin.Epoch, fin.Epoch)
 	}
@@ -166,8 +167,8 @@ func checkpointSync(t *testing.T, opts LodestarOptions) {
 			t.Fatal(err)
 		}
 		lf := l.Finality(t)
-		root, slot, _ := g.ChainHead()
-		f, _ := g.ChainFinalized()
+		root, slot, _ := chainsvc.Head(g.Node)
+		f, _ := chainsvc.Finalized(g.Node)
 		if root == lh.Root && slot == lh.Slot && f.Epoch == lf.Epoch && f.Root == lf.Root {
 			t.Logf("head slot %d %x and finalized %d %x equal lodestar's", slot, root[:4], f.Epoch, f.Root[:4])
 			break
@@ -209,7 +210,7 @@ func checkpointSync(t *testing.T, opts LodestarOptions) {
 	g.WaitFor(t, 90*time.Second, "backfill done", func(e events.Event) bool {
 		return e.Type == events.SyncProgress && strings.HasPrefix(e.Text, "backfill: done at slot 0")
 	})
-	st := g.ChainPipeline().Store()
+	st := chainsvc.Pipeline(g.Node).Store()
 	backfilled := 0
 	for s := uint64(1); s < anchorFin.Epoch*spe; s++ {
 		h, err := l.Header(fmt.Sprint(s))
@@ -229,13 +230,13 @@ func checkpointSync(t *testing.T, opts LodestarOptions) {
 		}
 		backfilled++
 	}
-	if ss, _ := g.ChainSyncStatus(); !ss.BackfillDone || ss.EarliestSlot != 0 {
+	if ss, _ := chainsvc.SyncStatus(g.Node); !ss.BackfillDone || ss.EarliestSlot != 0 {
 		t.Errorf("sync status after the backfill: %+v", ss)
 	}
 	if err := st.Check(); err != nil {
 		t.Errorf("store check: %v", err)
 	}
-	c, _ := g.ChainCounters()
+	c, _ := chainsvc.Counters(g.Node)
 	t.Logf("RESULT checkpoint sync: anchored at epoch %d, %d blocks imported after it, all with lodestar's roots, %d missing; "+
 		"backfilled %d blocks to genesis, each slot's root equal to lodestar's; counters %+v",
 		anchorFin.Epoch, imported, missing, backfilled, c)

@@ -54,7 +54,7 @@ func StateTransition(cfg *config.Config, pre *phase0.BeaconState, signed *phase0
 
 // VerifyBlockSignature is verify_block_signature.
 func VerifyBlockSignature(cfg *config.Config, s *phase0.BeaconState, signed *phase0.SignedBeaconBlock) error {
-	return transition.VerifyBlockSignatureAny(cfg, state.FromPhase0(s), state.BlockFromPhase0(signed))
+	return transition.VerifyBlockSignature(cfg, state.FromPhase0(s), state.BlockFromPhase0(signed))
 }
 
 // ProcessSlots is process_slots, in place.
@@ -71,7 +71,7 @@ func ProcessSlots(cfg *config.Config, s *phase0.BeaconState, slot uint64) error 
 
 // ProcessEpoch is process_epoch, in place.
 func ProcessEpoch(cfg *config.Config, s *phase0.BeaconState) error {
-	return onPhase0(s, func(g *state.BeaconState) error { return transition.ProcessEpochAny(cfg, g) })
+	return onPhase0(s, func(g *state.BeaconState) error { return transition.ProcessEpoch(cfg, g) })
 }
 
 // ProcessBlock is process_block, in place. With verifySignatures, every
@@ -79,7 +79,7 @@ func ProcessEpoch(cfg *config.Config, s *phase0.BeaconState) error {
 // VerifyBlockSignature) is checked, in one batch at the end.
 func ProcessBlock(cfg *config.Config, s *phase0.BeaconState, block *phase0.BeaconBlock, verifySignatures bool) error {
 	return onPhase0(s, func(g *state.BeaconState) error {
-		_, err := transition.ProcessBlockAny(cfg, g, blockFromPhase0(block), verifySignatures, nil)
+		_, err := transition.ProcessBlock(cfg, g, blockFromPhase0(block), verifySignatures, nil)
 		return err
 	})
 }

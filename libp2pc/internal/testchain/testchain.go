@@ -155,7 +155,7 @@ func ProduceBlock(cfg *config.Config, pre *phase0.BeaconState, slot uint64, atte
 	// checks, for the block's state root.
 	post := generic.Copy()
 	unsigned := state.BlockFromPhase0(&phase0.SignedBeaconBlock{Message: block}).Message
-	if _, err := transition.ProcessBlockAny(cfg, post, unsigned, false, nil); err != nil {
+	if _, err := transition.ProcessBlock(cfg, post, unsigned, false, nil); err != nil {
 		return nil, fmt.Errorf("testchain: produced block does not apply: %w", err)
 	}
 	if block.StateRoot, err = post.HashTreeRoot(); err != nil {

@@ -1,6 +1,6 @@
 //go:build minimal
 
-package node
+package chainsvc
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/events"
 	"github.com/libp2pc/libp2pc/libp2pc/internal/phase0transition"
 	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
+	"github.com/libp2pc/libp2pc/libp2pc/node"
 	"github.com/libp2pc/libp2pc/libp2pc/pipeline"
 	"github.com/libp2pc/libp2pc/libp2pc/status"
 	"github.com/libp2pc/libp2pc/libp2pc/store"
@@ -46,19 +47,19 @@ func TestChainRangeSyncManyBatches(t *testing.T) {
 	a, ra := startEth2Node(t, ec, nil)
 	b, rb := startEth2Node(t, ec, nil)
 	for _, x := range []struct {
-		n *Node
+		n *node.Node
 		r *recorder
 	}{{a, ra}, {b, rb}} {
-		req, err := x.n.StartChain(ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg,
+		req, err := Start(x.n, ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg,
 			StatusPollPeriod: -1, SyncBatch: spe})
 		mustOK(t, x.r, req, err, "start chain")
 	}
 	for i, ssz := range blocks {
-		if r := a.ChainPipeline().Import(ssz, ""); r.State != pipeline.Included {
+		if r := Pipeline(a).Import(ssz, ""); r.State != pipeline.Included {
 			t.Fatalf("A: block %d: %+v", i+1, r)
 		}
 	}
-	finA, _ := a.ChainFinalized()
+	finA, _ := Finalized(a)
 	if finA.Epoch < 2 {
 		t.Fatalf("A finalized %+v: the chain should finalize", finA)
 	}
@@ -89,12 +90,12 @@ func TestChainRangeSyncManyBatches(t *testing.T) {
 	rb.waitFor(t, "B head changed to A's head", func(e events.Event) bool {
 		return e.Type == events.HeadChanged && e.Code == nBlocks
 	})
-	hb, slot, _ := b.ChainHead()
-	finB, _ := b.ChainFinalized()
+	hb, slot, _ := Head(b)
+	finB, _ := Finalized(b)
 	if hb != roots[nBlocks-1] || slot != nBlocks || finB != finA {
 		t.Fatalf("B head %x slot %d finalized %+v; A finalized %+v", hb[:4], slot, finB, finA)
 	}
-	c, _ := b.ChainCounters()
+	c, _ := Counters(b)
 	if c.SyncedBlocks != nBlocks || c.Pipeline.Imported != nBlocks || c.Pipeline.Dropped != 0 ||
 		c.Pipeline.Downloads != 0 || c.SyncFailures != 0 || c.FetchRequests < 5 {
 		t.Fatalf("B counters %+v", c)
@@ -123,22 +124,22 @@ func TestChainCheckpointSync(t *testing.T) {
 	genesisSSZ, _ := g.MarshalSSZ()
 	blocks, roots := phase0Chain(t, ccfg, g, nBlocks)
 	a, ra := startEth2Node(t, ec, nil)
-	req, err := a.StartChain(ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
+	req, err := Start(a, ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
 	mustOK(t, ra, req, err, "A: start chain")
 	for i, ssz := range blocks {
-		if r := a.ChainPipeline().Import(ssz, ""); r.State != pipeline.Included {
+		if r := Pipeline(a).Import(ssz, ""); r.State != pipeline.Included {
 			t.Fatalf("A: block %d: %+v", i+1, r)
 		}
 	}
-	fin, _ := a.ChainFinalized()
+	fin, _ := Finalized(a)
 	if fin.Epoch < 2 {
 		t.Fatalf("A finalized %+v", fin)
 	}
-	finState, err := a.ChainState(fin.Root)
+	finState, err := State(a, fin.Root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	finBlock, err := a.ChainBlock(fin.Root)
+	finBlock, err := Block(a, fin.Root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,9 +159,9 @@ func TestChainCheckpointSync(t *testing.T) {
 	// Refusals, each on a fresh node: a wrong weak-subjectivity root; a
 	// node of another network (its genesis validators root differs).
 	// StartChain checks after it returns: each refusal is its completion's.
-	refused := func(what string, n *Node, rec *recorder, cfg ChainConfig, text string) {
+	refused := func(what string, n *node.Node, rec *recorder, cfg ChainConfig, text string) {
 		t.Helper()
-		req, err := n.StartChain(cfg)
+		req, err := Start(n, cfg)
 		if err != nil {
 			t.Fatalf("%s: the call itself failed: %v", what, err)
 		}
@@ -180,13 +181,13 @@ func TestChainCheckpointSync(t *testing.T) {
 	refused("other network", bad2, rbad2, ChainConfig{DataDir: t.TempDir(), Consensus: ccfg, CheckpointURL: srv.URL}, "another network")
 
 	b, rb := startEth2Node(t, ec, nil)
-	req, err = b.StartChain(ChainConfig{DataDir: t.TempDir(), Consensus: ccfg, CheckpointURL: srv.URL,
+	req, err = Start(b, ChainConfig{DataDir: t.TempDir(), Consensus: ccfg, CheckpointURL: srv.URL,
 		WSCheckpoint: fmt.Sprintf("0x%x:%d", fin.Root, fin.Epoch), StatusPollPeriod: -1, SyncBatch: spe})
 	mustOK(t, rb, req, err, "B: start chain from the checkpoint")
 	rb.waitFor(t, "checkpoint anchored event", func(e events.Event) bool {
 		return e.Type == events.SyncProgress && strings.HasPrefix(e.Text, fmt.Sprintf("checkpoint: anchored at epoch %d, block %x", fin.Epoch, fin.Root))
 	})
-	if bf, _ := b.ChainFinalized(); bf != fin {
+	if bf, _ := Finalized(b); bf != fin {
 		t.Fatalf("B's finalized %+v, want the checkpoint %+v", bf, fin)
 	}
 	connectPair(t, b, rb, a, ra, "/tcp/")
@@ -208,7 +209,7 @@ func TestChainCheckpointSync(t *testing.T) {
 	rb.waitFor(t, "B head changed to A's head", func(e events.Event) bool {
 		return e.Type == events.HeadChanged && e.Code == nBlocks
 	})
-	if got, err := b.ChainState(fin.Root); err != nil || !bytes.Equal(got, finState) {
+	if got, err := State(b, fin.Root); err != nil || !bytes.Equal(got, finState) {
 		t.Errorf("B's anchor state differs from the checkpoint state (%v)", err)
 	}
 
@@ -217,18 +218,18 @@ func TestChainCheckpointSync(t *testing.T) {
 	rb.waitFor(t, "backfill done", func(e events.Event) bool {
 		return e.Type == events.SyncProgress && strings.HasPrefix(e.Text, "backfill: done at slot 0")
 	})
-	st := b.ChainPipeline().Store()
+	st := Pipeline(b).Store()
 	for slot := uint64(1); slot < finSlot; slot++ {
 		r, ok := st.CanonicalRoot(slot)
 		if !ok || r != roots[slot-1] {
 			t.Errorf("slot %d: canonical %x %v, want %x", slot, r[:4], ok, roots[slot-1][:4])
 			continue
 		}
-		if got, err := b.ChainBlock(r); err != nil || !bytes.Equal(got, blocks[slot-1]) {
+		if got, err := Block(b, r); err != nil || !bytes.Equal(got, blocks[slot-1]) {
 			t.Errorf("slot %d: stored block differs (%v)", slot, err)
 		}
 	}
-	ss, _ := b.ChainSyncStatus()
+	ss, _ := SyncStatus(b)
 	if !ss.BackfillDone || ss.EarliestSlot != 0 || ss.BackfilledBlocks != finSlot-1 {
 		t.Errorf("sync status %+v", ss)
 	}
@@ -236,17 +237,18 @@ func TestChainCheckpointSync(t *testing.T) {
 		t.Error(err)
 	}
 	// B serves the backfilled history by range.
-	got, err := a.chainFetch(b, 1, finSlot-1)
+	got, err := chainFetch(a, b, 1, finSlot-1)
 	if err != nil || len(got) != int(finSlot-1) || !bytes.Equal(got[0], blocks[0]) {
 		t.Errorf("by range from B: %d blocks, %v", len(got), err)
 	}
-	bc, _ := b.ChainCounters()
+	bc, _ := Counters(b)
 	t.Logf("B %+v", bc)
 }
 
-// chainFetch asks peer p for blocks [start, start+count) by range.
-func (n *Node) chainFetch(p *Node, start, count uint64) ([][]byte, error) {
-	c, err := n.chainOrErr()
+// chainFetch asks peer p for blocks [start, start+count) by range, with
+// n's chain.
+func chainFetch(n, p *node.Node, start, count uint64) ([][]byte, error) {
+	c, err := chainOf(n)
 	if err != nil {
 		return nil, err
 	}
@@ -288,22 +290,22 @@ func TestChainBackfillResumes(t *testing.T) {
 		blocks, roots, parents, pre = append(blocks, ssz), append(roots, root), append(parents, sb.Message.ParentRoot), post
 	}
 	a, ra := startEth2Node(t, ec, nil)
-	req, err := a.StartChain(ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
+	req, err := Start(a, ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
 	mustOK(t, ra, req, err, "A: start chain")
 	for i, ssz := range blocks {
-		if r := a.ChainPipeline().Import(ssz, ""); r.State != pipeline.Included {
+		if r := Pipeline(a).Import(ssz, ""); r.State != pipeline.Included {
 			t.Fatalf("A: block %d: %+v", i+1, r)
 		}
 	}
-	fin, _ := a.ChainFinalized()
-	finState, _ := a.ChainState(fin.Root)
-	finBlock, _ := a.ChainBlock(fin.Root)
+	fin, _ := Finalized(a)
+	finState, _ := State(a, fin.Root)
+	finBlock, _ := Block(a, fin.Root)
 	finSlot := fin.Epoch * spe
 
 	// B1: anchored at the checkpoint, no backfill; then stopped.
 	dir := t.TempDir()
 	b1, rb1 := startEth2Node(t, ec, nil)
-	req, err = b1.StartChain(ChainConfig{DataDir: dir, Consensus: ccfg, CheckpointState: finState, CheckpointBlock: finBlock,
+	req, err = Start(b1, ChainConfig{DataDir: dir, Consensus: ccfg, CheckpointState: finState, CheckpointBlock: finBlock,
 		NoBackfill: true, StatusPollPeriod: -1})
 	mustOK(t, rb1, req, err, "B1: start chain from the checkpoint")
 	stopAndWait(t, b1, rb1)
@@ -324,7 +326,7 @@ func TestChainBackfillResumes(t *testing.T) {
 
 	// B2 on the same data dir resumes below the stored batch.
 	b2, rb2 := startEth2Node(t, ec, nil)
-	req, err = b2.StartChain(ChainConfig{DataDir: dir, Consensus: ccfg, StatusPollPeriod: -1, SyncBatch: spe})
+	req, err = Start(b2, ChainConfig{DataDir: dir, Consensus: ccfg, StatusPollPeriod: -1, SyncBatch: spe})
 	mustOK(t, rb2, req, err, "B2: reopen")
 	connectPair(t, b2, rb2, a, ra, "/tcp/")
 	rb2.waitFor(t, "backfill done", func(e events.Event) bool {
@@ -335,12 +337,12 @@ func TestChainBackfillResumes(t *testing.T) {
 			t.Errorf("B2 backfilled again above the stored progress: %s", e.Text)
 		}
 	}
-	c, _ := b2.ChainCounters()
+	c, _ := Counters(b2)
 	if c.Backfilled != finSlot-1-done || c.BackfillFails != 0 {
 		t.Errorf("B2 counters %+v, want %d blocks backfilled", c, finSlot-1-done)
 	}
 	for slot := uint64(1); slot < finSlot; slot++ {
-		r, ok := b2.ChainPipeline().Store().CanonicalRoot(slot)
+		r, ok := Pipeline(b2).Store().CanonicalRoot(slot)
 		if !ok || r != roots[slot-1] {
 			t.Errorf("slot %d: %x %v, want %x", slot, r[:4], ok, roots[slot-1][:4])
 		}

@@ -1,6 +1,6 @@
 //go:build minimal
 
-package node
+package chainsvc
 
 import (
 	"bytes"
@@ -29,13 +29,13 @@ func TestChainSubmitBlock(t *testing.T) {
 	ccfg.SecondsPerSlot = 1
 	ec := testEth2Config(time.Now().Add(-20*time.Second), config.FarFutureEpoch, config.FarFutureEpoch)
 	n, rec := startEth2Node(t, ec, nil)
-	if _, err := n.SubmitBlock([]byte{1}); status.CodeOf(err) != status.BadState {
+	if _, err := SubmitBlock(n, []byte{1}); status.CodeOf(err) != status.BadState {
 		t.Fatalf("submit before StartChain: %v", err)
 	}
-	req, err := n.StartChain(ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
+	req, err := Start(n, ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
 	mustOK(t, rec, req, err, "start chain")
-	anchor, _, _ := n.ChainHead()
-	if s, err := n.ChainState(anchor); err != nil || !bytes.Equal(s, genesisSSZ) {
+	anchor, _, _ := Head(n)
+	if s, err := State(n, anchor); err != nil || !bytes.Equal(s, genesisSSZ) {
 		t.Fatalf("anchor state: %v", err)
 	}
 
@@ -51,7 +51,7 @@ func TestChainSubmitBlock(t *testing.T) {
 		}
 		ssz, _ := sb.MarshalSSZ()
 		want, _ := sb.Message.HashTreeRoot()
-		root, err := n.SubmitBlock(ssz)
+		root, err := SubmitBlock(n, ssz)
 		if err != nil || root != want {
 			t.Fatalf("submit %d: %x %v", slot, root[:4], err)
 		}
@@ -65,10 +65,10 @@ func TestChainSubmitBlock(t *testing.T) {
 			return e.Type == events.HeadChanged && e.Code == slot && bytes.Equal(e.Data, want[:])
 		})
 		postSSZ, _ := post.MarshalSSZ()
-		if s, err := n.ChainState(want); err != nil || !bytes.Equal(s, postSSZ) {
+		if s, err := State(n, want); err != nil || !bytes.Equal(s, postSSZ) {
 			t.Fatalf("state %d: %v", slot, err)
 		}
-		if _, err := n.SubmitBlock(ssz); err != nil { // imported already: no event
+		if _, err := SubmitBlock(n, ssz); err != nil { // imported already: no event
 			t.Fatalf("resubmit: %v", err)
 		}
 		pre = post
@@ -79,14 +79,14 @@ func TestChainSubmitBlock(t *testing.T) {
 		t.Fatal(err)
 	}
 	badSSZ, _ := bad.MarshalSSZ()
-	badRoot, err := n.SubmitBlock(badSSZ)
+	badRoot, err := SubmitBlock(n, badSSZ)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec.waitFor(t, "invalid", func(e events.Event) bool {
 		return e.Type == events.BlockInvalid && bytes.Equal(e.Data, badRoot[:]) && e.Code == 4 && e.Text != ""
 	})
-	if _, err := n.ChainState(badRoot); status.CodeOf(err) != status.NotFound {
+	if _, err := State(n, badRoot); status.CodeOf(err) != status.NotFound {
 		t.Fatalf("state of the invalid block: %v", err)
 	}
 	// A block far ahead of the wall clock is given up without a verdict:
@@ -96,14 +96,14 @@ func TestChainSubmitBlock(t *testing.T) {
 		t.Fatal(err)
 	}
 	futureSSZ, _ := future.MarshalSSZ()
-	futureRoot, err := n.SubmitBlock(futureSSZ)
+	futureRoot, err := SubmitBlock(n, futureSSZ)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec.waitFor(t, "dropped", func(e events.Event) bool {
 		return e.Type == events.BlockDropped && bytes.Equal(e.Data, futureRoot[:]) && e.Code == 200 && e.Text != ""
 	})
-	if _, err := n.SubmitBlock([]byte("garbage")); status.CodeOf(err) != status.InvalidArgument {
+	if _, err := SubmitBlock(n, []byte("garbage")); status.CodeOf(err) != status.InvalidArgument {
 		t.Fatalf("garbage: %v", err)
 	}
 	imported := 0
@@ -112,7 +112,7 @@ func TestChainSubmitBlock(t *testing.T) {
 			imported++
 		}
 	}
-	st, err := n.ChainSyncStatus()
+	st, err := SyncStatus(n)
 	if err != nil || imported != 3 || st.HeadSlot != 3 || st.Imported != 3 || st.Invalid != 1 || st.Syncing || st.CurrentSlot < 19 {
 		t.Fatalf("imported events %d, sync status %+v %v", imported, st, err)
 	}

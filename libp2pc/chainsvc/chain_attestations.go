@@ -1,4 +1,4 @@
-package node
+package chainsvc
 
 // Gossip attestations into the chain's fork choice: with a chain, the
 // node has Go validators for beacon_aggregate_and_proof and every
@@ -15,12 +15,13 @@ import (
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/gossip"
+	"github.com/libp2pc/libp2pc/libp2pc/node"
 	"github.com/libp2pc/libp2pc/libp2pc/pipeline"
 	"github.com/libp2pc/libp2pc/libp2pc/status"
 )
 
 // startAttestations registers the validators and starts the per-slot
-// flush of deferred votes (StartChain, after the pipeline is up).
+// flush of deferred votes (Start, after the pipeline is up).
 func (c *chainState) startAttestations(secondsPerSlot uint64) error {
 	v, err := pipeline.NewAttestationValidator(c.p, c.tr.Cfg)
 	if err != nil {
@@ -54,30 +55,30 @@ func (c *chainState) startAttestations(secondsPerSlot uint64) error {
 
 // forkOf maps the topic's fork (eth2.Fork) to the consensus fork: both
 // enumerate phase0..fulu in activation order.
-func forkOf(m *Eth2Message) forks.Fork { return forks.Fork(m.Fork) }
+func forkOf(m *node.Eth2Message) forks.Fork { return forks.Fork(m.Fork) }
 
-func verdict(r pipeline.GossipResult, reason string) (ValidationResult, string) {
+func verdict(r pipeline.GossipResult, reason string) (node.ValidationResult, string) {
 	switch r {
 	case pipeline.Accept:
-		return ValidationAccept, ""
+		return node.ValidationAccept, ""
 	case pipeline.Reject:
-		return ValidationReject, reason
+		return node.ValidationReject, reason
 	}
-	return ValidationIgnore, reason
+	return node.ValidationIgnore, reason
 }
 
-func (c *chainState) validateAggregate(_ context.Context, m *Eth2Message) (ValidationResult, string) {
+func (c *chainState) validateAggregate(_ context.Context, m *node.Eth2Message) (node.ValidationResult, string) {
 	return verdict(c.att.ValidateAggregate(forkOf(m), m.Data, time.Now()))
 }
 
-func (c *chainState) validateAttestation(_ context.Context, m *Eth2Message) (ValidationResult, string) {
+func (c *chainState) validateAttestation(_ context.Context, m *node.Eth2Message) (node.ValidationResult, string) {
 	return verdict(c.att.ValidateSubnetAttestation(forkOf(m), m.Parsed.Subnet, m.Data, time.Now()))
 }
 
-// ChainAttestationCounters returns the gossip attestation counters of the
+// AttestationCounters returns the gossip attestation counters of the
 // chain (BadState without one).
-func (n *Node) ChainAttestationCounters() (pipeline.AttestationCounters, error) {
-	c := n.chain.Load()
+func AttestationCounters(n *node.Node) (pipeline.AttestationCounters, error) {
+	c := readyChain(n)
 	if c == nil || !c.ready.Load() || c.att == nil {
 		return pipeline.AttestationCounters{}, status.Errorf(status.BadState, "attestation counters: the chain is not running")
 	}

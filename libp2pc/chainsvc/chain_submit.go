@@ -1,4 +1,4 @@
-package node
+package chainsvc
 
 // The chain's host-facing additions: a block the host obtained itself
 // (SubmitBlock), post-states by block root (ChainState), and the sync
@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/libp2pc/libp2pc/libp2pc/node"
 	"github.com/libp2pc/libp2pc/libp2pc/status"
 )
 
@@ -25,15 +26,15 @@ import (
 // (its BlockImported was sent when it was imported); neither does a block
 // that is in the pipeline already (one outcome for both) or that the
 // pipeline recently found invalid.
-func (n *Node) SubmitBlock(ssz []byte) ([32]byte, error) {
-	c, err := n.chainOrErr()
+func SubmitBlock(n *node.Node, ssz []byte) ([32]byte, error) {
+	c, err := chainOf(n)
 	if err != nil {
 		return [32]byte{}, err
 	}
 	if len(ssz) == 0 {
 		return [32]byte{}, status.Errorf(status.InvalidArgument, "submit block: empty block")
 	}
-	if max := n.cfg.MaxMessageSize; max > 0 && len(ssz) > max {
+	if max := c.n.MaxMessageSize(); max > 0 && len(ssz) > max {
 		return [32]byte{}, status.Errorf(status.TooLarge, "submit block: %d bytes, above the limit of %d", len(ssz), max)
 	}
 	b, err := c.tr.DecodeBlock(ssz)
@@ -48,12 +49,12 @@ func (n *Node) SubmitBlock(ssz []byte) ([32]byte, error) {
 	return root, nil
 }
 
-// ChainState returns the SSZ post-state of the block root (the anchor's:
+// State returns the SSZ post-state of the block root (the anchor's:
 // the anchor state). NotFound if the block is unknown, not imported, or its
 // state was pruned (the store keeps the states of the last 64 slots of
 // imported blocks, checkpoint states, the anchor and fork tips).
-func (n *Node) ChainState(root [32]byte) ([]byte, error) {
-	c, err := n.chainOrErr()
+func State(n *node.Node, root [32]byte) ([]byte, error) {
+	c, err := chainOf(n)
 	if err != nil {
 		return nil, err
 	}
@@ -117,9 +118,9 @@ func (s *syncProgress) end() {
 	s.mu.Unlock()
 }
 
-// ChainSyncStatus returns the sync progress.
-func (n *Node) ChainSyncStatus() (ChainSyncStatus, error) {
-	c, err := n.chainOrErr()
+// SyncStatus returns the sync progress.
+func SyncStatus(n *node.Node) (ChainSyncStatus, error) {
+	c, err := chainOf(n)
 	if err != nil {
 		return ChainSyncStatus{}, err
 	}
@@ -127,7 +128,7 @@ func (n *Node) ChainSyncStatus() (ChainSyncStatus, error) {
 	c.hmu.Lock()
 	out.HeadSlot, out.FinalizedEpoch = c.hslot, c.finalized.Epoch
 	c.hmu.Unlock()
-	out.CurrentSlot = n.eth2.slotAt(time.Now())
+	out.CurrentSlot = c.n.Eth2().SlotAt(time.Now())
 	if out.CurrentSlot > out.HeadSlot {
 		out.SyncDistance = out.CurrentSlot - out.HeadSlot
 	}

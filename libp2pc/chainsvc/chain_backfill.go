@@ -1,4 +1,4 @@
-package node
+package chainsvc
 
 // Backfill: a chain anchored at a checkpoint fills the history behind it
 // from peers, going backwards by range from the anchor block down to
@@ -80,7 +80,7 @@ func (c *chainState) startBackfill(ccfg *config.Config) error {
 		bf.pubkeys = append(bf.pubkeys, v.Pubkey)
 	}
 	if e := c.cfg.BackfillEpochs; e > 0 {
-		if cur := c.n.eth2.slotAt(time.Now()) / config.SlotsPerEpoch; cur > e {
+		if cur := c.n.Eth2().SlotAt(time.Now()) / config.SlotsPerEpoch; cur > e {
 			bf.limit = (cur - e) * config.SlotsPerEpoch
 		}
 	}

@@ -1,6 +1,6 @@
 //go:build minimal
 
-package node
+package chainsvc
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
 	"github.com/libp2pc/libp2pc/libp2pc/events"
 	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
+	"github.com/libp2pc/libp2pc/libp2pc/node"
 	"github.com/libp2pc/libp2pc/libp2pc/pipeline"
 	"github.com/libp2pc/libp2pc/libp2pc/status"
 )
@@ -41,33 +42,33 @@ func TestChainRangeSyncAndGossip(t *testing.T) {
 
 	a, ra := startEth2Node(t, ec, nil)
 	b, rb := startEth2Node(t, ec, nil)
-	if _, _, err := a.ChainHead(); status.CodeOf(err) != status.BadState {
+	if _, _, err := Head(a); status.CodeOf(err) != status.BadState {
 		t.Fatalf("head before StartChain: %v", err)
 	}
 	for _, x := range []struct {
-		n *Node
+		n *node.Node
 		r *recorder
 	}{{a, ra}, {b, rb}} {
-		req, err := x.n.StartChain(ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
+		req, err := Start(x.n, ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
 		mustOK(t, x.r, req, err, "start chain")
 	}
-	if _, err := a.StartChain(ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg}); status.CodeOf(err) != status.BadState {
+	if _, err := Start(a, ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg}); status.CodeOf(err) != status.BadState {
 		t.Fatalf("second StartChain: %v", err)
 	}
 	for i, ssz := range blocks[:nBlocks] {
-		if r := a.ChainPipeline().Import(ssz, ""); r.State != pipeline.Included {
+		if r := Pipeline(a).Import(ssz, ""); r.State != pipeline.Included {
 			t.Fatalf("A: block %d: %+v", i+1, r)
 		}
 	}
-	head, slot, err := a.ChainHead()
+	head, slot, err := Head(a)
 	if err != nil || head != roots[nBlocks-1] || slot != nBlocks {
 		t.Fatalf("A head %x slot %d err %v", head[:4], slot, err)
 	}
-	got, err := a.ChainBlock(roots[3])
+	got, err := Block(a, roots[3])
 	if err != nil || !bytes.Equal(got, blocks[3]) {
 		t.Fatalf("ChainBlock: %v", err)
 	}
-	if _, err := a.ChainBlock([32]byte{9}); status.CodeOf(err) != status.NotFound {
+	if _, err := Block(a, [32]byte{9}); status.CodeOf(err) != status.NotFound {
 		t.Fatalf("ChainBlock(unknown): %v", err)
 	}
 
@@ -93,10 +94,10 @@ func TestChainRangeSyncAndGossip(t *testing.T) {
 			t.Fatalf("block %d event: slot %d data %x", i+1, e.Code, e.Data)
 		}
 	}
-	c, _ := b.ChainCounters()
+	c, _ := Counters(b)
 	for i := 0; i < 100 && c.SyncedBlocks == 0; i++ { // counted when the sync returns
 		time.Sleep(20 * time.Millisecond)
-		c, _ = b.ChainCounters()
+		c, _ = Counters(b)
 	}
 	if c.Syncs == 0 || c.SyncedBlocks != nBlocks || c.FetchRequests == 0 {
 		t.Fatalf("B counters %+v", c)
@@ -107,7 +108,7 @@ func TestChainRangeSyncAndGossip(t *testing.T) {
 			return e.Type == events.SyncProgress && e.PeerID == a.ID().String() && e.Code == nBlocks && e.Text == want
 		})
 	}
-	ca, _ := a.ChainCounters()
+	ca, _ := Counters(a)
 	if ca.BlocksServed < nBlocks {
 		t.Fatalf("A served %d blocks", ca.BlocksServed)
 	}
@@ -118,7 +119,7 @@ func TestChainRangeSyncAndGossip(t *testing.T) {
 	// Gossip: A imports and publishes the next block; B validates and imports it.
 	topic := "/eth2/" + digestOf(t, ec, 0).String() + "/beacon_block/ssz_snappy"
 	ra.waitFor(t, "B joins beacon_block", joinedTopic(b.ID(), topic))
-	if r := a.ChainPipeline().Import(blocks[nBlocks], ""); r.State != pipeline.Included {
+	if r := Pipeline(a).Import(blocks[nBlocks], ""); r.State != pipeline.Included {
 		t.Fatalf("A: block %d: %+v", nBlocks+1, r)
 	}
 	req, err := a.Eth2Publish(topic, blocks[nBlocks])
@@ -126,7 +127,7 @@ func TestChainRangeSyncAndGossip(t *testing.T) {
 	rb.waitFor(t, "B imports the gossip block", func(e events.Event) bool {
 		return e.Type == events.BlockImported && bytes.Equal(e.Data[:32], roots[nBlocks][:])
 	})
-	c, _ = b.ChainCounters()
+	c, _ = Counters(b)
 	if c.GossipAccepted != 1 {
 		t.Fatalf("B gossip counters %+v", c)
 	}
@@ -135,7 +136,7 @@ func TestChainRangeSyncAndGossip(t *testing.T) {
 	rb.waitFor(t, "B head changed to the gossip block", func(e events.Event) bool {
 		return e.Type == events.HeadChanged && e.Code == nBlocks+1
 	})
-	hb, sb, _ := b.ChainHead()
+	hb, sb, _ := Head(b)
 	if hb != roots[nBlocks] || sb != nBlocks+1 {
 		t.Fatalf("B head %x slot %d", hb[:4], sb)
 	}
@@ -143,7 +144,7 @@ func TestChainRangeSyncAndGossip(t *testing.T) {
 	// A block whose parent B has not seen: IGNOREd (not forwarded) but
 	// submitted; the pipeline downloads the parent by root from A.
 	for _, i := range []int{nBlocks + 1, nBlocks + 2} {
-		if r := a.ChainPipeline().Import(blocks[i], ""); r.State != pipeline.Included {
+		if r := Pipeline(a).Import(blocks[i], ""); r.State != pipeline.Included {
 			t.Fatalf("A: block %d: %+v", i+1, r)
 		}
 	}
@@ -154,7 +155,7 @@ func TestChainRangeSyncAndGossip(t *testing.T) {
 			return e.Type == events.BlockImported && bytes.Equal(e.Data[:32], roots[i][:])
 		})
 	}
-	c, _ = b.ChainCounters()
+	c, _ = Counters(b)
 	if c.GossipOrphans != 1 || c.Pipeline.Downloads != 1 || c.Pipeline.Imported != nBlocks+3 {
 		t.Fatalf("B orphan counters %+v", c)
 	}
@@ -163,11 +164,11 @@ func TestChainRangeSyncAndGossip(t *testing.T) {
 	rb.waitFor(t, "B head changed to the last block", func(e events.Event) bool {
 		return e.Type == events.HeadChanged && e.Code == nBlocks+3
 	})
-	m, err := b.ChainMetrics()
+	m, err := Metrics(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, hs, _ := b.ChainHead()
+	_, hs, _ := Head(b)
 	h := m.ImportLatency
 	if h.Count != nBlocks+3 || h.Cumulative[len(h.Cumulative)-1] > h.Count || h.SumSeconds <= 0 ||
 		m.Reorgs != 0 || m.HeadSlot != hs || m.BlocksImported != nBlocks+3 {

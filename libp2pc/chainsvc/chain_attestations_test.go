@@ -1,6 +1,6 @@
 //go:build minimal
 
-package node
+package chainsvc
 
 import (
 	"encoding/binary"
@@ -14,6 +14,7 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
 	"github.com/libp2pc/libp2pc/libp2pc/internal/phase0transition"
 	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
+	"github.com/libp2pc/libp2pc/libp2pc/node"
 	"github.com/libp2pc/libp2pc/libp2pc/pipeline"
 	"github.com/libp2pc/libp2pc/libp2pc/status"
 )
@@ -56,21 +57,21 @@ func TestChainGossipAggregates(t *testing.T) {
 
 	a, ra := startEth2Node(t, ec, nil)
 	b, rb := startEth2Node(t, ec, nil)
-	if _, err := a.Eth2Subscribe("beacon_aggregate_and_proof", ValidateGo); status.CodeOf(err) != status.NotFound {
+	if _, err := a.Eth2Subscribe("beacon_aggregate_and_proof", node.ValidateGo); status.CodeOf(err) != status.NotFound {
 		t.Fatalf("Go-validated aggregates without a chain: %v", err)
 	}
 	for _, x := range []struct {
-		n *Node
+		n *node.Node
 		r *recorder
 	}{{a, ra}, {b, rb}} {
-		req, err := x.n.StartChain(ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
+		req, err := Start(x.n, ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
 		mustOK(t, x.r, req, err, "start chain")
 		for _, ssz := range blocks {
-			if r := x.n.ChainPipeline().Import(ssz, ""); r.State != pipeline.Included {
+			if r := Pipeline(x.n).Import(ssz, ""); r.State != pipeline.Included {
 				t.Fatalf("import: %+v", r)
 			}
 		}
-		eth2SubOK(t, x.n, x.r, "beacon_aggregate_and_proof", ValidateGo)
+		eth2SubOK(t, x.n, x.r, "beacon_aggregate_and_proof", node.ValidateGo)
 	}
 	connectPair(t, a, ra, b, rb, "/tcp/")
 	topic := "/eth2/" + digestOf(t, ec, 0).String() + "/beacon_aggregate_and_proof/ssz_snappy"
@@ -126,7 +127,7 @@ func TestChainGossipAggregates(t *testing.T) {
 	mustOK(t, ra, req, err, "publish garbage")
 
 	eventually(t, "B accepts the aggregate and applies its votes", 10*time.Second, func() (bool, string) {
-		c, err := b.ChainAttestationCounters()
+		c, err := AttestationCounters(b)
 		return err == nil && c.Accepted == 1 && c.VotesApplied == 1 && c.Rejected == 1, fmtAny(c, err)
 	})
 	tc := b.Eth2Counters().Topics["beacon_aggregate_and_proof"]

@@ -1,4 +1,4 @@
-package node
+package chainsvc
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
+	"github.com/libp2pc/libp2pc/libp2pc/node"
 	"github.com/libp2pc/libp2pc/libp2pc/status"
 )
 
@@ -51,7 +52,7 @@ func TestSlotDurationRuleAtBothEntryPoints(t *testing.T) {
 	genesis := time.Unix(time.Now().Unix()-3, 0)
 
 	msOnly := chainYAML("SLOT_DURATION_MS: 1000\n")
-	ec, err := Eth2ConfigFromYAML(msOnly, genesis, [32]byte{1})
+	ec, err := node.Eth2ConfigFromYAML(msOnly, genesis, [32]byte{1})
 	if err != nil {
 		t.Fatalf("eth2_configure's parser: %v", err)
 	}
@@ -63,14 +64,14 @@ func TestSlotDurationRuleAtBothEntryPoints(t *testing.T) {
 	// A slot that is not whole seconds: both entry points refuse it, with
 	// the consensus config's error.
 	half := chainYAML("SLOT_DURATION_MS: 1500\n")
-	if _, err := Eth2ConfigFromYAML(half, genesis, [32]byte{1}); status.CodeOf(err) != status.InvalidArgument || !errors.Is(err, config.ErrSlotDuration) {
+	if _, err := node.Eth2ConfigFromYAML(half, genesis, [32]byte{1}); status.CodeOf(err) != status.InvalidArgument || !errors.Is(err, config.ErrSlotDuration) {
 		t.Fatalf("eth2_configure with 1500 ms: %v, want INVALID_ARGUMENT (ErrSlotDuration)", err)
 	}
 	// chain_start checks its config after the call returns: the refusal is
 	// the completion's (INVALID_ARGUMENT, naming the slot duration).
 	refused := func(what string, yaml []byte, text string) {
 		t.Helper()
-		req, err := n.StartChain(ChainConfig{DataDir: t.TempDir(), AnchorState: anchor, ConsensusConfig: yaml})
+		req, err := Start(n, ChainConfig{DataDir: t.TempDir(), AnchorState: anchor, ConsensusConfig: yaml})
 		if err != nil {
 			t.Fatalf("%s: the call itself failed: %v", what, err)
 		}
@@ -84,9 +85,9 @@ func TestSlotDurationRuleAtBothEntryPoints(t *testing.T) {
 	refused("chain_start with 2 s slots on a 1 s node", chainYAML("SECONDS_PER_SLOT: 2\n"), "is not the node's")
 
 	// The YAML eth2_configure accepted starts the chain.
-	req, err := n.StartChain(ChainConfig{DataDir: t.TempDir(), AnchorState: anchor, ConsensusConfig: msOnly, StatusPollPeriod: -1})
+	req, err := Start(n, ChainConfig{DataDir: t.TempDir(), AnchorState: anchor, ConsensusConfig: msOnly, StatusPollPeriod: -1})
 	mustOK(t, rec, req, err, "chain_start with the eth2_configure YAML")
-	if _, slot, err := n.ChainHead(); err != nil || slot != 0 {
+	if _, slot, err := Head(n); err != nil || slot != 0 {
 		t.Fatalf("head slot %d, %v", slot, err)
 	}
 }

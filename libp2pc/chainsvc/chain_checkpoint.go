@@ -1,4 +1,4 @@
-package node
+package chainsvc
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 func (c *chainState) loadCheckpoint(parent context.Context, ccfg *config.Config) (*checkpoint.Anchor, error) {
 	cfg := c.cfg
 	o := checkpoint.Options{
-		Network: checkpoint.Network{Config: ccfg, GenesisValidatorsRoot: c.n.eth2.cfg.Schedule.GenesisValidatorsRoot,
-			GenesisTime: uint64(c.n.eth2.cfg.GenesisTime.Unix())},
+		Network: checkpoint.Network{Config: ccfg, GenesisValidatorsRoot: c.n.Eth2().GenesisValidatorsRoot(),
+			GenesisTime: uint64(c.n.Eth2().GenesisTime().Unix())},
 		URL: cfg.CheckpointURL, ID: cfg.CheckpointID, StateSSZ: cfg.CheckpointState, Block: cfg.CheckpointBlock,
 	}
 	if cfg.WSCheckpoint != "" {

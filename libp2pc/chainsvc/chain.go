@@ -1,15 +1,20 @@
-package node
+// Package chainsvc is the chain as a node service (node.Service): the
+// block store, the block pipeline, gossip block validation, block serving
+// and fetching over req/resp, status, range sync and backfill. It reaches
+// its node only through node.ServiceHost.
+package chainsvc
 
 // The chain on the node: the block store, the block pipeline with the
 // multi-fork state transition (pipeline.AnyFork: phase0 .. fulu, no
 // execution engine, so payloads are imported optimistically), gossip
 // validation of beacon_block, req/resp block serving (context bytes: the
 // digest of each block's fork) and fetching, status, and range sync
-// (StartChain).
+// (Start).
 //
-// Order: New, ConfigureEth2, Start, StartChain and wait for its completion,
-// then dial peers (the status handshake sends the chain's status). The node's Stop closes the chain
-// (pipeline, then store) before req/resp and the host.
+// Order: node.New, ConfigureEth2, node Start, chainsvc.Start and wait for its
+// completion, then dial peers (the status handshake sends the chain's
+// status). The node's Stop closes the chain (pipeline, then store) with its
+// other services, before req/resp and the host.
 //
 // Events (control class; one that finds the queue full is not queued and
 // is counted in ChainCounters.EventsDropped, the pipeline never waits for
@@ -40,12 +45,13 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/reqresp"
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/reqrespnet"
 	"github.com/libp2pc/libp2pc/libp2pc/events"
+	"github.com/libp2pc/libp2pc/libp2pc/node"
 	"github.com/libp2pc/libp2pc/libp2pc/pipeline"
 	"github.com/libp2pc/libp2pc/libp2pc/status"
 	"github.com/libp2pc/libp2pc/libp2pc/store"
 )
 
-// ChainConfig configures StartChain.
+// ChainConfig configures Start.
 type ChainConfig struct {
 	// DataDir is the store's directory (created if missing). A store
 	// already anchored there is reopened (its unimported blocks resume).
@@ -82,7 +88,7 @@ type ChainConfig struct {
 	// validators root and time, fork versions of the consensus config),
 	// and WSCheckpoint ("0xROOT:EPOCH") if set; a state below an epoch
 	// boundary is advanced to it. The steps are reported as SyncProgress
-	// events whose text starts with "checkpoint:". StartChain downloads,
+	// events whose text starts with "checkpoint:". Start downloads,
 	// decodes and hashes in the calling goroutine.
 	CheckpointURL, CheckpointID      string
 	CheckpointState, CheckpointBlock []byte
@@ -114,8 +120,13 @@ type ChainCounters struct {
 	StatusPolls    uint64
 }
 
+// serviceName is the chain's node.Service name: errors say "chain not
+// started", "chain starting", "start chain: already started".
+const serviceName = "chain"
+
+// chainState is the chain service (node.Service).
 type chainState struct {
-	n      *Node
+	n      node.ServiceHost // set by Start
 	cfg    ChainConfig
 	tr     pipeline.AnyFork
 	st     *store.Store
@@ -129,8 +140,8 @@ type chainState struct {
 	pacer  *pipeline.Pacer // range sync requests within each peer's serving budget
 
 	closeOnce      sync.Once
-	loadCancel     atomic.Pointer[context.CancelFunc] // a checkpoint download in StartChain's set-up
-	ready          atomic.Bool                        // StartChain finished: set up, wired, beacon_block joined
+	loadCancel     atomic.Pointer[context.CancelFunc] // a checkpoint download in Start's set-up
+	ready          atomic.Bool                        // Start finished: set up, wired, beacon_block joined
 	secondsPerSlot uint64
 	ccfg           *config.Config // the consensus config the chain runs with (set up by setUp)
 
@@ -160,11 +171,12 @@ type syncReq struct {
 	head uint64
 }
 
-// StartChain starts the chain and returns at once with a request id; the
+// Start starts the chain and returns at once with a request id; the
 // work happens after it returns, off the caller's thread: the consensus
 // config is parsed, the store opened, the anchor state decoded, checked
 // and hashed (seconds for a mainnet-size state), the pipeline started,
-// and then, on the loop, the chain is wired to the node: beacon_block is
+// and then the chain is wired to the node (node.StartServices runs it on
+// a node goroutine; see chainState.Start): beacon_block is
 // validated in Go by the pipeline's gossip rules and accepted blocks are
 // imported; beacon_blocks_by_range and by_root (v1, v2) are served from
 // the store; the Status follows the head and the finalized checkpoint; a
@@ -175,16 +187,16 @@ type syncReq struct {
 // node is in the beacon_block topic. On failure its status says why
 // (InvalidArgument for a bad config or anchor state: not SSZ, another
 // fork, another chain; Internal for the store) and nothing of the chain
-// remains: StartChain may be called again. Between the call and its
+// remains: Start may be called again. Between the call and its
 // completion the chain is "starting": the chain calls return BadState
-// saying so, and a second StartChain too.
+// saying so, and a second Start too.
 //
 // The node must be running with eth2 configured (BadState otherwise).
-func (n *Node) StartChain(cfg ChainConfig) (uint64, error) {
-	if n.destroyed.Load() {
-		return 0, status.Errorf(status.BadHandle, "node destroyed")
+func Start(n *node.Node, cfg ChainConfig) (uint64, error) {
+	if _, err := n.ServiceOf(serviceName); status.CodeOf(err) == status.BadHandle {
+		return 0, err
 	}
-	if n.eth2 == nil {
+	if !n.Eth2Configured() {
 		return 0, status.Errorf(status.BadState, "start chain: eth2 is not configured (ConfigureEth2 before Start)")
 	}
 	if cfg.DataDir == "" {
@@ -196,30 +208,25 @@ func (n *Node) StartChain(cfg ChainConfig) (uint64, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
-	c := &chainState{n: n, cfg: cfg, syncCh: make(chan syncReq, 16), pacer: pipeline.NewPacer()}
-	if !n.chain.CompareAndSwap(nil, c) {
-		if old := n.chain.Load(); old != nil && !old.ready.Load() {
-			return 0, status.Errorf(status.BadState, "start chain: the chain is starting (wait for its request's completion)")
-		}
-		return 0, status.Errorf(status.BadState, "start chain: already started")
-	}
-	req, err := n.request("start chain", func(l *loop, req uint64) {
-		l.goOp(req, c.setUp, func(l *loop, err error) error {
-			if err != nil {
-				// setUp failed and undid itself, or never ran (stopping:
-				// then c holds nothing and stopChain may close it).
-				n.chain.CompareAndSwap(c, nil)
-				return err
-			}
-			return c.wire(l, req)
-		})
-	})
-	if err != nil {
-		n.chain.CompareAndSwap(c, nil)
-		return 0, err
-	}
-	return req, nil
+	c := &chainState{cfg: cfg, syncCh: make(chan syncReq, 16), pacer: pipeline.NewPacer()}
+	return n.StartServices(c)
 }
+
+// Name is the chain's service name.
+func (c *chainState) Name() string { return serviceName }
+
+// Start is the chain's start on a node goroutine (node.Service): setUp,
+// then wire. On failure nothing of the chain remains.
+func (c *chainState) Start(ctx context.Context, h node.ServiceHost) error {
+	c.n = h
+	if err := c.setUp(ctx); err != nil {
+		return err
+	}
+	return c.wire(ctx)
+}
+
+// Stop closes the chain (node.Service; the node's stop path).
+func (c *chainState) Stop() { c.close() }
 
 // Offsets in an SSZ BeaconState (every fork): slot, then fork.current_version.
 const (
@@ -227,19 +234,18 @@ const (
 	anchorVersionOffset = 52
 )
 
-// setUp is StartChain's work off the loop: everything whose cost grows
+// setUp is Start's first step: everything whose cost grows
 // with the anchor state or the store. On failure it closes what it opened
-// and clears n.chain before returning, so that the completion finds the
-// node as it was before StartChain.
+// before returning, so that the completion finds the node as it was before
+// Start.
 func (c *chainState) setUp(ctx context.Context) (err error) {
-	n, cfg := c.n, c.cfg
+	cfg, e := c.cfg, c.n.Eth2()
 	defer func() {
 		if r := recover(); r != nil {
 			err = status.Errorf(status.Internal, "start chain: internal error: %v", r)
 		}
 		if err != nil {
 			c.close()
-			n.chain.CompareAndSwap(c, nil)
 		}
 	}()
 	ccfg := cfg.Consensus
@@ -250,7 +256,7 @@ func (c *chainState) setUp(ctx context.Context) (err error) {
 	}
 	// One slot clock: the pipeline runs on the node's (eth2_configure's,
 	// whole seconds by then), and the consensus config must agree with it.
-	secondsPerSlot, err := config.SecondsPerSlotOf(n.eth2.clock.SlotDuration())
+	secondsPerSlot, err := config.SecondsPerSlotOf(e.SlotDuration())
 	if err != nil {
 		return status.Errorf(status.InvalidArgument, "start chain: %w", err)
 	}
@@ -262,7 +268,7 @@ func (c *chainState) setUp(ctx context.Context) (err error) {
 		ccfg = &cc
 	default:
 		return status.Errorf(status.InvalidArgument, "start chain: the consensus config's slot duration (%d s) is not the node's (%v, from eth2_configure)",
-			ccfg.SecondsPerSlot, n.eth2.clock.SlotDuration())
+			ccfg.SecondsPerSlot, e.SlotDuration())
 	}
 	c.secondsPerSlot = secondsPerSlot
 	c.ccfg = ccfg
@@ -309,10 +315,9 @@ func (c *chainState) setUp(ctx context.Context) (err error) {
 		return status.Errorf(status.Stopped, "start chain: node stopping")
 	}
 	c.anchor, _ = st.Anchor()
-	e := n.eth2
 	c.p, err = pipeline.Start(pipeline.Config{
-		GenesisTime:    uint64(e.cfg.GenesisTime.Unix()),
-		Context:        n.lifeCtx,
+		GenesisTime:    uint64(e.GenesisTime().Unix()),
+		Context:        c.n.Context(),
 		SecondsPerSlot: c.secondsPerSlot,
 		Workers:        cfg.Workers,
 		Peers:          c.peers,
@@ -320,7 +325,7 @@ func (c *chainState) setUp(ctx context.Context) (err error) {
 	if err != nil {
 		return status.Errorf(status.Internal, "start chain: pipeline: %v", err)
 	}
-	c.ctx, c.cancel = context.WithCancel(n.lifeCtx)
+	c.ctx, c.cancel = context.WithCancel(c.n.Context())
 	c.hmu.Lock()
 	c.head = c.p.Head()
 	if info, ok := st.Info(c.head); ok {
@@ -353,57 +358,28 @@ func checkAnchorFork(ccfg *config.Config, ssz []byte) error {
 	return nil
 }
 
-// wire runs on the loop once setUp succeeded: it attaches the chain to
-// the node (validators, block serving) and joins beacon_block; the request
-// completes when the join does (errCompleteLater until then).
-func (c *chainState) wire(l *loop, req uint64) error {
-	n := c.n
-	if l.stopping { // the stop path closes the chain (n.chain is still c)
-		return status.Errorf(status.Stopped, "start chain: node stopping")
+// wire runs once setUp succeeded: it attaches the chain to the node
+// (validators, block serving) and joins beacon_block; the start completes
+// when the join does.
+func (c *chainState) wire(ctx context.Context) error {
+	if err := c.attach(); err != nil {
+		return c.abandon(status.Errorf(status.CodeOf(err), "start chain: %v", err))
 	}
-	const name = "beacon_block"
-	if l.e2 == nil {
-		c.abandon(l, req, status.Errorf(status.Internal, "start chain: eth2 is not running"))
-		return errCompleteLater
+	if err := c.n.JoinEth2Topic(ctx, "beacon_block"); err != nil {
+		return c.abandon(status.Errorf(status.CodeOf(err), "start chain: %v", err))
 	}
-	if l.e2.subs[name] != nil {
-		c.abandon(l, req, status.Errorf(status.BadState,
-			"start chain: the host is subscribed to %s; the chain subscribes it itself (eth2 unsubscribe it first)", name))
-		return errCompleteLater
+	c.ready.Store(true)
+	if err := c.n.SetStatus(c.status()); err != nil {
+		c.n.LeaveEth2Topic("beacon_block")
+		return c.abandon(err) // stopping
 	}
-	e := n.eth2
-	parsed, err := e.params.ParseName(name)
-	if err == nil {
-		err = c.attach()
+	c.n.OnPeers(node.PeerHooks{Status: c.onPeerStatus})
+	c.wg.Add(1)
+	go c.syncLoop()
+	if err := c.startBackfill(c.ccfg); err != nil { // chain_backfill.go
+		c.push(events.Event{Type: events.Error, Status: int32(status.Internal), Text: "backfill: " + err.Error()})
 	}
-	if err != nil {
-		c.abandon(l, req, status.Errorf(status.CodeOf(err), "start chain: %v", err))
-		return errCompleteLater
-	}
-	l.e2.subs[name] = &eth2Sub{name: name, parsed: parsed, mode: ValidateGo}
-	e.modes.Store(name, ValidateGo)
-	w := &waiter{req: req, then: func(l *loop, err error) error {
-		if err != nil {
-			delete(l.e2.subs, name)
-			e.modes.Delete(name)
-			l.eth2Reconcile(nil, "")
-			c.abandon(l, req, status.Errorf(status.CodeOf(err), "start chain: subscribe %s: %v", name, err))
-			return errCompleteLater
-		}
-		c.ready.Store(true)
-		if err := n.SetStatus(c.status()); err != nil {
-			return err // stopping; the stop path closes the chain
-		}
-		c.wg.Add(1)
-		go c.syncLoop()
-		if err := c.startBackfill(c.ccfg); err != nil { // chain_backfill.go
-			c.push(events.Event{Type: events.Error, Status: int32(status.Internal), Text: "backfill: " + err.Error()})
-		}
-		return nil
-	}}
-	l.eth2Reconcile(w, name)
-	w.arm(l)
-	return errCompleteLater
+	return nil
 }
 
 // blockProtocols are the protocols the chain serves from its store.
@@ -430,9 +406,8 @@ func (c *chainState) attach() error {
 	return nil
 }
 
-// abandon undoes attach, then (off the loop) closes the chain, clears
-// n.chain and completes req with cause.
-func (c *chainState) abandon(l *loop, req uint64, cause error) {
+// abandon undoes attach, closes the chain and returns cause.
+func (c *chainState) abandon(cause error) error {
 	n := c.n
 	for _, v := range []string{"beacon_block", gossip.BeaconAggregateAndProof, gossip.BeaconAttestation} {
 		_ = n.RegisterEth2Validator(v, nil)
@@ -442,18 +417,8 @@ func (c *chainState) abandon(l *loop, req uint64, cause error) {
 			_ = n.Serve(p.ID(), reqrespnet.ServeNone, nil)
 		}
 	}
-	l.goOp(req, func(context.Context) error {
-		c.close()
-		n.chain.CompareAndSwap(c, nil)
-		return cause
-	}, nil)
-}
-
-// stopChain closes the chain (node stop path, before req/resp closes).
-func (n *Node) stopChain() {
-	if c := n.chain.Load(); c != nil {
-		c.close()
-	}
+	c.close()
+	return cause
 }
 
 func (c *chainState) close() {
@@ -474,26 +439,27 @@ func (c *chainState) close() {
 	})
 }
 
-func (n *Node) chainOrErr() (*chainState, error) {
-	if n.destroyed.Load() {
-		return nil, status.Errorf(status.BadHandle, "node destroyed")
+// chainOf is n's running chain, or the error a chain call gets.
+func chainOf(n *node.Node) (*chainState, error) {
+	s, err := n.ServiceOf(serviceName)
+	if err != nil {
+		return nil, err
 	}
-	if n.State() >= StateStopping {
-		return nil, status.Errorf(status.Stopped, "chain: the node is %s", n.State())
-	}
-	c := n.chain.Load()
-	if c == nil {
-		return nil, status.Errorf(status.BadState, "chain not started")
-	}
-	if !c.ready.Load() {
-		return nil, status.Errorf(status.BadState, "chain starting: wait for the chain start request's completion")
-	}
-	return c, nil
+	return s.(*chainState), nil
 }
 
-// ChainHead returns the fork choice head block's root and slot.
-func (n *Node) ChainHead() ([32]byte, uint64, error) {
-	c, err := n.chainOrErr()
+// readyChain is n's chain once it runs (nil otherwise), whatever the
+// node's state.
+func readyChain(n *node.Node) *chainState {
+	if s, running := n.LookupService(serviceName); running {
+		return s.(*chainState)
+	}
+	return nil
+}
+
+// Head returns the fork choice head block's root and slot.
+func Head(n *node.Node) ([32]byte, uint64, error) {
+	c, err := chainOf(n)
 	if err != nil {
 		return [32]byte{}, 0, err
 	}
@@ -502,9 +468,9 @@ func (n *Node) ChainHead() ([32]byte, uint64, error) {
 	return c.head, c.hslot, nil
 }
 
-// ChainFinalized returns the finalized checkpoint (the anchor's at first).
-func (n *Node) ChainFinalized() (store.Checkpoint, error) {
-	c, err := n.chainOrErr()
+// Finalized returns the finalized checkpoint (the anchor's at first).
+func Finalized(n *node.Node) (store.Checkpoint, error) {
+	c, err := chainOf(n)
 	if err != nil {
 		return store.Checkpoint{}, err
 	}
@@ -513,10 +479,10 @@ func (n *Node) ChainFinalized() (store.Checkpoint, error) {
 	return c.finalized, nil
 }
 
-// ChainBlock returns the SSZ signed block of root (imported or stored);
+// Block returns the SSZ signed block of root (imported or stored);
 // NotFound if absent, and for the anchor (its signed block is not kept).
-func (n *Node) ChainBlock(root [32]byte) ([]byte, error) {
-	c, err := n.chainOrErr()
+func Block(n *node.Node, root [32]byte) ([]byte, error) {
+	c, err := chainOf(n)
 	if err != nil {
 		return nil, err
 	}
@@ -530,18 +496,18 @@ func (n *Node) ChainBlock(root [32]byte) ([]byte, error) {
 	return b, nil
 }
 
-// ChainPipeline returns the pipeline (Go users and tests), nil before StartChain.
-func (n *Node) ChainPipeline() *pipeline.Pipeline {
-	if c := n.chain.Load(); c != nil && c.ready.Load() {
+// Pipeline returns the pipeline (Go users and tests), nil before Start.
+func Pipeline(n *node.Node) *pipeline.Pipeline {
+	if c := readyChain(n); c != nil {
 		return c.p
 	}
 	return nil
 }
 
-// ChainCounters returns the chain's counters.
-func (n *Node) ChainCounters() (ChainCounters, error) {
-	c := n.chain.Load()
-	if c == nil || !c.ready.Load() {
+// Counters returns the chain's counters.
+func Counters(n *node.Node) (ChainCounters, error) {
+	c := readyChain(n)
+	if c == nil {
 		return ChainCounters{}, status.Errorf(status.BadState, "chain not started")
 	}
 	return ChainCounters{Pipeline: c.p.Stats(),
@@ -558,7 +524,7 @@ func (c *chainState) status() reqrespnet.Status {
 	c.hmu.Lock()
 	head, slot, fin := c.head, c.hslot, c.finalized
 	c.hmu.Unlock()
-	d, _ := c.n.Eth2CurrentDigest()
+	d := c.n.Eth2().CurrentDigest()
 	s := reqrespnet.Status{ForkDigest: d, HeadRoot: head, HeadSlot: slot, FinalizedEpoch: fin.Epoch, FinalizedRoot: fin.Root,
 		EarliestAvailableSlot: c.st.EarliestSlot()}
 	if fin.Epoch == 0 { // the genesis finalized checkpoint's root is zero (p2p-interface.md)
@@ -587,10 +553,7 @@ func (c *chainState) peers() []string {
 }
 
 func (c *chainState) push(e events.Event) {
-	q := c.n.queue
-	if q.Reserve(1) {
-		q.PushReserved(e)
-	} else {
+	if !c.n.Emit(e) {
 		c.evDropped.Add(1)
 	}
 }
@@ -630,23 +593,23 @@ func (c *chainState) onEvent(e pipeline.Event) {
 }
 
 func (c *chainState) updateStatus() {
-	if !c.ready.Load() { // events during StartChain (resumed blocks)
+	if !c.ready.Load() { // events during Start (resumed blocks)
 		return
 	}
 	_ = c.n.SetStatus(c.status())
 }
 
 // validateBlock is the Go validator of beacon_block.
-func (c *chainState) validateBlock(ctx context.Context, m *Eth2Message) (ValidationResult, string) {
+func (c *chainState) validateBlock(ctx context.Context, m *node.Eth2Message) (node.ValidationResult, string) {
 	r, reason := c.p.ValidateGossipBlock(m.Data, time.Now())
 	switch r {
 	case pipeline.Accept:
 		c.gossipAccepted.Add(1)
 		c.p.Submit(slices.Clone(m.Data), m.From.String())
-		return ValidationAccept, ""
+		return node.ValidationAccept, ""
 	case pipeline.Reject:
 		c.gossipRejected.Add(1)
-		return ValidationReject, reason
+		return node.ValidationReject, reason
 	}
 	c.gossipIgnored.Add(1)
 	if reason == "parent block unknown" || reason == "parent block not yet processed" {
@@ -655,7 +618,7 @@ func (c *chainState) validateBlock(ctx context.Context, m *Eth2Message) (Validat
 		c.gossipOrphans.Add(1)
 		c.p.Submit(slices.Clone(m.Data), m.From.String())
 	}
-	return ValidationIgnore, reason
+	return node.ValidationIgnore, reason
 }
 
 // --- Fetcher over req/resp --------------------------------------------
@@ -667,14 +630,9 @@ func (c *chainState) fetch(ctx context.Context, peerID string, p reqresp.Protoco
 		c.fetchFailures.Add(1)
 		return nil, err
 	}
-	svc, err := c.n.service()
-	if err != nil {
-		c.fetchFailures.Add(1)
-		return nil, err
-	}
 	var blocks [][]byte
 	var chunkErr error
-	_, err = svc.RequestFunc(ctx, pid, p, body, c.cfg.RequestTimeout, func(ch reqresp.Chunk) {
+	err = c.n.Request(ctx, pid, p, body, c.cfg.RequestTimeout, func(ch reqresp.Chunk) {
 		if ch.Code != reqresp.Success {
 			chunkErr = fmt.Errorf("%s from %s: error %d: %q", p.ID(), pid, ch.Code, ch.Payload)
 			if bytes.Contains(ch.Payload, []byte("rate limited")) { // Prysm's and our servers' message
@@ -731,7 +689,7 @@ func (r blockResponder) Respond(ctx context.Context, req *reqrespnet.IncomingReq
 		}
 		var dig *[4]byte
 		if r.p.ContextBytes { // the digest of the block's own fork
-			d := c.n.eth2.digestAtSlot(info.Slot)
+			d := c.n.Eth2().DigestAtSlot(info.Slot)
 			dig = &d
 		}
 		if err := w.WriteChunk(dig, b); err != nil {
@@ -776,12 +734,6 @@ func (r blockResponder) Respond(ctx context.Context, req *reqrespnet.IncomingReq
 	return nil
 }
 
-// digestAtSlot is the fork digest in force at slot (the context bytes of
-// a block of that slot).
-func (e *eth2State) digestAtSlot(slot uint64) [4]byte {
-	return e.digestAt[e.boundaries[e.boundaryIndex(slot/e.cfg.Chain.SlotsPerEpoch)]]
-}
-
 // --- Sync --------------------------------------------------------------
 
 // onPeerStatus is called with every status a peer sends (handshake).
@@ -820,15 +772,11 @@ func (c *chainState) syncLoop() {
 }
 
 func (c *chainState) pollStatus() {
-	svc, err := c.n.service()
-	if err != nil {
-		return
-	}
 	for _, ps := range c.peers() {
 		pid, _ := peer.Decode(ps)
 		c.statusPolls.Add(1)
 		var raw []byte
-		_, err := svc.RequestFunc(c.ctx, pid, reqresp.StatusV1, c.status().Marshal(1), 10*time.Second, func(ch reqresp.Chunk) {
+		err := c.n.Request(c.ctx, pid, reqresp.StatusV1, c.status().Marshal(1), 10*time.Second, func(ch reqresp.Chunk) {
 			if ch.Code == reqresp.Success {
 				raw = slices.Clone(ch.Payload)
 			}
@@ -858,7 +806,7 @@ func (c *chainState) syncFrom(p peer.ID, head uint64) {
 	c.push(events.Event{Type: events.SyncProgress, PeerID: p.String(), Code: head, Text: done})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		c.syncFailures.Add(1)
-		c.n.queue.PushError(events.Event{Type: events.Error, Status: int32(status.Network),
+		c.n.EmitError(events.Event{Type: events.Error, Status: int32(status.Network),
 			Text: fmt.Sprintf("range sync from %s (slots %d..%d): %v", p, from, head, err)})
 	}
 }

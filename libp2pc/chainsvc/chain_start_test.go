@@ -1,6 +1,6 @@
 //go:build minimal
 
-package node
+package chainsvc
 
 import (
 	"strings"
@@ -10,11 +10,12 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/events"
 	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
+	"github.com/libp2pc/libp2pc/libp2pc/node"
 	"github.com/libp2pc/libp2pc/libp2pc/status"
 )
 
 // chainStartFixture is a running eth2 node and a genesis state for it.
-func chainStartFixture(t *testing.T) (*Node, *recorder, []byte, *config.Config) {
+func chainStartFixture(t *testing.T) (*node.Node, *recorder, []byte, *config.Config) {
 	t.Helper()
 	g, err := testchain.Genesis(16)
 	if err != nil {
@@ -43,7 +44,7 @@ func waitDone(t *testing.T, rec *recorder, req uint64, what string) events.Event
 func TestStartChainCompletesLater(t *testing.T) {
 	n, rec, genesisSSZ, ccfg := chainStartFixture(t)
 	begin := time.Now()
-	req, err := n.StartChain(ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
+	req, err := Start(n, ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,17 +57,17 @@ func TestStartChainCompletesLater(t *testing.T) {
 			t.Fatalf("%s while the chain starts: %v, want BadState saying it is starting", what, err)
 		}
 	}
-	_, _, err = n.ChainHead()
+	_, _, err = Head(n)
 	starting("ChainHead", err)
-	_, err = n.ChainFinalized()
+	_, err = Finalized(n)
 	starting("ChainFinalized", err)
-	_, err = n.ChainSyncStatus()
+	_, err = SyncStatus(n)
 	starting("ChainSyncStatus", err)
-	_, err = n.SubmitBlock([]byte{1, 2, 3})
+	_, err = SubmitBlock(n, []byte{1, 2, 3})
 	starting("SubmitBlock", err)
-	_, err = n.StartChain(ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg})
+	_, err = Start(n, ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg})
 	starting("second StartChain", err)
-	if n.ChainPipeline() != nil {
+	if Pipeline(n) != nil {
 		t.Fatal("ChainPipeline before the chain started")
 	}
 
@@ -74,14 +75,14 @@ func TestStartChainCompletesLater(t *testing.T) {
 		t.Fatalf("chain start failed: %s", e.Text)
 	}
 	t.Logf("StartChain returned in %s; completed after %s", returned, time.Since(begin))
-	root, slot, err := n.ChainHead()
+	root, slot, err := Head(n)
 	if err != nil || slot != 0 || root == ([32]byte{}) {
 		t.Fatalf("head after start: %x slot %d: %v", root[:4], slot, err)
 	}
-	if s, err := n.ChainState(root); err != nil || len(s) != len(genesisSSZ) {
+	if s, err := State(n, root); err != nil || len(s) != len(genesisSSZ) {
 		t.Fatalf("anchor state after start: %d bytes, %v", len(s), err)
 	}
-	if _, err := n.StartChain(ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg}); status.CodeOf(err) != status.BadState ||
+	if _, err := Start(n, ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg}); status.CodeOf(err) != status.BadState ||
 		!strings.Contains(err.Error(), "already started") {
 		t.Fatalf("StartChain after start: %v", err)
 	}
@@ -96,7 +97,7 @@ func TestStartChainBadAnchorCompletesWithError(t *testing.T) {
 	dir := t.TempDir()
 	fail := func(what string, cfg ChainConfig, code status.Code, text string) {
 		t.Helper()
-		req, err := n.StartChain(cfg)
+		req, err := Start(n, cfg)
 		if err != nil {
 			t.Fatalf("%s: the call itself failed: %v (the state is checked after it returns)", what, err)
 		}
@@ -104,7 +105,7 @@ func TestStartChainBadAnchorCompletesWithError(t *testing.T) {
 		if status.Code(e.Status) != code || !strings.Contains(e.Text, text) {
 			t.Fatalf("%s: completion %d %q, want %d containing %q", what, e.Status, e.Text, code, text)
 		}
-		if _, _, err := n.ChainHead(); status.CodeOf(err) != status.BadState || !strings.Contains(err.Error(), "not started") {
+		if _, _, err := Head(n); status.CodeOf(err) != status.BadState || !strings.Contains(err.Error(), "not started") {
 			t.Fatalf("%s: ChainHead after the failed start: %v", what, err)
 		}
 	}
@@ -125,14 +126,14 @@ func TestStartChainBadAnchorCompletesWithError(t *testing.T) {
 	fail("bad yaml", ChainConfig{DataDir: dir, AnchorState: genesisSSZ, ConsensusConfig: []byte("SECONDS_PER_SLOT: [")}, status.InvalidArgument, "consensus config")
 	fail("empty store, no anchor", ChainConfig{DataDir: dir, Consensus: ccfg}, status.InvalidArgument, "no anchor state")
 
-	req, err := n.StartChain(ChainConfig{DataDir: dir, AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
+	req, err := Start(n, ChainConfig{DataDir: dir, AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if e := waitDone(t, rec, req, "good start after failures"); e.Status != 0 {
 		t.Fatalf("start after failures: %s", e.Text)
 	}
-	if _, slot, err := n.ChainHead(); err != nil || slot != 0 {
+	if _, slot, err := Head(n); err != nil || slot != 0 {
 		t.Fatalf("head: slot %d: %v", slot, err)
 	}
 }
@@ -142,10 +143,10 @@ func TestStartChainBadAnchorCompletesWithError(t *testing.T) {
 // itself; after the host unsubscribes, it works.
 func TestStartChainHostOwnsBeaconBlock(t *testing.T) {
 	n, rec, genesisSSZ, ccfg := chainStartFixture(t)
-	req, err := n.Eth2Subscribe("beacon_block", ValidateHost)
+	req, err := n.Eth2Subscribe("beacon_block", node.ValidateHost)
 	mustOK(t, rec, req, err, "host subscribes beacon_block")
 	dir := t.TempDir()
-	req, err = n.StartChain(ChainConfig{DataDir: dir, AnchorState: genesisSSZ, Consensus: ccfg})
+	req, err = Start(n, ChainConfig{DataDir: dir, AnchorState: genesisSSZ, Consensus: ccfg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +155,7 @@ func TestStartChainHostOwnsBeaconBlock(t *testing.T) {
 	}
 	req, err = n.Eth2Unsubscribe("beacon_block")
 	mustOK(t, rec, req, err, "host unsubscribes")
-	req, err = n.StartChain(ChainConfig{DataDir: dir, AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
+	req, err = Start(n, ChainConfig{DataDir: dir, AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
 	mustOK(t, rec, req, err, "chain start after the host left beacon_block")
 }
 
@@ -164,7 +165,7 @@ func TestStartChainHostOwnsBeaconBlock(t *testing.T) {
 func TestStopWhileChainStarts(t *testing.T) {
 	n, rec, genesisSSZ, ccfg := chainStartFixture(t)
 	dir := t.TempDir()
-	req, err := n.StartChain(ChainConfig{DataDir: dir, AnchorState: genesisSSZ, Consensus: ccfg})
+	req, err := Start(n, ChainConfig{DataDir: dir, AnchorState: genesisSSZ, Consensus: ccfg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,6 +196,6 @@ func TestStopWhileChainStarts(t *testing.T) {
 	_ = stopReq
 	// The store was closed: a second node can open the same directory.
 	n2, rec2 := startEth2Node(t, testEth2Config(time.Now().Add(-20*time.Second), config.FarFutureEpoch, config.FarFutureEpoch), nil)
-	req, err = n2.StartChain(ChainConfig{DataDir: dir, AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
+	req, err = Start(n2, ChainConfig{DataDir: dir, AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1})
 	mustOK(t, rec2, req, err, "chain start on the same store after the stop")
 }
