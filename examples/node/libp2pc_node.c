@@ -523,7 +523,7 @@ static void usage(int code) {
             "                    [--discovery-port N] [--bootnode ENR]... [--target-peers N]\n"
             "                    [--data-dir DIR [--genesis-state FILE] [--import-blocks DIR] [--propose-blocks DIR]\n"
             "                     [--checkpoint-sync-url URL | --checkpoint-state FILE --checkpoint-block FILE]\n"
-            "                     [--ws-checkpoint ROOT:EPOCH]]\n"
+            "                     [--ws-checkpoint ROOT:EPOCH] [--allow-stale-checkpoint] [--backfill-epochs N]]\n"
             "                    [--metrics-addr IP:PORT] [--log-level debug|info|warn|error]\n"
             "\n"
             "  --eth2-config FILE        consensus-specs config (configs/*.yaml): makes the node an eth2 node\n"
@@ -550,6 +550,8 @@ static void usage(int code) {
             "                            (REST API); --checkpoint-id ID picks another (a slot, a block root)\n"
             "  --checkpoint-state FILE   ... or from this SSZ state and --checkpoint-block FILE (SSZ or JSON)\n"
             "  --ws-checkpoint R:E       refuse a checkpoint that disagrees with weak subjectivity root R at epoch E\n"
+            "  --allow-stale-checkpoint  accept a checkpoint older than its weak subjectivity period (refused by default)\n"
+            "  --backfill-epochs N       backfill only the last N epochs behind the checkpoint (default: to genesis)\n"
             "  --import-blocks DIR       hand DIR/block_1.ssz, block_2.ssz, ... (until one is missing) to the\n"
             "                            chain at start (libp2pc_node_chain_submit_block), all at once\n"
             "  --propose-blocks DIR      at the wall-clock start of each block's slot, hand DIR/block_1.ssz,\n"
@@ -1263,6 +1265,8 @@ int main(int argc, char **argv) {
     const char *genesis_state = NULL, *data_dir = NULL, *import_dir = NULL;
     const char *cp_url = NULL, *cp_id = NULL, *cp_state = NULL, *cp_block = NULL, *ws = NULL;
     const char *metrics_addr = NULL;
+    uint64_t backfill_epochs = 0;
+    int allow_stale = 0;
     int32_t log_level = LIBP2PC_LOG_INFO;
     int want_logs = 0;
     const char *raw_requests[MAX_ITEMS];
@@ -1270,6 +1274,10 @@ int main(int argc, char **argv) {
     long exit_after = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (strcmp(a, "--allow-stale-checkpoint") == 0) {
+            allow_stale = 1;
+            continue;
+        }
         if (strcmp(a, "--publish-on-signal") == 0) {
             app.publish_on_signal = 1;
             continue;
@@ -1300,6 +1308,12 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--checkpoint-state") == 0) cp_state = v;
         else if (strcmp(a, "--checkpoint-block") == 0) cp_block = v;
         else if (strcmp(a, "--ws-checkpoint") == 0) ws = v;
+        else if (strcmp(a, "--backfill-epochs") == 0) {
+            if (parse_u64(v, &backfill_epochs) != 0) {
+                fprintf(stderr, "libp2pc-node: --backfill-epochs %s: not a number of epochs\n", v);
+                return 1;
+            }
+        }
         else if (strcmp(a, "--metrics-addr") == 0) metrics_addr = v;
         else if (strcmp(a, "--log-level") == 0) {
             if (strcmp(v, "debug") == 0) log_level = LIBP2PC_LOG_DEBUG;
@@ -1509,7 +1523,7 @@ int main(int argc, char **argv) {
         if (rc != LIBP2PC_OK && !stopped_now()) die("subscribe");
     }
     uint8_t *anchor = NULL, *chain_yaml = NULL, *cp_state_bytes = NULL, *cp_block_bytes = NULL;
-    if (!data_dir && (cp_url || cp_state || cp_block || ws || cp_id)) {
+    if (!data_dir && (cp_url || cp_state || cp_block || ws || cp_id || allow_stale || backfill_epochs)) {
         fprintf(stderr, "libp2pc-node: checkpoint flags need --data-dir\n");
         return 1;
     }
@@ -1525,6 +1539,8 @@ int main(int argc, char **argv) {
         cc.checkpoint_sync_url = cp_url;
         cc.checkpoint_id = cp_id;
         cc.ws_checkpoint = ws;
+        cc.backfill_epochs = backfill_epochs;
+        cc.allow_stale_checkpoint = (uint32_t)allow_stale;
         if (cp_state) cc.checkpoint_state = cp_state_bytes = read_file(cp_state, &cc.checkpoint_state_len);
         if (cp_block) cc.checkpoint_block = cp_block_bytes = read_file(cp_block, &cc.checkpoint_block_len);
         cc.config_yaml = chain_yaml = read_file(eth2_config, &cc.config_yaml_len);
