@@ -203,12 +203,14 @@ extern "C" {
  *        libp2pc_node_eth2_publish_nowait and its counters;
  *        libp2pc_node_metrics_text, libp2pc_node_metrics_serve,
  *        libp2pc_set_log_callback.
+ *   2.2  backfill_epochs and allow_stale_checkpoint (with reserved1) at the
+ *        end of libp2pc_chain_config.
  *   (Major 1, retired: 1.0 nodes, gossip, membership transport; 1.1 eth2
  *   gossip, req/resp, chain and discovery; 1.2 chain_submit_block,
  *   get_state, chain_sync_status, SYNC_PROGRESS, BLOCK_DROPPED. A 1.x host
  *   is refused with LIBP2PC_ERR_ABI_MISMATCH.) */
 #define LIBP2PC_ABI_VERSION_MAJOR 2
-#define LIBP2PC_ABI_VERSION_MINOR 1
+#define LIBP2PC_ABI_VERSION_MINOR 2
 #define LIBP2PC_ABI_VERSION \
     ((uint32_t)((LIBP2PC_ABI_VERSION_MAJOR << 16) | LIBP2PC_ABI_VERSION_MINOR))
 
@@ -1624,7 +1626,8 @@ int libp2pc_node_reqresp_counters(libp2pc_node node, libp2pc_reqresp_counters *o
  *                                 pipeline gave it up without a verdict. */
 
 /* The chain's configuration (libp2pc_node_chain_start). Read as THE GROWTH
- * RULE says. ABI 2.0 layout: up to and including config_yaml_len, 48 bytes on 64-bit platforms. */
+ * RULE says. ABI 2.0 layout: up to and including config_yaml_len, 48 bytes on 64-bit platforms;
+ * ABI 2.1: up to and including ws_checkpoint, 104 bytes; ABI 2.2: 120 bytes. */
 typedef struct libp2pc_chain_config {
     uint32_t struct_size;      /* sizeof(libp2pc_chain_config); set by libp2pc_chain_config_init */
     uint32_t reserved0;        /* 0 */
@@ -1663,6 +1666,26 @@ typedef struct libp2pc_chain_config {
     const uint8_t *checkpoint_block; /* its SignedBeaconBlock: SSZ, or the API's JSON */
     size_t checkpoint_block_len;
     const char *ws_checkpoint;       /* weak subjectivity checkpoint "0x<root>:<epoch>" */
+    /* Since ABI 2.2 (a 2.1 host's struct ends before these fields, which
+     * then read as 0).
+     * backfill_epochs: the backfill of a checkpoint-anchored store stops
+     * after the last N epochs behind the anchor (e.g. 33024, mainnet's
+     * MIN_EPOCHS_FOR_BLOCK_REQUESTS: what peers must serve) instead of
+     * going down to genesis; earliest_slot in the sync status says where
+     * it stopped. 0: down to genesis.
+     * allow_stale_checkpoint: the library refuses a checkpoint whose
+     * epoch plus its weak subjectivity period (specs/phase0 and
+     * specs/electra/weak-subjectivity.md: compute_weak_subjectivity_period
+     * of the checkpoint state, e.g. 256 epochs + the validator set's churn
+     * allowance) is behind the wall-clock epoch: chain_start's REQUEST_DONE
+     * carries INVALID_ARGUMENT, text "checkpoint: anchor outside the weak
+     * subjectivity period: ..." with the numbers. 1 accepts it (the host
+     * trusts that checkpoint anyway); the "checkpoint: anchored" progress
+     * text then says it is outside. Always written in the progress text:
+     * the period in epochs. */
+    uint64_t backfill_epochs;
+    uint32_t allow_stale_checkpoint; /* 0 or 1 */
+    uint32_t reserved1;              /* 0 */
 } libp2pc_chain_config;
 
 /* libp2pc_chain_config_init(cfg) (a macro over

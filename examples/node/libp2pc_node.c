@@ -521,9 +521,9 @@ static void usage(int code) {
             "                    [--validate accept|reject|ignore|none-answer] [--eth2-publish NAME:FILE]...\n"
             "                    [--serve PROTOCOL]... [--serve-dir DIR] [--request PEER:PROTOCOL:HEXBODY]...\n"
             "                    [--discovery-port N] [--bootnode ENR]... [--target-peers N]\n"
-            "                    [--data-dir DIR [--genesis-state FILE] [--import-blocks DIR]\n"
+            "                    [--data-dir DIR [--genesis-state FILE] [--import-blocks DIR] [--propose-blocks DIR]\n"
             "                     [--checkpoint-sync-url URL | --checkpoint-state FILE --checkpoint-block FILE]\n"
-            "                     [--ws-checkpoint ROOT:EPOCH]]\n"
+            "                     [--ws-checkpoint ROOT:EPOCH] [--allow-stale-checkpoint] [--backfill-epochs N]]\n"
             "                    [--metrics-addr IP:PORT] [--log-level debug|info|warn|error]\n"
             "\n"
             "  --eth2-config FILE        consensus-specs config (configs/*.yaml): makes the node an eth2 node\n"
@@ -550,8 +550,12 @@ static void usage(int code) {
             "                            (REST API); --checkpoint-id ID picks another (a slot, a block root)\n"
             "  --checkpoint-state FILE   ... or from this SSZ state and --checkpoint-block FILE (SSZ or JSON)\n"
             "  --ws-checkpoint R:E       refuse a checkpoint that disagrees with weak subjectivity root R at epoch E\n"
+            "  --allow-stale-checkpoint  accept a checkpoint older than its weak subjectivity period (refused by default)\n"
+            "  --backfill-epochs N       backfill only the last N epochs behind the checkpoint (default: to genesis)\n"
             "  --import-blocks DIR       hand DIR/block_1.ssz, block_2.ssz, ... (until one is missing) to the\n"
             "                            chain at start (libp2pc_node_chain_submit_block), all at once\n"
+            "  --propose-blocks DIR      at the wall-clock start of each block's slot, hand DIR/block_1.ssz,\n"
+            "                            block_2.ssz, ... to the chain and publish it on beacon_block (a proposer)\n"
             "  --metrics-addr IP:PORT    serve Prometheus metrics at http://IP:PORT/metrics (port 0: any free\n"
             "                            port); prints a \"metrics\" line with the bound address\n"
             "  --log-level LEVEL         print the library's log records at LEVEL and above as \"log\" lines\n"
@@ -1157,6 +1161,77 @@ static void import_blocks(const char *dir) {
     LINE_END();
 }
 
+/* The slot of an SSZ SignedBeaconBlock (any fork): the message is the
+ * container's variable-size first field (a 4-byte offset, then the 96-byte
+ * signature), and its first field is the slot. -1 if len cannot hold it. */
+static int block_slot(const uint8_t *b, size_t len, uint64_t *slot) {
+    if (len < 4) return -1;
+    uint32_t off = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    if (off != 100 || len < (size_t)off + 8) return -1;
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | b[off + i];
+    *slot = v;
+    return 0;
+}
+
+/* --propose-blocks: the proposer thread. Each DIR/block_<i>.ssz (i = 1, 2,
+ * ... until one is missing) waits for the wall-clock start of its slot
+ * (gossip IGNOREs a block from a future slot), goes to this node's chain
+ * (libp2pc_node_chain_submit_block: the proposer imports its own block)
+ * and is published on beacon_block (every node's Go validator checks it
+ * and hands it to its pipeline). One "block_proposed" line each (the
+ * publish's outcome follows as its request_done), then "proposals_done". */
+static const char *propose_dir;
+
+static void *proposer(void *arg) {
+    (void)arg;
+    int n = 0;
+    for (int i = 1; !stopped_now(); i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/block_%d.ssz", propose_dir, i);
+        size_t len;
+        uint8_t *b = read_file_or_null(path, &len);
+        if (!b) break;
+        uint64_t slot;
+        if (block_slot(b, len, &slot) != 0) {
+            fprintf(stderr, "libp2pc-node: %s: not a SignedBeaconBlock\n", path);
+            free(b);
+            break;
+        }
+        uint64_t start_ms = app.chain.genesis_time * 1000 + slot * app.chain.slot_ms;
+        for (uint64_t now = now_ms(); now < start_ms && !stopped_now(); now = now_ms()) {
+            uint64_t wait = start_ms - now < 100 ? start_ms - now : 100;
+            struct timespec ts = {0, (long)wait * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        if (stopped_now()) {
+            free(b);
+            break;
+        }
+        uint8_t root[32];
+        uint64_t req = 0;
+        int rc = libp2pc_node_chain_submit_block(app.node, b, len, root);
+        const char *failed = rc == LIBP2PC_OK ? NULL : "submit";
+        if (!failed && libp2pc_node_eth2_publish(app.node, "beacon_block", b, len, &req) != LIBP2PC_OK) failed = "publish";
+        LINE_BEGIN();
+        printf("{\"event\":\"block_proposed\",\"slot\":%" PRIu64 ",\"size\":%zu", slot, len);
+        if (!failed) {
+            json_hex(stdout, "root", root, 32);
+            printf(",\"request_id\":%" PRIu64, req);
+        } else {
+            json_field(stdout, "error", failed);
+            json_field(stdout, "message", libp2pc_last_error());
+        }
+        LINE_END();
+        free(b);
+        if (!failed) n++;
+    }
+    LINE_BEGIN();
+    printf("{\"event\":\"proposals_done\",\"count\":%d", n);
+    LINE_END();
+    return NULL;
+}
+
 /* --log-level: one "log" line per library log record (on the library's
  * log thread). */
 static void on_log(const libp2pc_log_record *r, void *user_data) {
@@ -1190,6 +1265,8 @@ int main(int argc, char **argv) {
     const char *genesis_state = NULL, *data_dir = NULL, *import_dir = NULL;
     const char *cp_url = NULL, *cp_id = NULL, *cp_state = NULL, *cp_block = NULL, *ws = NULL;
     const char *metrics_addr = NULL;
+    uint64_t backfill_epochs = 0;
+    int allow_stale = 0;
     int32_t log_level = LIBP2PC_LOG_INFO;
     int want_logs = 0;
     const char *raw_requests[MAX_ITEMS];
@@ -1197,6 +1274,10 @@ int main(int argc, char **argv) {
     long exit_after = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (strcmp(a, "--allow-stale-checkpoint") == 0) {
+            allow_stale = 1;
+            continue;
+        }
         if (strcmp(a, "--publish-on-signal") == 0) {
             app.publish_on_signal = 1;
             continue;
@@ -1221,11 +1302,18 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--genesis-state") == 0) genesis_state = v;
         else if (strcmp(a, "--data-dir") == 0) data_dir = v;
         else if (strcmp(a, "--import-blocks") == 0) import_dir = v;
+        else if (strcmp(a, "--propose-blocks") == 0) propose_dir = v;
         else if (strcmp(a, "--checkpoint-sync-url") == 0) cp_url = v;
         else if (strcmp(a, "--checkpoint-id") == 0) cp_id = v;
         else if (strcmp(a, "--checkpoint-state") == 0) cp_state = v;
         else if (strcmp(a, "--checkpoint-block") == 0) cp_block = v;
         else if (strcmp(a, "--ws-checkpoint") == 0) ws = v;
+        else if (strcmp(a, "--backfill-epochs") == 0) {
+            if (parse_u64(v, &backfill_epochs) != 0) {
+                fprintf(stderr, "libp2pc-node: --backfill-epochs %s: not a number of epochs\n", v);
+                return 1;
+            }
+        }
         else if (strcmp(a, "--metrics-addr") == 0) metrics_addr = v;
         else if (strcmp(a, "--log-level") == 0) {
             if (strcmp(v, "debug") == 0) log_level = LIBP2PC_LOG_DEBUG;
@@ -1435,7 +1523,7 @@ int main(int argc, char **argv) {
         if (rc != LIBP2PC_OK && !stopped_now()) die("subscribe");
     }
     uint8_t *anchor = NULL, *chain_yaml = NULL, *cp_state_bytes = NULL, *cp_block_bytes = NULL;
-    if (!data_dir && (cp_url || cp_state || cp_block || ws || cp_id)) {
+    if (!data_dir && (cp_url || cp_state || cp_block || ws || cp_id || allow_stale || backfill_epochs)) {
         fprintf(stderr, "libp2pc-node: checkpoint flags need --data-dir\n");
         return 1;
     }
@@ -1451,6 +1539,8 @@ int main(int argc, char **argv) {
         cc.checkpoint_sync_url = cp_url;
         cc.checkpoint_id = cp_id;
         cc.ws_checkpoint = ws;
+        cc.backfill_epochs = backfill_epochs;
+        cc.allow_stale_checkpoint = (uint32_t)allow_stale;
         if (cp_state) cc.checkpoint_state = cp_state_bytes = read_file(cp_state, &cc.checkpoint_state_len);
         if (cp_block) cc.checkpoint_block = cp_block_bytes = read_file(cp_block, &cc.checkpoint_block_len);
         cc.config_yaml = chain_yaml = read_file(eth2_config, &cc.config_yaml_len);
@@ -1468,8 +1558,14 @@ int main(int argc, char **argv) {
         app.has_chain = rc == LIBP2PC_OK;
         if (app.has_chain && import_dir) import_blocks(import_dir);
     }
-    if (import_dir && !data_dir) {
-        fprintf(stderr, "libp2pc-node: --import-blocks needs --data-dir\n");
+    if ((import_dir || propose_dir) && !data_dir) {
+        fprintf(stderr, "libp2pc-node: --import-blocks and --propose-blocks need --data-dir\n");
+        return 1;
+    }
+    pthread_t proposer_thread;
+    int proposing = app.has_chain && propose_dir;
+    if (proposing && pthread_create(&proposer_thread, NULL, proposer, NULL) != 0) {
+        fprintf(stderr, "libp2pc-node: cannot start the proposer thread\n");
         return 1;
     }
     for (int i = 0; started && i < npeers; i++)
@@ -1505,6 +1601,7 @@ int main(int argc, char **argv) {
     pthread_cond_signal(&app.work_cv);
     pthread_mutex_unlock(&app.mu);
     pthread_join(worker_thread, NULL);
+    if (proposing) pthread_join(proposer_thread, NULL); /* it sees stopped within 100 ms */
     if (libp2pc_node_destroy(app.node) != LIBP2PC_OK) die("destroy");
     for (int i = 0; i < app.npubs; i++) {
         free(app.pubs[i].topic);

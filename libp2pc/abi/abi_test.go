@@ -174,3 +174,26 @@ func TestWriteOutStopsAtStructSize(t *testing.T) {
 		t.Errorf("a struct_size below the 2.0 layout: %v", err)
 	}
 }
+
+// libp2pc_chain_config grew twice: ABI 2.1 (checkpoint sync, up to
+// ws_checkpoint) and 2.2 (backfill_epochs, allow_stale_checkpoint,
+// reserved1). A host of each release is read; a size between two releases
+// would cut a field and is refused.
+func TestChainConfigReleasedLayouts(t *testing.T) {
+	full := structSizes()["libp2pc_chain_config"]
+	l := chainConfigLayout
+	if len(l.later) != 1 {
+		t.Fatalf("released layouts after 2.0: %v, want the 2.1 one", l.later)
+	}
+	if unsafe.Sizeof(uintptr(0)) == 8 && (l.later[0] != 104 || full != 120) {
+		t.Errorf("2.1 layout %d bytes, 2.2 %d; want 104 and 120 on 64-bit platforms", l.later[0], full)
+	}
+	for _, size := range []uintptr{l.first, l.later[0], full, full + 8} {
+		if err := l.checkReleased("struct_size", size, full); err != nil {
+			t.Errorf("struct_size %d: %v", size, err)
+		}
+	}
+	if err := l.checkReleased("struct_size", l.later[0]+8, full); err == nil || !strings.Contains(err.Error(), "cut in two") {
+		t.Errorf("a size inside the 2.2 fields: %v", err)
+	}
+}

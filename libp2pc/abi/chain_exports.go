@@ -53,7 +53,9 @@ func libp2pc_node_chain_start(h C.libp2pc_node, cfgIn *C.libp2pc_chain_config, r
 		return fail(err)
 	}
 	cc := chainsvc.ChainConfig{DataDir: dir, AnchorState: anchor, ConsensusConfig: yaml}
-	if uintptr(cfg.struct_size) >= unsafe.Sizeof(C.libp2pc_chain_config{}) {
+	// readIn zeroed the fields past the host's struct_size: a 2.0 host's
+	// checkpoint fields and a 2.1 host's 2.2 fields read as NULL/0.
+	{
 		optString := func(p *C.char) string {
 			if p == nil {
 				return ""
@@ -68,6 +70,14 @@ func libp2pc_node_chain_start(h C.libp2pc_node, cfgIn *C.libp2pc_chain_config, r
 		if cc.CheckpointBlock, err = bytesOf(cfg.checkpoint_block, cfg.checkpoint_block_len, "checkpoint_block"); err != nil {
 			return fail(err)
 		}
+	}
+	cc.BackfillEpochs = uint64(cfg.backfill_epochs)
+	switch cfg.allow_stale_checkpoint {
+	case 0:
+	case 1:
+		cc.AllowStaleCheckpoint = true
+	default:
+		return fail(status.Errorf(status.InvalidArgument, "chain_start: allow_stale_checkpoint is %d, not 0 or 1", cfg.allow_stale_checkpoint))
 	}
 	return request(h, reqOut, func(n *node.Node) (uint64, error) {
 		return chainsvc.Start(n, cc)

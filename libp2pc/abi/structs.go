@@ -59,7 +59,9 @@ var (
 		end(unsafe.Offsetof(C.libp2pc_discovery_config{}.custody_group_count), 8), "libp2pc_discovery_config_init", nil}
 	chainConfigLayout = layout{"libp2pc_chain_config",
 		end(unsafe.Offsetof(C.libp2pc_chain_config{}.config_yaml_len), unsafe.Sizeof(C.libp2pc_chain_config{}.config_yaml_len)),
-		"libp2pc_chain_config_init", nil}
+		"libp2pc_chain_config_init",
+		// ABI 2.1: up to ws_checkpoint (checkpoint sync).
+		[]uintptr{end(unsafe.Offsetof(C.libp2pc_chain_config{}.ws_checkpoint), unsafe.Sizeof(C.libp2pc_chain_config{}.ws_checkpoint))}}
 	eth2StatusLayout = layout{"libp2pc_eth2_status",
 		end(unsafe.Offsetof(C.libp2pc_eth2_status{}.earliest_available_slot), 8), "", nil}
 	eth2MetadataLayout = layout{"libp2pc_eth2_metadata",

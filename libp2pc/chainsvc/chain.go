@@ -93,6 +93,10 @@ type ChainConfig struct {
 	CheckpointURL, CheckpointID      string
 	CheckpointState, CheckpointBlock []byte
 	WSCheckpoint                     string
+	// AllowStaleCheckpoint accepts a checkpoint older than its weak
+	// subjectivity period (checkpoint.ErrStale otherwise): the host's
+	// override for a checkpoint it trusts anyway.
+	AllowStaleCheckpoint bool
 	// Backfill (chain_backfill.go) of a checkpoint-anchored store: blocks
 	// behind the anchor are fetched from peers down to genesis, or to the
 	// last BackfillEpochs epochs when set (e.g. MIN_EPOCHS_FOR_BLOCK_REQUESTS);

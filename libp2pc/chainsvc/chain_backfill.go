@@ -84,6 +84,14 @@ func (c *chainState) startBackfill(ccfg *config.Config) error {
 			bf.limit = (cur - e) * config.SlotsPerEpoch
 		}
 	}
+	if bf.limit >= prog.OldestSlot {
+		// The window of BackfillEpochs lies above what is stored already
+		// (the anchor is that recent): nothing to fetch. (The loop's batch
+		// bounds assume limit < OldestSlot.)
+		c.push(events.Event{Type: events.SyncProgress, Code: prog.OldestSlot,
+			Text: fmt.Sprintf("backfill: not needed: slot %d is within the last %d epochs", prog.OldestSlot, c.cfg.BackfillEpochs)})
+		return nil
+	}
 	c.backfillActive.Store(true)
 	c.wg.Add(1)
 	go bf.loop(prog)

@@ -18,6 +18,7 @@ func (c *chainState) loadCheckpoint(parent context.Context, ccfg *config.Config)
 		Network: checkpoint.Network{Config: ccfg, GenesisValidatorsRoot: c.n.Eth2().GenesisValidatorsRoot(),
 			GenesisTime: uint64(c.n.Eth2().GenesisTime().Unix())},
 		URL: cfg.CheckpointURL, ID: cfg.CheckpointID, StateSSZ: cfg.CheckpointState, Block: cfg.CheckpointBlock,
+		AllowStale: cfg.AllowStaleCheckpoint,
 	}
 	if cfg.WSCheckpoint != "" {
 		ws, err := checkpoint.ParseWS(cfg.WSCheckpoint)
@@ -44,8 +45,12 @@ func (c *chainState) loadCheckpoint(parent context.Context, ccfg *config.Config)
 	if err != nil {
 		return nil, err
 	}
+	stale := ""
+	if a.Stale {
+		stale = ", OUTSIDE its weak subjectivity period (accepted: the host overrides)"
+	}
 	c.push(events.Event{Type: events.SyncProgress, PeerID: source, Code: a.Slot,
-		Text: fmt.Sprintf("checkpoint: anchored at epoch %d, block %x (slot %d), state root %x (slot %d, %s)",
-			a.Epoch, a.BlockRoot, a.BlockSlot, a.StateRoot, a.Slot, a.Fork)})
+		Text: fmt.Sprintf("checkpoint: anchored at epoch %d, block %x (slot %d), state root %x (slot %d, %s), weak subjectivity period %d epochs%s",
+			a.Epoch, a.BlockRoot, a.BlockSlot, a.StateRoot, a.Slot, a.Fork, a.WSPeriod, stale)})
 	return a, nil
 }

@@ -29,7 +29,12 @@
 //     epoch its root must be the anchor block root; at an older epoch
 //     within the state's block_roots history, the block root the state
 //     records for the epoch's start slot (ErrWeakSubjectivity). A newer
-//     epoch cannot be checked from the state and is refused.
+//     epoch cannot be checked from the state and is refused;
+//   - (Load) the anchor is within its weak subjectivity period
+//     (is_within_weak_subjectivity_period, specs/phase0 and
+//     specs/electra/weak-subjectivity.md): the wall-clock epoch is at most
+//     the anchor's epoch plus compute_weak_subjectivity_period of the
+//     anchor state (ErrStale), unless the host overrides (Options.AllowStale).
 package checkpoint
 
 import (
@@ -108,6 +113,11 @@ type Anchor struct {
 	Epoch     uint64   // Slot / SLOTS_PER_EPOCH: the anchor checkpoint's epoch
 	Fork      forks.Fork
 	Advanced  bool // State was advanced through empty slots here
+	// WSPeriod is compute_weak_subjectivity_period(State), in epochs.
+	WSPeriod uint64
+	// Stale: Load found the anchor outside its weak subjectivity period
+	// and accepted it because Options.AllowStale was set.
+	Stale bool
 	// JSONBlock: the block came as JSON (Lodestar 1.5.1 answers
 	// /eth/v2/beacon/blocks in JSON): its header fields were checked, its
 	// body was not hashed (the state's latest_block_header gives the root).
@@ -194,6 +204,7 @@ func Verify(ctx context.Context, net Network, stateSSZ, block []byte, ws *WSChec
 		}
 	}
 	a.Slot, a.Epoch, a.StateRoot, a.Fork = st.Slot, st.Slot/spe, stateRoot, st.ForkName
+	a.WSPeriod = WeakSubjectivityPeriod(net.Config, st)
 	if ws != nil {
 		if err := checkWS(st, a, *ws); err != nil {
 			return nil, err

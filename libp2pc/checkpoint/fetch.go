@@ -36,6 +36,12 @@ type Options struct {
 	Timeout time.Duration
 	// MaxStateBytes bounds the state download (default 1 GiB).
 	MaxStateBytes int64
+	// AllowStale accepts an anchor outside its weak subjectivity period
+	// (Anchor.Stale tells); without it Load refuses one with ErrStale.
+	AllowStale bool
+	// Now is the wall clock for the weak subjectivity period check
+	// (default time.Now).
+	Now func() time.Time
 }
 
 const maxBlockBytes = 32 << 20
@@ -57,7 +63,23 @@ func Load(ctx context.Context, o Options) (*Anchor, error) {
 	if len(stateSSZ) == 0 || len(block) == 0 {
 		return nil, fmt.Errorf("%w: a checkpoint needs a state and its block (or a URL)", ErrBadInput)
 	}
-	return Verify(ctx, o.Network, stateSSZ, block, o.WS, progress)
+	a, err := Verify(ctx, o.Network, stateSSZ, block, o.WS, progress)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	// The state's genesis_time (Verify checked it against the node's when set).
+	current := CurrentEpoch(o.Network.Config, binary.LittleEndian.Uint64(stateSSZ[offGenesisTime:]), now())
+	if err := checkWSPeriod(a, current); err != nil {
+		if !o.AllowStale {
+			return nil, err
+		}
+		a.Stale = true
+	}
+	return a, nil
 }
 
 // Fetch downloads a checkpoint state and its block from a beacon node:

@@ -48,13 +48,58 @@ type Config struct {
 	InactivityScoreBias         uint64
 	InactivityScoreRecoveryRate uint64
 
+	// DefaultedKeys lists the keys the file lacked that took the value of
+	// its PRESET_BASE network's config (baseConfigDefaults), sorted; also
+	// in Raw. Empty for a complete file.
+	DefaultedKeys []string
+
 	// Raw keeps every key of the file (including later forks' values, such
-	// as ALTAIR_FORK_VERSION), as written.
+	// as ALTAIR_FORK_VERSION), as written, plus the DefaultedKeys.
 	Raw map[string]string
 
 	// BlobSchedule is fulu's BLOB_SCHEDULE, sorted by epoch (empty when
 	// the file has none); see BlobParametersAt.
 	BlobSchedule []BlobParameters
+}
+
+// baseConfigDefaults are the values of consensus-specs configs/mainnet.yaml
+// and configs/minimal.yaml for the phase0 config keys that a network's
+// config file may leave out: Prysm's and Lodestar's config.yaml are partial
+// files, and both clients take a missing key from the network their
+// PRESET_BASE names (a Prysm devnet's config.yaml omits all five). They are
+// consensus rules (exits, churn, ejection), the same for every network of
+// one base, unlike the keys that identify a network (fork versions, genesis,
+// deposit contract, slot duration), which stay required.
+var baseConfigDefaults = map[string]map[string]string{
+	"mainnet": {
+		"MIN_VALIDATOR_WITHDRAWABILITY_DELAY": "256",
+		"SHARD_COMMITTEE_PERIOD":              "256",
+		"EJECTION_BALANCE":                    "16000000000",
+		"MIN_PER_EPOCH_CHURN_LIMIT":           "4",
+		"CHURN_LIMIT_QUOTIENT":                "65536",
+	},
+	"minimal": {
+		"MIN_VALIDATOR_WITHDRAWABILITY_DELAY": "256",
+		"SHARD_COMMITTEE_PERIOD":              "64",
+		"EJECTION_BALANCE":                    "16000000000",
+		"MIN_PER_EPOCH_CHURN_LIMIT":           "4",
+		"CHURN_LIMIT_QUOTIENT":                "65536",
+	},
+}
+
+// applyBaseDefaults adds to raw the baseConfigDefaults of base that raw
+// lacks and returns those keys, sorted. An unknown base adds nothing: its
+// missing keys stay errors naming the key.
+func applyBaseDefaults(raw map[string]string, base string) []string {
+	var added []string
+	for k, v := range baseConfigDefaults[base] {
+		if _, ok := raw[k]; !ok {
+			raw[k] = v
+			added = append(added, k)
+		}
+	}
+	sort.Strings(added)
+	return added
 }
 
 // Spec values of the altair config keys, used when a config lacks them
@@ -105,6 +150,9 @@ func ParseConfig(data []byte) (*Config, error) {
 	c := &Config{Raw: raw}
 	p := fieldParser{raw: raw}
 	c.PresetBase = p.str("PRESET_BASE")
+	if p.err == nil {
+		c.DefaultedKeys = applyBaseDefaults(raw, c.PresetBase)
+	}
 	c.MinGenesisActiveValidatorCount = p.uint("MIN_GENESIS_ACTIVE_VALIDATOR_COUNT")
 	c.MinGenesisTime = p.uint("MIN_GENESIS_TIME")
 	c.GenesisForkVersion = p.version("GENESIS_FORK_VERSION")

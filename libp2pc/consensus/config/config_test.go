@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -152,6 +154,102 @@ func TestSlotDurationRule(t *testing.T) {
 		got, err := SecondsPerSlotOf(d)
 		if got != want || (want == 0) != errors.Is(err, ErrSlotDuration) {
 			t.Errorf("SecondsPerSlotOf(%v) = %d, %v; want %d", d, got, err, want)
+		}
+	}
+}
+
+// baseDefaultedKeys are the phase0 keys a partial config (Prysm's
+// config.yaml) may leave out: issue 18.
+var baseDefaultedKeys = []string{"CHURN_LIMIT_QUOTIENT", "EJECTION_BALANCE", "MIN_PER_EPOCH_CHURN_LIMIT",
+	"MIN_VALIDATOR_WITHDRAWABILITY_DELAY", "SHARD_COMMITTEE_PERIOD"}
+
+// withoutKeys returns cfg without the lines of keys.
+func withoutKeys(t *testing.T, cfg string, keys ...string) string {
+	t.Helper()
+	var out []string
+	for _, l := range strings.Split(cfg, "\n") {
+		drop := false
+		for _, k := range keys {
+			drop = drop || strings.HasPrefix(l, k+":")
+		}
+		if !drop {
+			out = append(out, l)
+		}
+	}
+	if got := len(strings.Split(cfg, "\n")) - len(out); got != len(keys) {
+		t.Fatalf("removed %d lines for %d keys", got, len(keys))
+	}
+	return strings.Join(out, "\n")
+}
+
+func TestMissingPhase0KeysTakeThePresetBaseValues(t *testing.T) {
+	for _, tc := range []struct {
+		base        string
+		shardPeriod uint64
+	}{{"minimal", 64}, {"mainnet", 256}} {
+		t.Run(tc.base, func(t *testing.T) {
+			partial := strings.Replace(withoutKeys(t, sample, baseDefaultedKeys...), "PRESET_BASE: 'minimal'", "PRESET_BASE: '"+tc.base+"'", 1)
+			c, err := ParseConfig([]byte(partial))
+			if err != nil {
+				t.Fatalf("a config without the five phase0 keys: %v", err)
+			}
+			if strings.Join(c.DefaultedKeys, ",") != strings.Join(baseDefaultedKeys, ",") {
+				t.Errorf("DefaultedKeys = %v, want %v", c.DefaultedKeys, baseDefaultedKeys)
+			}
+			if c.MinValidatorWithdrawabilityDelay != 256 || c.ShardCommitteePeriod != tc.shardPeriod ||
+				c.EjectionBalance != 16_000_000_000 || c.MinPerEpochChurnLimit != 4 || c.ChurnLimitQuotient != 65536 {
+				t.Errorf("defaults of %s: %+v", tc.base, c)
+			}
+			if v, err := c.Uint("SHARD_COMMITTEE_PERIOD"); err != nil || v != tc.shardPeriod {
+				t.Errorf("Raw SHARD_COMMITTEE_PERIOD = %d, %v", v, err)
+			}
+		})
+	}
+	// A key the file gives is kept; only the missing ones are defaulted.
+	c, err := ParseConfig([]byte(strings.Replace(withoutKeys(t, sample, "EJECTION_BALANCE"), "SHARD_COMMITTEE_PERIOD: 64", "SHARD_COMMITTEE_PERIOD: 32", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ShardCommitteePeriod != 32 || c.EjectionBalance != 16_000_000_000 || strings.Join(c.DefaultedKeys, ",") != "EJECTION_BALANCE" {
+		t.Errorf("period %d, ejection %d, defaulted %v", c.ShardCommitteePeriod, c.EjectionBalance, c.DefaultedKeys)
+	}
+	// A complete file defaults nothing.
+	if c, err := ParseConfig([]byte(sample)); err != nil || len(c.DefaultedKeys) != 0 {
+		t.Errorf("complete file: defaulted %v, %v", c.DefaultedKeys, err)
+	}
+	// A base libp2pc has no values for: the missing key is still an error naming it.
+	_, err = ParseConfig([]byte(strings.Replace(withoutKeys(t, sample, "CHURN_LIMIT_QUOTIENT"), "'minimal'", "'gnosis'", 1)))
+	if err == nil || !strings.Contains(err.Error(), "missing key CHURN_LIMIT_QUOTIENT") {
+		t.Errorf("unknown base: want missing key CHURN_LIMIT_QUOTIENT, got %v", err)
+	}
+	// Keys that identify a network are never defaulted.
+	_, err = ParseConfig([]byte(withoutKeys(t, sample, "DEPOSIT_CONTRACT_ADDRESS")))
+	if err == nil || !strings.Contains(err.Error(), "DEPOSIT_CONTRACT_ADDRESS") {
+		t.Errorf("want missing DEPOSIT_CONTRACT_ADDRESS, got %v", err)
+	}
+}
+
+// The defaults are consensus-specs' configs/<base>.yaml values: checked
+// against the files of the vector tree when SPEC_TESTS_DIR is set (make
+// test-go sets it).
+func TestBaseDefaultsMatchSpecConfigs(t *testing.T) {
+	dir := os.Getenv("SPEC_TESTS_DIR")
+	if dir == "" {
+		t.Skip("SPEC_TESTS_DIR not set")
+	}
+	for base, defaults := range baseConfigDefaults {
+		data, err := os.ReadFile(filepath.Join(dir, "configs", base+".yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := parseFlatYAML(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range defaults {
+			if raw[k] != v {
+				t.Errorf("configs/%s.yaml %s = %q, default %q", base, k, raw[k], v)
+			}
 		}
 	}
 }

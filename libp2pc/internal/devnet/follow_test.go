@@ -22,6 +22,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 )
 
 // slotsPerEpoch is the mainnet preset's (the only one Prysm runs from the
@@ -207,12 +209,16 @@ func TestFollowPrysm(t *testing.T) {
 	if err := os.MkdirAll(nodeDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cfgPath, added, err := completeConfig(ctx, beacon, filepath.Join(e.runDir, "config.yaml"), filepath.Join(nodeDir, "config.yaml"))
+	// libp2pc-node reads the devnet's config.yaml as Prysm does: a partial
+	// file whose missing phase0 keys take their PRESET_BASE's values.
+	cfgPath := filepath.Join(e.runDir, "config.yaml")
+	defaulted, err := checkDefaultedKeys(ctx, beacon, cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(added) > 0 {
-		rep.note("config.yaml lacks keys libp2pc requires; added from Prysm's /eth/v1/config/spec: %s", strings.Join(added, ", "))
+	if len(defaulted) > 0 {
+		rep.note("config.yaml lacks %s; libp2pc took them from its PRESET_BASE, as Prysm's /eth/v1/config/spec has them",
+			strings.Join(defaulted, ", "))
 	}
 	common := []string{"--eth2-config", cfgPath, "--genesis-time", strconv.FormatUint(genesisTime, 10),
 		"--genesis-validators-root", normHex(gen.ValidatorsRoot)}
@@ -715,44 +721,32 @@ func prysmLogAbout(path, peerID string) []string {
 	return out
 }
 
-// requiredConfigKeys are the consensus-specs config keys libp2pc's config
-// parser requires that the devnet's config.yaml (a partial file: Prysm, like
-// Lodestar, takes every missing key from its PRESET_BASE network's config)
-// leaves out. Only these are copied from Prysm's effective config, so that
-// everything else libp2pc reads comes from the file as other clients read it.
-var requiredConfigKeys = []string{
-	"MIN_VALIDATOR_WITHDRAWABILITY_DELAY", "SHARD_COMMITTEE_PERIOD", "EJECTION_BALANCE",
-	"MIN_PER_EPOCH_CHURN_LIMIT", "CHURN_LIMIT_QUOTIENT",
-}
-
-// completeConfig writes src plus the requiredConfigKeys it lacks (values
-// from Prysm's /eth/v1/config/spec) to dst, and returns dst and the keys added.
-func completeConfig(ctx context.Context, b *Beacon, src, dst string) (string, []string, error) {
-	data, err := os.ReadFile(src)
+// checkDefaultedKeys parses the devnet's config.yaml as libp2pc does and
+// checks that every key it lacked (config.Config.DefaultedKeys: taken from
+// the PRESET_BASE network's config) has the value Prysm uses, from its
+// /eth/v1/config/spec; it returns those keys.
+func checkDefaultedKeys(ctx context.Context, b *Beacon, path string) ([]string, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return "", nil, err
+		return nil, err
+	}
+	cfg, err := config.ParseConfig(data)
+	if err != nil {
+		return nil, fmt.Errorf("libp2pc cannot read the devnet's %s: %w", path, err)
+	}
+	if len(cfg.DefaultedKeys) == 0 {
+		return nil, nil
 	}
 	spec, err := b.Spec(ctx)
 	if err != nil {
-		return "", nil, fmt.Errorf("Prysm config/spec: %w", err)
+		return nil, fmt.Errorf("Prysm config/spec: %w", err)
 	}
-	var added []string
-	out := append([]byte(nil), data...)
-	if len(out) > 0 && out[len(out)-1] != '\n' {
-		out = append(out, '\n')
-	}
-	for _, k := range requiredConfigKeys {
-		if regexp.MustCompile(`(?m)^` + k + `:`).Match(data) {
-			continue
+	for _, k := range cfg.DefaultedKeys {
+		if spec[k] != cfg.Raw[k] {
+			return nil, fmt.Errorf("config.yaml lacks %s: libp2pc defaults it to %s, Prysm uses %q", k, cfg.Raw[k], spec[k])
 		}
-		v, ok := spec[k]
-		if !ok {
-			return "", nil, fmt.Errorf("Prysm's config/spec has no %s", k)
-		}
-		out = append(out, fmt.Sprintf("%s: %s\n", k, v)...)
-		added = append(added, k+"="+v)
 	}
-	return dst, added, os.WriteFile(dst, out, 0o644)
+	return cfg.DefaultedKeys, nil
 }
 
 // prysmMetric returns the value of the first Prometheus sample named name

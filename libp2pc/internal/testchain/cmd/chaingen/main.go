@@ -8,7 +8,12 @@
 //
 // Usage: go run ./libp2pc/internal/testchain/cmd/chaingen -out DIR [-blocks N] [-validators N] [-states=false]
 //
-//	[-checkpoint-states] [-genesis-time UNIX]
+//	[-checkpoint-states] [-genesis-time UNIX] [-seconds-per-slot N]
+//
+// -seconds-per-slot only changes config.yaml's SECONDS_PER_SLOT (default
+// 12): the blocks do not depend on it. A short slot with -genesis-time
+// just ahead of the wall clock gives a chain that can be proposed live,
+// one block per slot (make demo does it with 1-second slots).
 //
 // A chain of several epochs (e.g. -blocks 260 -states=false for a range
 // sync over several batches) justifies and finalizes: every block carries
@@ -51,12 +56,13 @@ func main() {
 	states := flag.Bool("states", true, "write the post-state of every block")
 	cpStates := flag.Bool("checkpoint-states", false, "write the post-states at epoch boundaries (with -states=false)")
 	genesisTime := flag.Uint64("genesis-time", 0, "the genesis state's genesis_time")
+	secondsPerSlot := flag.Uint64("seconds-per-slot", 12, "config.yaml's SECONDS_PER_SLOT")
 	flag.Parse()
-	if *out == "" || *nBlocks < 1 || *nVals < 1 {
-		fmt.Fprintln(os.Stderr, "usage: chaingen -out DIR [-blocks N] [-validators N] [-states=false]")
+	if *out == "" || *nBlocks < 1 || *nVals < 1 || *secondsPerSlot < 1 {
+		fmt.Fprintln(os.Stderr, "usage: chaingen -out DIR [-blocks N] [-validators N] [-states=false] [-seconds-per-slot N]")
 		os.Exit(2)
 	}
-	if err := run(*out, *nBlocks, *nVals, *states, *cpStates, *genesisTime); err != nil {
+	if err := run(*out, *nBlocks, *nVals, *states, *cpStates, *genesisTime, *secondsPerSlot); err != nil {
 		fmt.Fprintln(os.Stderr, "chaingen:", err)
 		os.Exit(1)
 	}
@@ -64,7 +70,7 @@ func main() {
 
 // configYAML renders testchain.Config() as a consensus config file, with
 // the keys eth2_configure needs besides (no fork after phase0 scheduled).
-func configYAML() []byte {
+func configYAML(secondsPerSlot uint64) []byte {
 	c := testchain.Config()
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "PRESET_BASE: '%s'\n", c.PresetBase)
@@ -72,7 +78,7 @@ func configYAML() []byte {
 	fmt.Fprintf(&b, "MIN_GENESIS_TIME: 1578009600\n")
 	fmt.Fprintf(&b, "GENESIS_FORK_VERSION: 0x%x\n", c.GenesisForkVersion[:])
 	fmt.Fprintf(&b, "GENESIS_DELAY: 300\n")
-	fmt.Fprintf(&b, "SECONDS_PER_SLOT: 12\n")
+	fmt.Fprintf(&b, "SECONDS_PER_SLOT: %d\n", secondsPerSlot)
 	fmt.Fprintf(&b, "SECONDS_PER_ETH1_BLOCK: 14\n")
 	fmt.Fprintf(&b, "MIN_VALIDATOR_WITHDRAWABILITY_DELAY: %d\n", c.MinValidatorWithdrawabilityDelay)
 	fmt.Fprintf(&b, "SHARD_COMMITTEE_PERIOD: %d\n", c.ShardCommitteePeriod)
@@ -88,7 +94,7 @@ func configYAML() []byte {
 	return b.Bytes()
 }
 
-func run(dir string, nBlocks, nVals int, writeStates, checkpointStates bool, genesisTime uint64) error {
+func run(dir string, nBlocks, nVals int, writeStates, checkpointStates bool, genesisTime, secondsPerSlot uint64) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -100,7 +106,7 @@ func run(dir string, nBlocks, nVals int, writeStates, checkpointStates bool, gen
 		}
 		return os.Rename(tmp, filepath.Join(dir, name))
 	}
-	yaml := configYAML()
+	yaml := configYAML(secondsPerSlot)
 	// The blocks follow the config as the library will parse it.
 	cfg, err := config.ParseConfig(yaml)
 	if err != nil {
