@@ -2,72 +2,36 @@ package gossipcheck
 
 import (
 	"errors"
-	"math/rand/v2"
 	"slices"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
-	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
-	"github.com/libp2pc/libp2pc/libp2pc/consensus/helpers"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/deneb"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/fulu"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
 	"github.com/libp2pc/libp2pc/libp2pc/da/custody"
-	"github.com/libp2pc/libp2pc/libp2pc/da/internal/datest"
+	"github.com/libp2pc/libp2pc/libp2pc/da/dafixture"
 	"github.com/libp2pc/libp2pc/libp2pc/da/kzg"
-	"github.com/libp2pc/libp2pc/libp2pc/da/sidecar"
-	"github.com/libp2pc/libp2pc/libp2pc/internal/testchain"
 )
 
-// The test network: deneb from genesis, electra at epoch 2, fulu at epoch
-// 4, a BPO entry lowering the blob limit to 1 at epoch 6.
 const (
-	electraEpoch = 2
-	fuluEpoch    = 4
-	bpoEpoch     = 6
-	validators   = 16
+	electraEpoch = dafixture.ElectraEpoch
+	fuluEpoch    = dafixture.FuluEpoch
+	bpoEpoch     = dafixture.BPOEpoch
 	proposer     = 3
 )
 
 var (
-	genesisValidatorsRoot = [32]byte{0x47, 0x56, 0x52}
+	genesisValidatorsRoot = dafixture.GenesisValidatorsRoot
 	denebSlot             = uint64(1*config.SlotsPerEpoch + 2)
 	fuluSlot              = uint64(fuluEpoch*config.SlotsPerEpoch + 3)
 	parentRoot            = [32]byte{0xaa, 1}
 	finalizedRoot         = [32]byte{0xf1}
 )
 
-func testSpec() *config.Config {
-	raw := map[string]string{
-		"MAX_BLOBS_PER_BLOCK":               "6",
-		"MAX_BLOBS_PER_BLOCK_ELECTRA":       "9",
-		"BLOB_SIDECAR_SUBNET_COUNT":         "6",
-		"BLOB_SIDECAR_SUBNET_COUNT_ELECTRA": "9",
-	}
-	for i, name := range config.ForkNames {
-		epoch := uint64(0)
-		switch name {
-		case "ELECTRA":
-			epoch = electraEpoch
-		case "FULU":
-			epoch = fuluEpoch
-		}
-		raw[name+"_FORK_VERSION"] = "0x0" + strconv.Itoa(i+1) + "000010"
-		raw[name+"_FORK_EPOCH"] = strconv.FormatUint(epoch, 10)
-	}
-	return &config.Config{
-		GenesisForkVersion: config.Version{0, 0, 0, 0x10},
-		SecondsPerSlot:     6,
-		Raw:                raw,
-		BlobSchedule: []config.BlobParameters{
-			{Epoch: fuluEpoch, MaxBlobsPerBlock: 12},
-			{Epoch: bpoEpoch, MaxBlobsPerBlock: 1},
-		},
-	}
-}
+func testSpec() *config.Config { return dafixture.Spec() }
 
 // chainFacts is a chain the tests set up by hand: the facts a node's chain
 // would report (finalized checkpoint, known blocks, validator keys,
@@ -81,6 +45,7 @@ type chainFacts struct {
 	pubkeys       [][48]byte
 	proposers     map[uint64]uint64 // slot -> expected proposer
 	noShuffling   bool
+	noHeadState   bool
 	proposerCalls int
 }
 
@@ -90,19 +55,17 @@ type knownBlock struct {
 }
 
 func newChainFacts(t testing.TB) *chainFacts {
-	keys, err := testchain.Keys(validators)
+	pubkeys, err := dafixture.Pubkeys()
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := &chainFacts{
+		pubkeys:     pubkeys,
 		finEpoch:    0,
 		finRoot:     finalizedRoot,
 		blocks:      map[[32]byte]knownBlock{parentRoot: {slot: 1, state: BlockValid}},
 		checkpoints: map[[32]byte][32]byte{parentRoot: finalizedRoot},
 		proposers:   map[uint64]uint64{denebSlot: proposer, fuluSlot: proposer},
-	}
-	for _, k := range keys {
-		c.pubkeys = append(c.pubkeys, k.PublicKey())
 	}
 	return c
 }
@@ -133,13 +96,16 @@ func (c *chainFacts) CheckpointBlock(root [32]byte, epoch uint64) ([32]byte, boo
 	return cp, ok
 }
 
-func (c *chainFacts) ProposerPubkey(index uint64) ([48]byte, bool) {
+func (c *chainFacts) ProposerPubkey(index uint64) ([48]byte, bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if index >= uint64(len(c.pubkeys)) {
-		return [48]byte{}, false
+	if c.noHeadState {
+		return [48]byte{}, false, errors.New("no head state")
 	}
-	return c.pubkeys[index], true
+	if index >= uint64(len(c.pubkeys)) {
+		return [48]byte{}, false, nil
+	}
+	return c.pubkeys[index], true, nil
 }
 
 func (c *chainFacts) ExpectedProposer(parent [32]byte, slot uint64) (uint64, error) {
@@ -176,65 +142,16 @@ func loadFixture(t testing.TB) *fixture {
 	return fixtureVal
 }
 
-func signHeader(spec *config.Config, h *phase0.SignedBeaconBlockHeader) error {
-	keys, err := testchain.Keys(validators)
-	if err != nil {
-		return err
-	}
-	sched, err := forks.ScheduleOf(spec)
-	if err != nil {
-		return err
-	}
-	version := sched.Version(sched.AtEpoch(h.Message.Slot / config.SlotsPerEpoch))
-	domain, err := helpers.ComputeDomain(config.DomainBeaconProposer, version, genesisValidatorsRoot)
-	if err != nil {
-		return err
-	}
-	msg, err := helpers.SigningRoot(h.Message, domain)
-	if err != nil {
-		return err
-	}
-	h.Signature = keys[h.Message.ProposerIndex].Sign(msg[:])
-	return nil
-}
-
 func buildFixture(t testing.TB) (*fixture, error) {
 	ctx, err := kzg.Default()
 	if err != nil {
 		return nil, err
 	}
-	spec := testSpec()
-	r := rand.New(rand.NewPCG(15, 15))
-	blobs, comms := datest.Blobs(t, ctx, r, 2)
-
-	db := datest.DenebBlock(r, denebSlot, comms)
-	db.Message.ProposerIndex, db.Message.ParentRoot = proposer, parentRoot
-	dblk, err := sidecar.FromDeneb(db)
-	if err != nil {
-		return nil, err
-	}
-	if err := signHeader(spec, dblk.Header); err != nil {
-		return nil, err
-	}
-	blobSidecars, err := sidecar.BuildBlobSidecars(ctx, dblk, blobs, nil)
-	if err != nil {
-		return nil, err
-	}
-
-	fb := datest.ElectraBlock(r, fuluSlot, comms)
-	fb.Message.ProposerIndex, fb.Message.ParentRoot = proposer, parentRoot
-	fblk, err := sidecar.FromElectra(fb)
-	if err != nil {
-		return nil, err
-	}
-	if err := signHeader(spec, fblk.Header); err != nil {
-		return nil, err
-	}
-	columns, err := sidecar.BuildDataColumnSidecars(ctx, fblk, blobs)
-	if err != nil {
-		return nil, err
-	}
-	return &fixture{kzg: ctx, blobs: blobSidecars, columns: columns}, nil
+	return &fixture{
+		kzg:     ctx,
+		blobs:   dafixture.Blobs(t, ctx, dafixture.BlockSpec{Slot: denebSlot, Proposer: proposer, Parent: parentRoot, Blobs: 2, Seed: 15}),
+		columns: dafixture.Columns(t, ctx, dafixture.BlockSpec{Slot: fuluSlot, Proposer: proposer, Parent: parentRoot, Blobs: 2, Seed: 15}),
+	}, nil
 }
 
 func newValidator(t testing.TB, chain *chainFacts) *Validator {
@@ -256,7 +173,7 @@ func newValidator(t testing.TB, chain *chainFacts) *Validator {
 
 // genesisFor is a genesis time that makes slot the current slot.
 func genesisFor(slot uint64) time.Time {
-	return time.Now().Add(-time.Duration(slot) * 6 * time.Second)
+	return time.Now().Add(-time.Duration(slot) * dafixture.SecondsPerSlot * time.Second)
 }
 
 func cloneHeader(h *phase0.SignedBeaconBlockHeader) *phase0.SignedBeaconBlockHeader {

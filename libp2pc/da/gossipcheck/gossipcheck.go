@@ -71,6 +71,7 @@ const (
 	ReasonAlreadySeen          = "already_seen"
 	ReasonWrongProposer        = "wrong_proposer"
 	ReasonShufflingUnavailable = "shuffling_unavailable"
+	ReasonStateUnavailable     = "state_unavailable"
 )
 
 // Result is the outcome of a validation: Accept with an empty Reason, or
@@ -133,9 +134,11 @@ type Chain interface {
 	// block root at the start slot of epoch on root's chain; ok is false
 	// when the chain cannot tell (root unknown, or below what it keeps).
 	CheckpointBlock(root [32]byte, epoch uint64) (checkpoint [32]byte, ok bool)
-	// ProposerPubkey is state.validators[index].pubkey in the head state;
-	// ok is false when index >= len(state.validators).
-	ProposerPubkey(index uint64) (pubkey [48]byte, ok bool)
+	// ProposerPubkey is state.validators[index].pubkey in the head state
+	// (a pubkey cache of it: indices and keys never change); ok is false
+	// when index >= len(state.validators). An error means the chain cannot
+	// tell now (no head state): the rule then IGNOREs.
+	ProposerPubkey(index uint64) (pubkey [48]byte, ok bool, err error)
 	// ExpectedProposer is get_beacon_proposer_index of the parent's
 	// post-state processed to slot. An error means the shuffling is not
 	// available (the rule then IGNOREs).
@@ -364,7 +367,10 @@ func (v *Validator) checkHeader(sh *phase0.SignedBeaconBlockHeader, now time.Tim
 		return [32]byte{}, ignore(ReasonNotAfterFinalized, "slot %d, finalized slot %d", h.Slot, finSlot)
 	}
 	// [REJECT] the proposer index is a valid validator index.
-	pubkey, ok := v.chain.ProposerPubkey(h.ProposerIndex)
+	pubkey, ok, err := v.chain.ProposerPubkey(h.ProposerIndex)
+	if err != nil {
+		return [32]byte{}, ignore(ReasonStateUnavailable, "proposer %d's key: %v", h.ProposerIndex, err)
+	}
 	if !ok {
 		return [32]byte{}, reject(ReasonProposerOutOfRange, "proposer index %d is not a validator", h.ProposerIndex)
 	}
