@@ -87,6 +87,9 @@ type ChainConfig struct {
 	CheckpointURL, CheckpointID      string
 	CheckpointState, CheckpointBlock []byte
 	WSCheckpoint                     string
+
+	// DA: data availability gossip (chain_da_gossip.go).
+	DA ChainDAConfig
 	// Backfill (chain_backfill.go) of a checkpoint-anchored store: blocks
 	// behind the anchor are fetched from peers down to genesis, or to the
 	// last BackfillEpochs epochs when set (e.g. MIN_EPOCHS_FOR_BLOCK_REQUESTS);
@@ -376,6 +379,9 @@ func (c *chainState) wire(l *loop, req uint64) error {
 	if err == nil {
 		err = c.attach()
 	}
+	if err == nil {
+		err = c.startDAGossip(l) // chain_da_gossip.go
+	}
 	if err != nil {
 		c.abandon(l, req, status.Errorf(status.CodeOf(err), "start chain: %v", err))
 		return errCompleteLater
@@ -437,6 +443,7 @@ func (c *chainState) abandon(l *loop, req uint64, cause error) {
 	for _, v := range []string{"beacon_block", gossip.BeaconAggregateAndProof, gossip.BeaconAttestation} {
 		_ = n.RegisterEth2Validator(v, nil)
 	}
+	c.stopDAGossip(l) // chain_da_gossip.go
 	for _, p := range blockProtocols {
 		if _, ok := reqrespnet.Lookup(p.ID()); ok {
 			_ = n.Serve(p.ID(), reqrespnet.ServeNone, nil)

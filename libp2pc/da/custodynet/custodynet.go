@@ -244,6 +244,17 @@ func (ps *Peers) set(id peer.ID, src Source, seq, cgc uint64) error {
 	return nil
 }
 
+// List lists the tracked peers.
+func (ps *Peers) List() []peer.ID {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	out := make([]peer.ID, 0, len(ps.peers))
+	for id := range ps.peers {
+		out = append(out, id)
+	}
+	return out
+}
+
 // Remove forgets a peer (disconnected).
 func (ps *Peers) Remove(id peer.ID) {
 	ps.mu.Lock()

@@ -1,0 +1,610 @@
+package node
+
+// Data availability on gossip (issue 15): the blob_sidecar_{subnet} topics
+// (deneb, electra) and the data_column_sidecar_{subnet} topics of the
+// node's sampling columns (fulu), validated in Go by da/gossipcheck (every
+// rule of the spec, REJECT and IGNORE with their reason), each accepted
+// sidecar handed to a DASink. The node's custody (da/custodynet) comes
+// from its node id and custody group count; the count is written in its
+// ENR (`cgc`) and its MetaData v3 together. StartDAGossip does it for any
+// gossipcheck.Chain; the chain (StartChain) does it for itself, the chain
+// answering the rules' questions (chainDAFacts below).
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ethereum/go-ethereum/p2p/enode"
+	"github.com/libp2p/go-libp2p/core/peer"
+
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/forks"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/transition"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/deneb"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/fulu"
+	"github.com/libp2pc/libp2pc/libp2pc/da"
+	"github.com/libp2pc/libp2pc/libp2pc/da/custody"
+	"github.com/libp2pc/libp2pc/libp2pc/da/custodynet"
+	"github.com/libp2pc/libp2pc/libp2pc/da/gossipcheck"
+	"github.com/libp2pc/libp2pc/libp2pc/da/kzg"
+	"github.com/libp2pc/libp2pc/libp2pc/discovery"
+	"github.com/libp2pc/libp2pc/libp2pc/eth2/gossip"
+	"github.com/libp2pc/libp2pc/libp2pc/eth2/reqrespnet"
+	"github.com/libp2pc/libp2pc/libp2pc/pipeline"
+	"github.com/libp2pc/libp2pc/libp2pc/status"
+)
+
+// DASink receives the sidecars gossip accepted (fully verified). The
+// pipeline's data availability side implements it (branch daimport:
+// pipeline.Pipeline); TrackerSink adapts a da.Tracker. Called from
+// gossipsub validation goroutines, concurrently: must not block long.
+type DASink interface {
+	AddVerifiedBlobSidecar(sc *deneb.BlobSidecar) error
+	AddVerifiedDataColumnSidecar(sc *fulu.DataColumnSidecar) error
+}
+
+// TrackerSink files accepted sidecars in a da.Tracker.
+type TrackerSink struct{ Tracker *da.Tracker }
+
+func (s TrackerSink) AddVerifiedBlobSidecar(sc *deneb.BlobSidecar) error {
+	_, err := s.Tracker.AddBlob(sc)
+	return err
+}
+
+func (s TrackerSink) AddVerifiedDataColumnSidecar(sc *fulu.DataColumnSidecar) error {
+	_, err := s.Tracker.AddColumn(sc)
+	return err
+}
+
+// DAGossipConfig configures StartDAGossip. Zero values take defaults.
+type DAGossipConfig struct {
+	// Chain answers the rules' chain questions (required).
+	Chain gossipcheck.Chain
+	// Spec: fork schedule, blob limits and blob schedule (required).
+	Spec *config.Config
+	// GenesisTime and GenesisValidatorsRoot default to the eth2 config's.
+	GenesisTime           time.Time
+	GenesisValidatorsRoot *[32]byte
+	KZG                   *kzg.Context   // default kzg.Default()
+	Custody               custody.Params // default custody.Mainnet
+	// CustodyGroupCount: 0 takes the discovery config's, else
+	// CUSTODY_REQUIREMENT; 128 makes a supernode.
+	CustodyGroupCount uint64
+	// Sink receives accepted sidecars (required).
+	Sink DASink
+	// Blobs / Columns: join the blob_sidecar subnets (each joined while
+	// deneb or electra is in force) / the data column subnets of the
+	// sampling columns (from fulu). Both false: both, as the fork
+	// schedule has them.
+	Blobs, Columns bool
+}
+
+// DAGossipCounters count what the DA topics' validators did.
+type DAGossipCounters struct {
+	BlobsAccepted, BlobsRejected, BlobsIgnored       uint64
+	ColumnsAccepted, ColumnsRejected, ColumnsIgnored uint64
+	// SinkErrors: accepted sidecars the sink refused (counted, still
+	// forwarded: they are valid).
+	SinkErrors uint64
+	Validator  gossipcheck.Stats
+	// Topics are the DA topic names the node joined (or will at their fork).
+	Topics []string
+}
+
+// daGossip is the running DA gossip state of a node.
+type daGossip struct {
+	v     *gossipcheck.Validator
+	sink  DASink
+	cp    custody.Params
+	id    custody.NodeID
+	local atomic.Pointer[custodynet.Local]
+	peers *custodynet.Peers
+	// byChain: started by the chain (StartChain), not by the host.
+	byChain bool
+
+	mu     sync.Mutex
+	topics []string        // names to subscribe, then (daSubscribe) those subscribed by us
+	owned  map[string]bool // the eth2 subscriptions daSubscribe made
+
+	blobs, columns          [3]atomic.Uint64 // by gossipcheck.Verdict
+	sinkErrors, undecodable atomic.Uint64
+}
+
+func (n *Node) daGossip() *daGossip { return n.da.Load() }
+
+// NodeID is the node's discv5 node id (keccak256 of its secp256k1
+// identity key), the id its custody is computed from.
+func (n *Node) NodeID() (enode.ID, error) {
+	k, err := discovery.ECDSAKey(n.key)
+	if err != nil {
+		return enode.ID{}, status.Errorf(status.InvalidArgument, "node id: %v", err)
+	}
+	return enode.PubkeyToIDV4(&k.PublicKey), nil
+}
+
+// StartDAGossip validates the DA topics in Go with cfg's chain, joins them
+// (the blob subnets, and the column subnets of the node's sampling
+// columns), hands accepted sidecars to cfg.Sink, and writes the custody
+// group count in the ENR (when discovery runs) and the MetaData v3. Topics
+// the host already subscribed itself are left to it. Never waits: the
+// joins happen on the node's loop (a failed join is an Error event).
+func (n *Node) StartDAGossip(cfg DAGossipConfig) error {
+	g, err := n.newDAGossip(cfg)
+	if err != nil {
+		return err
+	}
+	if !n.da.CompareAndSwap(nil, g) {
+		return status.Errorf(status.BadState, "da gossip: already started")
+	}
+	if err := n.registerDAValidators(g); err != nil {
+		n.da.Store(nil)
+		return err
+	}
+	n.toLoop(func(l *loop) { l.daSubscribe(g) })
+	return nil
+}
+
+func (n *Node) newDAGossip(cfg DAGossipConfig) (*daGossip, error) {
+	e := n.eth2
+	if e == nil {
+		return nil, status.Errorf(status.BadState, "da gossip: eth2 is not configured")
+	}
+	if cfg.Chain == nil || cfg.Spec == nil || cfg.Sink == nil {
+		return nil, status.Errorf(status.InvalidArgument, "da gossip: Chain, Spec and Sink are required")
+	}
+	if cfg.KZG == nil {
+		ctx, err := kzg.Default()
+		if err != nil {
+			return nil, status.Errorf(status.Internal, "da gossip: KZG setup: %v", err)
+		}
+		cfg.KZG = ctx
+	}
+	if cfg.Custody == (custody.Params{}) {
+		cfg.Custody = custody.Mainnet
+	}
+	if cfg.GenesisTime.IsZero() {
+		cfg.GenesisTime = e.cfg.GenesisTime
+	}
+	gvr := e.cfg.Schedule.GenesisValidatorsRoot
+	if cfg.GenesisValidatorsRoot != nil {
+		gvr = *cfg.GenesisValidatorsRoot
+	}
+	if cfg.CustodyGroupCount == 0 && n.disc != nil {
+		cfg.CustodyGroupCount = n.disc.cfg.CustodyGroupCount
+	}
+	sched, err := forks.ScheduleOf(cfg.Spec)
+	if err != nil {
+		return nil, status.Errorf(status.InvalidArgument, "da gossip: fork schedule: %v", err)
+	}
+	if !cfg.Blobs && !cfg.Columns {
+		cfg.Blobs = sched.Epochs[forks.Deneb] != config.FarFutureEpoch
+		cfg.Columns = sched.Epochs[forks.Fulu] != config.FarFutureEpoch
+	}
+	v, err := gossipcheck.New(gossipcheck.Config{Spec: cfg.Spec, GenesisTime: cfg.GenesisTime,
+		GenesisValidatorsRoot: gvr, Custody: cfg.Custody, KZG: cfg.KZG}, cfg.Chain)
+	if err != nil {
+		return nil, status.Errorf(status.InvalidArgument, "da gossip: %v", err)
+	}
+	id, err := n.NodeID()
+	if err != nil {
+		return nil, err
+	}
+	local, err := custodynet.NewLocal(cfg.Custody, id, cfg.CustodyGroupCount)
+	if err != nil {
+		return nil, status.Errorf(status.InvalidArgument, "da gossip: %v", err)
+	}
+	g := &daGossip{v: v, sink: cfg.Sink, cp: cfg.Custody, id: id, peers: custodynet.NewPeers(cfg.Custody, 0), owned: map[string]bool{}}
+	g.local.Store(local)
+	if cfg.Blobs {
+		maxSubnets := max(e.cfg.Chain.Subnets.BlobSidecarSubnetCount, e.cfg.Chain.Subnets.BlobSidecarSubnetCountElectra)
+		for s := range maxSubnets {
+			g.topics = append(g.topics, fmt.Sprintf("%s_%d", gossip.BlobSidecar, s))
+		}
+	}
+	if cfg.Columns {
+		for _, s := range local.Subnets() {
+			g.topics = append(g.topics, fmt.Sprintf("%s_%d", gossip.DataColumnSidecar, s))
+		}
+	}
+	if err := n.syncCustodyCount(local); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+func (n *Node) registerDAValidators(g *daGossip) error {
+	if err := n.RegisterEth2Validator(gossip.BlobSidecar, g.validateBlob); err != nil {
+		return err
+	}
+	return n.RegisterEth2Validator(gossip.DataColumnSidecar, g.validateColumn)
+}
+
+// daSubscribe joins g's topics (on the loop), except those the host
+// subscribed itself; g.topics becomes the names g owns.
+func (l *loop) daSubscribe(g *daGossip) {
+	if l.e2 == nil || l.stopping {
+		return
+	}
+	e := l.n.eth2
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var owned []string
+	for _, name := range g.topics {
+		if l.e2.subs[name] != nil {
+			if g.owned[name] {
+				owned = append(owned, name)
+			}
+			continue // otherwise the host's subscription
+		}
+		parsed, err := e.params.ParseName(name)
+		if err != nil {
+			continue // a subnet this network does not have
+		}
+		l.e2.subs[name] = &eth2Sub{name: name, parsed: parsed, mode: ValidateGo}
+		e.modes.Store(name, ValidateGo)
+		g.owned[name] = true
+		owned = append(owned, name)
+	}
+	g.topics = owned
+	l.eth2Reconcile(nil, "")
+}
+
+// daUnsubscribe leaves g's topics (on the loop).
+func (l *loop) daUnsubscribe(g *daGossip) {
+	if l.e2 == nil {
+		return
+	}
+	g.mu.Lock()
+	names := g.topics
+	g.topics, g.owned = nil, map[string]bool{}
+	g.mu.Unlock()
+	for _, name := range names {
+		if s := l.e2.subs[name]; s != nil && s.mode == ValidateGo {
+			delete(l.e2.subs, name)
+			l.n.eth2.modes.Delete(name)
+		}
+	}
+	l.eth2Reconcile(nil, "")
+}
+
+// StopDAGossip leaves the DA topics StartDAGossip joined and removes its
+// validators. Never waits.
+func (n *Node) StopDAGossip() {
+	g := n.daGossip()
+	if g == nil {
+		return
+	}
+	if !n.da.CompareAndSwap(g, nil) {
+		return
+	}
+	_ = n.RegisterEth2Validator(gossip.BlobSidecar, nil)
+	_ = n.RegisterEth2Validator(gossip.DataColumnSidecar, nil)
+	n.toLoop(func(l *loop) { l.daUnsubscribe(g) })
+}
+
+// syncCustodyCount writes local's count in the ENR (discovery running) or
+// in the discovery config (before Start), and in the MetaData v3.
+func (n *Node) syncCustodyCount(local *custodynet.Local) error {
+	cgc := local.CustodyGroupCount()
+	if d := n.disc; d != nil {
+		if _, _, err := n.discRunning("custody"); err == nil {
+			if _, err := n.UpdateENR(nil, nil, cgc); err != nil {
+				return err
+			}
+		} else {
+			d.cfg.CustodyGroupCount = cgc
+		}
+	}
+	return n.rrSet(func(rr *reqrespState) {
+		var md reqrespnet.Metadata
+		if rr.metadata != nil {
+			md = *rr.metadata
+		}
+		md = local.Metadata(md)
+		rr.metadata = &md
+		if rr.svc != nil {
+			rr.svc.SetMetadata(md)
+		}
+	})
+}
+
+// SetCustodyGroupCount raises the node's custody group count (validator.md:
+// never lowered while running): the ENR's `cgc` and the MetaData v3 change
+// together, and the column subnets of the new sampling columns are joined.
+func (n *Node) SetCustodyGroupCount(cgc uint64) error {
+	g := n.daGossip()
+	if g == nil {
+		return status.Errorf(status.BadState, "custody: DA gossip is not started")
+	}
+	old := g.local.Load()
+	next, err := old.Raise(cgc)
+	if err != nil {
+		return status.Errorf(status.InvalidArgument, "custody: %v", err)
+	}
+	if next == old {
+		return nil
+	}
+	if err := n.syncCustodyCount(next); err != nil {
+		return err
+	}
+	g.local.Store(next)
+	g.mu.Lock()
+	hadColumns := slices.ContainsFunc(g.topics, func(s string) bool {
+		return len(s) > len(gossip.DataColumnSidecar) && s[:len(gossip.DataColumnSidecar)] == gossip.DataColumnSidecar
+	})
+	if hadColumns {
+		for _, s := range next.Subnets() {
+			name := fmt.Sprintf("%s_%d", gossip.DataColumnSidecar, s)
+			if !slices.Contains(g.topics, name) {
+				g.topics = append(g.topics, name)
+			}
+		}
+	}
+	g.mu.Unlock()
+	n.toLoop(func(l *loop) { l.daSubscribe(g) })
+	return nil
+}
+
+// Custody is the node's custody (nil before StartDAGossip).
+func (n *Node) Custody() *custodynet.Local {
+	if g := n.daGossip(); g != nil {
+		return g.local.Load()
+	}
+	return nil
+}
+
+// PeerCustody is what the connected peers custody, refreshed from their
+// ENRs by RefreshPeerCustody (nil before StartDAGossip). A MetaData v3
+// answer can be filed with its SetFromMetadata.
+func (n *Node) PeerCustody() *custodynet.Peers {
+	if g := n.daGossip(); g != nil {
+		return g.peers
+	}
+	return nil
+}
+
+// RefreshPeerCustody files the custody group count of every connected
+// peer whose ENR discovery knows (CUSTODY_REQUIREMENT without `cgc`) and
+// forgets disconnected peers. Returns the number of peers tracked.
+func (n *Node) RefreshPeerCustody() (int, error) {
+	g := n.daGossip()
+	if g == nil {
+		return 0, status.Errorf(status.BadState, "custody: DA gossip is not started")
+	}
+	connected := map[string]bool{}
+	for _, p := range n.Peers() {
+		connected[p.ID] = true
+	}
+	if n.disc != nil {
+		table, err := n.PeerTable()
+		if err == nil {
+			for _, e := range table {
+				if !e.Connected || !e.HasENR {
+					continue
+				}
+				if pid, err := peer.Decode(e.ID); err == nil {
+					_ = g.peers.SetFromENR(pid, e.ENRSeq, true, e.CustodyGroupCount)
+				}
+			}
+		}
+	}
+	for _, pid := range g.peers.List() {
+		if !connected[pid.String()] {
+			g.peers.Remove(pid)
+		}
+	}
+	return g.peers.Len(), nil
+}
+
+// DAGossipCounters returns the DA gossip counters (zero before StartDAGossip).
+func (n *Node) DAGossipCounters() DAGossipCounters {
+	g := n.daGossip()
+	if g == nil {
+		return DAGossipCounters{}
+	}
+	g.mu.Lock()
+	topics := slices.Clone(g.topics)
+	g.mu.Unlock()
+	return DAGossipCounters{
+		BlobsAccepted: g.blobs[gossipcheck.Accept].Load(), BlobsRejected: g.blobs[gossipcheck.Reject].Load(),
+		BlobsIgnored:    g.blobs[gossipcheck.Ignore].Load(),
+		ColumnsAccepted: g.columns[gossipcheck.Accept].Load(), ColumnsRejected: g.columns[gossipcheck.Reject].Load(),
+		ColumnsIgnored: g.columns[gossipcheck.Ignore].Load(),
+		SinkErrors:     g.sinkErrors.Load(),
+		Validator:      g.v.Stats(),
+		Topics:         topics,
+	}
+}
+
+func verdictOf(r gossipcheck.Result) ValidationResult {
+	switch r.Verdict {
+	case gossipcheck.Accept:
+		return ValidationAccept
+	case gossipcheck.Reject:
+		return ValidationReject
+	}
+	return ValidationIgnore
+}
+
+// The reason returned to the node's counters is the rule's label (a small
+// fixed set: Eth2Counters.Reasons keeps at most 64 distinct reasons).
+func (g *daGossip) validateBlob(_ context.Context, m *Eth2Message) (ValidationResult, string) {
+	sc := new(deneb.BlobSidecar)
+	if err := sc.UnmarshalSSZ(m.Data); err != nil {
+		g.undecodable.Add(1)
+		g.blobs[gossipcheck.Reject].Add(1)
+		return ValidationReject, "blob_sidecar: undecodable"
+	}
+	r := g.v.ValidateBlobSidecar(sc, m.Parsed.Subnet, time.Now())
+	g.blobs[r.Verdict].Add(1)
+	if r.Verdict == gossipcheck.Accept {
+		if err := g.sink.AddVerifiedBlobSidecar(sc); err != nil {
+			g.sinkErrors.Add(1)
+		}
+		return ValidationAccept, ""
+	}
+	return verdictOf(r), "blob_sidecar: " + r.Reason
+}
+
+func (g *daGossip) validateColumn(_ context.Context, m *Eth2Message) (ValidationResult, string) {
+	sc := new(fulu.DataColumnSidecar)
+	if err := sc.UnmarshalSSZ(m.Data); err != nil {
+		g.undecodable.Add(1)
+		g.columns[gossipcheck.Reject].Add(1)
+		return ValidationReject, "data_column_sidecar: undecodable"
+	}
+	r := g.v.ValidateDataColumnSidecar(sc, m.Parsed.Subnet, time.Now())
+	g.columns[r.Verdict].Add(1)
+	if r.Verdict == gossipcheck.Accept {
+		if err := g.sink.AddVerifiedDataColumnSidecar(sc); err != nil {
+			g.sinkErrors.Add(1)
+		}
+		return ValidationAccept, ""
+	}
+	return verdictOf(r), "data_column_sidecar: " + r.Reason
+}
+
+// --- The chain's side --------------------------------------------------
+
+// ChainDAConfig is the DA part of ChainConfig.
+type ChainDAConfig struct {
+	// Sink receives accepted sidecars; nil leaves the DA topics alone
+	// (until the pipeline's DA side is merged, a TrackerSink can be given).
+	Sink              DASink
+	CustodyGroupCount uint64
+	KZG               *kzg.Context
+}
+
+// startDAGossip is the chain's hook (wire, on the loop): with a DA sink
+// configured and deneb or fulu scheduled, the DA topics are validated with
+// the chain's facts and joined.
+func (c *chainState) startDAGossip(l *loop) error {
+	if c.cfg.DA.Sink == nil {
+		return nil
+	}
+	n := c.n
+	g, err := n.newDAGossip(DAGossipConfig{Chain: &chainDAFacts{c: c}, Spec: c.ccfg, Sink: c.cfg.DA.Sink,
+		CustodyGroupCount: c.cfg.DA.CustodyGroupCount, KZG: c.cfg.DA.KZG})
+	if err != nil {
+		return err
+	}
+	if len(g.topics) == 0 {
+		return nil
+	}
+	g.byChain = true
+	if !n.da.CompareAndSwap(nil, g) {
+		return status.Errorf(status.BadState, "da gossip: already started by the host")
+	}
+	if err := n.registerDAValidators(g); err != nil {
+		n.da.Store(nil)
+		return err
+	}
+	l.daSubscribe(g)
+	return nil
+}
+
+// stopDAGossip undoes startDAGossip (abandon, on the loop).
+func (c *chainState) stopDAGossip(l *loop) {
+	n := c.n
+	g := n.daGossip()
+	if g == nil {
+		return
+	}
+	if !g.byChain || !n.da.CompareAndSwap(g, nil) {
+		return // the host's StartDAGossip, not the chain's
+	}
+	_ = n.RegisterEth2Validator(gossip.BlobSidecar, nil)
+	_ = n.RegisterEth2Validator(gossip.DataColumnSidecar, nil)
+	l.daUnsubscribe(g)
+}
+
+// chainDAFacts answers gossipcheck's questions from the chain: fork
+// choice for blocks and the finalized checkpoint, stored post-states for
+// keys and proposers.
+type chainDAFacts struct {
+	c *chainState
+
+	mu      sync.Mutex
+	pubkeys [][48]byte // validators' keys from the last head state read (append-only)
+}
+
+var _ gossipcheck.Chain = (*chainDAFacts)(nil)
+
+func (f *chainDAFacts) Finalized() (uint64, [32]byte) {
+	f.c.hmu.Lock()
+	defer f.c.hmu.Unlock()
+	return f.c.finalized.Epoch, f.c.finalized.Root
+}
+
+func (f *chainDAFacts) Block(root [32]byte) (uint64, gossipcheck.BlockState) {
+	// In fork choice: imported, its state exists. A block the pipeline
+	// holds but has not imported is "not seen" for the rule (IGNORE), and
+	// so, for want of an exported invalid-block set, is one it refused.
+	if slot, ok := f.c.p.ForkChoice().Slot(root); ok {
+		return slot, gossipcheck.BlockValid
+	}
+	return 0, gossipcheck.BlockUnknown
+}
+
+func (f *chainDAFacts) CheckpointBlock(root [32]byte, epoch uint64) ([32]byte, bool) {
+	return f.c.p.ForkChoice().Ancestor(root, epoch*config.SlotsPerEpoch)
+}
+
+func (f *chainDAFacts) ProposerPubkey(index uint64) ([48]byte, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if index < uint64(len(f.pubkeys)) {
+		return f.pubkeys[index], true, nil
+	}
+	f.c.hmu.Lock()
+	head := f.c.head
+	f.c.hmu.Unlock()
+	s, err := f.state(head)
+	if err != nil {
+		return [48]byte{}, false, err
+	}
+	for i := len(f.pubkeys); i < len(s.Validators); i++ {
+		f.pubkeys = append(f.pubkeys, s.Validators[i].Pubkey)
+	}
+	if index < uint64(len(f.pubkeys)) {
+		return f.pubkeys[index], true, nil
+	}
+	return [48]byte{}, false, nil
+}
+
+func (f *chainDAFacts) ExpectedProposer(parent [32]byte, slot uint64) (uint64, error) {
+	s, err := f.state(parent)
+	if err != nil {
+		return 0, err
+	}
+	if s.Slot < slot {
+		cp := s.Copy()
+		if err := transition.AdvanceSlots(f.c.tr.Cfg, cp, slot); err != nil {
+			return 0, err
+		}
+		s = cp
+	}
+	return transition.BeaconProposerIndex(s)
+}
+
+// state is the stored post-state of root (read-only).
+func (f *chainDAFacts) state(root [32]byte) (*state.BeaconState, error) {
+	ssz, obj, err := f.c.st.State(root)
+	if err != nil {
+		return nil, fmt.Errorf("state of %x: %w", root[:4], err)
+	}
+	if s, ok := obj.(pipeline.State); ok {
+		return f.c.tr.Generic(s), nil
+	}
+	s, err := f.c.tr.DecodeState(ssz)
+	if err != nil {
+		return nil, err
+	}
+	f.c.st.CacheState(root, ssz, s)
+	return f.c.tr.Generic(s), nil
+}

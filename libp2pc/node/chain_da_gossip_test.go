@@ -1,0 +1,267 @@
+package node
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/deneb"
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/fulu"
+	"github.com/libp2pc/libp2pc/libp2pc/da/custody"
+	"github.com/libp2pc/libp2pc/libp2pc/da/dafixture"
+	"github.com/libp2pc/libp2pc/libp2pc/da/gossipcheck"
+	"github.com/libp2pc/libp2pc/libp2pc/da/kzg"
+	"github.com/libp2pc/libp2pc/libp2pc/eth2"
+	"github.com/libp2pc/libp2pc/libp2pc/eth2/forkdigest"
+	"github.com/libp2pc/libp2pc/libp2pc/eth2/gossip"
+)
+
+// daFacts is the chain the receiving node's rules read: the parent known
+// and valid, the finalized checkpoint its ancestor, the fixture's keys and
+// proposer. (The verdicts are gossipcheck's.)
+type daFacts struct {
+	parent   [32]byte
+	pubkeys  [][48]byte
+	proposer uint64
+}
+
+func (f *daFacts) Finalized() (uint64, [32]byte) { return 0, [32]byte{0xf1} }
+func (f *daFacts) Block(root [32]byte) (uint64, gossipcheck.BlockState) {
+	if root == f.parent {
+		return 1, gossipcheck.BlockValid
+	}
+	return 0, gossipcheck.BlockUnknown
+}
+func (f *daFacts) CheckpointBlock(root [32]byte, _ uint64) ([32]byte, bool) {
+	return [32]byte{0xf1}, root == f.parent
+}
+func (f *daFacts) ProposerPubkey(i uint64) ([48]byte, bool, error) {
+	if i >= uint64(len(f.pubkeys)) {
+		return [48]byte{}, false, nil
+	}
+	return f.pubkeys[i], true, nil
+}
+func (f *daFacts) ExpectedProposer([32]byte, uint64) (uint64, error) { return f.proposer, nil }
+
+// recordingSink is a DASink keeping what it was given.
+type recordingSink struct {
+	mu      sync.Mutex
+	columns []*fulu.DataColumnSidecar
+	blobs   []*deneb.BlobSidecar
+}
+
+func (s *recordingSink) AddVerifiedBlobSidecar(sc *deneb.BlobSidecar) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.blobs = append(s.blobs, sc)
+	return nil
+}
+
+func (s *recordingSink) AddVerifiedDataColumnSidecar(sc *fulu.DataColumnSidecar) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.columns = append(s.columns, sc)
+	return nil
+}
+
+func (s *recordingSink) columnIndices() []uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []uint64
+	for _, c := range s.columns {
+		out = append(out, c.Index)
+	}
+	return out
+}
+
+// fuluEth2Config: every fork up to fulu at epoch 0.
+func fuluEth2Config(genesis time.Time) Eth2Config {
+	c := testEth2Config(genesis, 0, 0)
+	s := &forkdigest.Schedule{GenesisValidatorsRoot: [32]byte{1, 2, 3}, MaxBlobsPerBlockElectra: 9,
+		BlobSchedule: []forkdigest.BlobParameters{{Epoch: 0, MaxBlobsPerBlock: 12}}}
+	for f := eth2.Phase0; f <= eth2.Fulu; f++ {
+		s.Forks = append(s.Forks, forkdigest.ForkEntry{Fork: f, Version: [4]byte{byte(f), 0, 0, 9}, Epoch: 0})
+	}
+	c.Schedule = s
+	return c
+}
+
+// Two nodes on a fulu network: a publishes data column sidecars on the
+// subnets b samples; b validates them with every gossip rule. A good
+// column is accepted and reaches b's sink; a column with a bad cell proof,
+// one with a wrong inclusion proof and one on the wrong subnet are
+// rejected, not delivered, and a's score at b goes down. b's custody group
+// count is in its MetaData v3.
+func TestDAGossipTwoNodes(t *testing.T) {
+	c := fuluEth2Config(time.Now())
+	a, ra := startEth2Node(t, c, nil)
+	b, rb := startEth2Node(t, c, nil)
+	connectPair(t, a, ra, b, rb, "/tcp/")
+
+	start := time.Now()
+	ctx, err := kzg.Default() // most of the test's time under -race (the setup's point checks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slot := uint64(dafixture.FuluEpoch*config.SlotsPerEpoch + 3)
+	parent := [32]byte{0xaa, 2}
+	columns := dafixture.Columns(t, ctx, dafixture.BlockSpec{Slot: slot, Proposer: 5, Parent: parent, Blobs: 1, Seed: 7})
+	t.Logf("KZG setup and 128 columns: %v", time.Since(start))
+	pubkeys, err := dafixture.Pubkeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &recordingSink{}
+	genesis := time.Now().Add(-time.Duration(slot) * dafixture.SecondsPerSlot * time.Second)
+	if err := b.StartDAGossip(DAGossipConfig{Chain: &daFacts{parent: parent, pubkeys: pubkeys, proposer: 5},
+		Spec: dafixture.Spec(), GenesisTime: genesis, GenesisValidatorsRoot: &dafixture.GenesisValidatorsRoot,
+		KZG: ctx, Sink: sink, Columns: true}); err != nil {
+		t.Fatal(err)
+	}
+	local := b.Custody()
+	if local == nil || local.CustodyGroupCount() != custody.Mainnet.CustodyRequirement {
+		t.Fatalf("custody %+v", local)
+	}
+	sampling := local.SamplingColumns()
+	if len(sampling) < 3 {
+		t.Fatalf("sampling columns %v", sampling)
+	}
+	// b's metadata carries its cgc.
+	b.rr.mu.Lock()
+	md := b.rr.metadata
+	b.rr.mu.Unlock()
+	if md == nil || md.CustodyGroupCount != local.CustodyGroupCount() {
+		t.Fatalf("metadata %+v, want cgc %d", md, local.CustodyGroupCount())
+	}
+
+	digest := digestOf(t, c, 0)
+	subnetTopic := func(subnet uint64) string {
+		return gossip.FormatTopic(digest, fmt.Sprintf("%s_%d", gossip.DataColumnSidecar, subnet))
+	}
+	// The misplaced column (one b does not sample) goes out on good's subnet.
+	good, badProof, badInclusion := sampling[0], sampling[1], sampling[2]
+	misplaced := uint64(0)
+	for slices.Contains(sampling, misplaced) {
+		misplaced++
+	}
+	for _, col := range []uint64{good, badProof, badInclusion} {
+		name := fmt.Sprintf("%s_%d", gossip.DataColumnSidecar, col)
+		if _, err := a.Eth2Subscribe(name, ValidateNone); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, col := range []uint64{good, badProof, badInclusion} {
+		ra.waitFor(t, "b in column subnet", joinedTopic(b.ID(), subnetTopic(col)))
+	}
+	encode := func(sc *fulu.DataColumnSidecar) []byte {
+		ssz, err := sc.MarshalSSZ()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ssz
+	}
+	bad1 := *columns[badProof]
+	bad1.KZGProofs = slices.Clone(bad1.KZGProofs)
+	bad1.KZGProofs[0] = columns[misplaced].KZGProofs[0] // a valid point, the proof of another cell
+	bad2 := *columns[badInclusion]
+	bad2.KZGCommitmentsInclusionProof = slices.Clone(bad2.KZGCommitmentsInclusionProof)
+	bad2.KZGCommitmentsInclusionProof[1][0] ^= 1
+	// The good one first: after the rejections b may graylist a.
+	eth2Pub(t, a, ra, subnetTopic(good), encode(columns[good]))
+	eth2Pub(t, a, ra, subnetTopic(badProof), encode(&bad1))
+	eth2Pub(t, a, ra, subnetTopic(badInclusion), encode(&bad2))
+	eth2Pub(t, a, ra, subnetTopic(good), encode(columns[misplaced]))
+
+	deadline := time.Now().Add(20 * time.Second)
+	var cs DAGossipCounters
+	for ; time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if cs = b.DAGossipCounters(); cs.ColumnsAccepted+cs.ColumnsRejected >= 4 {
+			break
+		}
+	}
+	if cs.ColumnsAccepted != 1 || cs.ColumnsRejected != 3 || cs.ColumnsIgnored != 0 {
+		t.Fatalf("counters %+v", cs)
+	}
+	if got := sink.columnIndices(); !slices.Equal(got, []uint64{good}) {
+		t.Fatalf("sink got columns %v, want [%d]", got, good)
+	}
+	reasons := b.Eth2Counters().Reasons
+	for _, r := range []string{"data_column_sidecar: kzg_proof", "data_column_sidecar: inclusion_proof", "data_column_sidecar: wrong_subnet"} {
+		if reasons[r] != 1 {
+			t.Errorf("reason %q counted %d times, want 1 (reasons %v)", r, reasons[r], reasons)
+		}
+	}
+	// a's score at b: three invalid deliveries.
+	var invalid float64
+	for ; time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		invalid = 0
+		if s := b.Eth2PeerScores()[a.ID()]; s != nil {
+			for _, ts := range s.Topics {
+				invalid += ts.InvalidMessageDeliveries
+			}
+			if invalid >= 2.5 && s.Score < 0 {
+				break
+			}
+		}
+	}
+	if s := b.Eth2PeerScores()[a.ID()]; s == nil || s.Score >= 0 || invalid < 2.5 {
+		t.Fatalf("a's score at b: %+v (invalid deliveries %v), want negative after 3 rejections", s, invalid)
+	}
+}
+
+// The custody group count only rises, and the new sampling subnets are
+// joined; the metadata follows.
+func TestDAGossipRaiseCustody(t *testing.T) {
+	c := fuluEth2Config(time.Now())
+	n, _ := startEth2Node(t, c, nil)
+	ctx, err := kzg.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &recordingSink{}
+	if err := n.StartDAGossip(DAGossipConfig{Chain: &daFacts{}, Spec: dafixture.Spec(), KZG: ctx, Sink: sink, Columns: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.StartDAGossip(DAGossipConfig{Chain: &daFacts{}, Spec: dafixture.Spec(), KZG: ctx, Sink: sink}); err == nil {
+		t.Fatal("second start accepted")
+	}
+	if err := n.SetCustodyGroupCount(2); err == nil {
+		t.Fatal("lowering the custody group count accepted")
+	}
+	if err := n.SetCustodyGroupCount(32); err != nil {
+		t.Fatal(err)
+	}
+	local := n.Custody()
+	if local.CustodyGroupCount() != 32 || len(local.Subnets()) != 32 {
+		t.Fatalf("cgc %d, %d subnets", local.CustodyGroupCount(), len(local.Subnets()))
+	}
+	n.rr.mu.Lock()
+	md := *n.rr.metadata
+	n.rr.mu.Unlock()
+	if md.CustodyGroupCount != 32 {
+		t.Fatalf("metadata %+v", md)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for ; time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if len(n.DAGossipCounters().Topics) == 32 && joinedAll(n, c, local.Subnets()) {
+			return
+		}
+	}
+	t.Fatalf("topics %v", n.DAGossipCounters().Topics)
+}
+
+func joinedAll(n *Node, c Eth2Config, subnets []uint64) bool {
+	d, err := c.Schedule.Digest(0)
+	if err != nil {
+		return false
+	}
+	for _, s := range subnets {
+		if _, ok := n.eth2.joined.Load(gossip.FormatTopic(d, fmt.Sprintf("%s_%d", gossip.DataColumnSidecar, s))); !ok {
+			return false
+		}
+	}
+	return true
+}
