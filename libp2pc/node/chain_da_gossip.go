@@ -30,10 +30,12 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/da"
 	"github.com/libp2pc/libp2pc/libp2pc/da/custody"
 	"github.com/libp2pc/libp2pc/libp2pc/da/custodynet"
+	"github.com/libp2pc/libp2pc/libp2pc/da/dareqresp"
 	"github.com/libp2pc/libp2pc/libp2pc/da/gossipcheck"
 	"github.com/libp2pc/libp2pc/libp2pc/da/kzg"
 	"github.com/libp2pc/libp2pc/libp2pc/discovery"
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/gossip"
+	"github.com/libp2pc/libp2pc/libp2pc/eth2/reqresp"
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/reqrespnet"
 	"github.com/libp2pc/libp2pc/libp2pc/pipeline"
 	"github.com/libp2pc/libp2pc/libp2pc/status"
@@ -607,4 +609,83 @@ func (f *chainDAFacts) state(root [32]byte) (*state.BeaconState, error) {
 	}
 	f.c.st.CacheState(root, ssz, s)
 	return f.c.tr.Generic(s), nil
+}
+
+// --- Req/resp ------------------------------------------------------------
+
+// ServeDASidecars answers blob_sidecars_by_range/by_root and
+// data_column_sidecars_by_range/by_root from src (in Go), each chunk under
+// the fork digest of its sidecar's slot. serveFromSlot (may be nil) is the
+// first slot the node must serve (its MIN_EPOCHS_FOR_*_REQUESTS window): a
+// range starting in it but below src's earliest sidecar is answered
+// ResourceUnavailable. Allowed before Start too.
+func (n *Node) ServeDASidecars(src dareqresp.Source, serveFromSlot func() uint64) (*dareqresp.Server, error) {
+	e := n.eth2
+	if e == nil {
+		return nil, status.Errorf(status.BadState, "serve sidecars: eth2 is not configured")
+	}
+	srv, err := dareqresp.NewServer(dareqresp.ServerConfig{Source: src, DigestAtSlot: e.digestAtSlot, ServeFromSlot: serveFromSlot})
+	if err != nil {
+		return nil, status.Errorf(status.InvalidArgument, "serve sidecars: %v", err)
+	}
+	for _, p := range dareqresp.Protocols {
+		if err := n.Serve(p.ID(), reqrespnet.ServeByGo, srv.Responder(p)); err != nil {
+			return nil, err
+		}
+	}
+	return srv, nil
+}
+
+// nodeRequester sends Go-side requests over the node's req/resp service
+// as it is at the time of each request.
+type nodeRequester struct{ n *Node }
+
+func (r nodeRequester) RequestFunc(ctx context.Context, to peer.ID, p reqresp.Protocol, body []byte, timeout time.Duration, onChunk reqrespnet.ChunkFunc) (int, error) {
+	svc, err := r.n.service()
+	if err != nil {
+		return 0, err
+	}
+	return svc.RequestFunc(ctx, to, p, body, timeout, onChunk)
+}
+
+// DAFetcher returns a fetcher of missing sidecars over the node's
+// req/resp: columns from the connected peers whose custody covers them
+// (PeerCustody, supernodes first), blob sidecars from every connected
+// peer. It implements the pipeline's SidecarFetcher. Needs StartDAGossip
+// (for the peers' custody).
+func (n *Node) DAFetcher(requestTimeout time.Duration) (*dareqresp.Fetcher, error) {
+	g := n.daGossip()
+	if g == nil || n.eth2 == nil {
+		return nil, status.Errorf(status.BadState, "da fetcher: DA gossip is not started")
+	}
+	connected := func() map[peer.ID]bool {
+		out := map[peer.ID]bool{}
+		for _, p := range n.Peers() {
+			if id, err := peer.Decode(p.ID); err == nil {
+				out[id] = true
+			}
+		}
+		return out
+	}
+	f, err := dareqresp.NewFetcher(dareqresp.FetcherConfig{
+		Net:          nodeRequester{n},
+		DigestAtSlot: n.eth2.digestAtSlot,
+		ColumnPeers: func(column uint64) []peer.ID {
+			conn := connected()
+			return slices.DeleteFunc(g.peers.PeersForColumn(column), func(p peer.ID) bool { return !conn[p] })
+		},
+		BlobPeers: func() []peer.ID {
+			var out []peer.ID
+			for p := range connected() {
+				out = append(out, p)
+			}
+			slices.Sort(out)
+			return out
+		},
+		RequestTimeout: requestTimeout,
+	})
+	if err != nil {
+		return nil, status.Errorf(status.InvalidArgument, "da fetcher: %v", err)
+	}
+	return f, nil
 }

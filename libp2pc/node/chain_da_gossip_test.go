@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/eth2"
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/forkdigest"
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/gossip"
+	"github.com/libp2pc/libp2pc/libp2pc/eth2/reqrespnet"
 )
 
 // daFacts is the chain the receiving node's rules read: the parent known
@@ -210,7 +212,60 @@ func TestDAGossipTwoNodes(t *testing.T) {
 	if s := b.Eth2PeerScores()[a.ID()]; s == nil || s.Score >= 0 || invalid < 2.5 {
 		t.Fatalf("a's score at b: %+v (invalid deliveries %v), want negative after 3 rejections", s, invalid)
 	}
+
+	// Req/resp: a serves the block's columns; b, knowing a custodies
+	// everything (its MetaData says 128), fetches its sampling columns.
+	src := &columnSource{columns: map[uint64][]byte{}}
+	src.root, _ = columns[0].SignedBlockHeader.Message.HashTreeRoot()
+	for _, sc := range columns {
+		src.columns[sc.Index] = encode(sc)
+	}
+	if _, err := a.ServeDASidecars(src, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.PeerCustody().SetFromMetadata(a.ID(), reqrespnet.Metadata{SeqNumber: 1, CustodyGroupCount: 128}); err != nil {
+		t.Fatal(err)
+	}
+	fetcher, err := b.DAFetcher(5 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	fetched, err := fetcher.FetchDataColumnSidecars(fctx, src.root, slot, sampling)
+	if err != nil {
+		t.Fatalf("fetch: %v (%+v)", err, fetcher.Stats())
+	}
+	var got []uint64
+	for _, sc := range fetched {
+		got = append(got, sc.Index)
+	}
+	if !slices.Equal(got, sampling) {
+		t.Fatalf("fetched columns %v, want %v", got, sampling)
+	}
 }
+
+// columnSource serves one block's columns (a dareqresp.Source).
+type columnSource struct {
+	root    [32]byte
+	columns map[uint64][]byte
+}
+
+func (s *columnSource) BlobSidecars([32]byte, []uint64) ([][]byte, error) { return nil, nil }
+func (s *columnSource) DataColumnSidecars(root [32]byte, cols []uint64) ([][]byte, error) {
+	var out [][]byte
+	for _, c := range cols {
+		if b, ok := s.columns[c]; ok && root == s.root {
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
+func (s *columnSource) BlobSidecarsByRange(uint64, uint64) ([][]byte, error) { return nil, nil }
+func (s *columnSource) DataColumnSidecarsByRange(uint64, uint64, []uint64) ([][]byte, error) {
+	return nil, nil
+}
+func (s *columnSource) EarliestSidecarSlot() uint64 { return 0 }
 
 // The custody group count only rises, and the new sampling subnets are
 // joined; the metadata follows.
