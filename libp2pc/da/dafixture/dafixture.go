@@ -62,7 +62,7 @@ func Spec() *config.Config {
 		SecondsPerSlot:     SecondsPerSlot,
 		Raw:                raw,
 		BlobSchedule: []config.BlobParameters{
-			{Epoch: FuluEpoch, MaxBlobsPerBlock: 12},
+			{Epoch: FuluEpoch, MaxBlobsPerBlock: 21},
 			{Epoch: BPOEpoch, MaxBlobsPerBlock: 1},
 		},
 	}
