@@ -190,6 +190,10 @@ type Validator struct {
 	signatures *boundedCache[sigKey, bool]
 	inclusions *boundedCache[inclusionKey, bool]
 	proposers  *boundedCache[proposerKey, uint64]
+	// In-flight computations of the cached values (under mu).
+	sigFlight      flight[sigKey, bool]
+	inclFlight     flight[inclusionKey, bool]
+	proposerFlight flight[proposerKey, uint64]
 
 	sigChecks, sigHits, inclChecks, inclHits, seenEvicted atomic.Uint64
 }
@@ -416,11 +420,21 @@ func (v *Validator) checkSignature(headerRoot [32]byte, sh *phase0.SignedBeaconB
 	if hit {
 		v.sigHits.Add(1)
 	} else {
-		v.sigChecks.Add(1)
-		valid = v.verifySignature(headerRoot, sh, pubkey)
-		v.mu.Lock()
-		v.signatures.put(key, valid)
-		v.mu.Unlock()
+		valid, _ = v.sigFlight.do(&v.mu, key, func() (bool, error) {
+			v.mu.Lock()
+			ok, hit := v.signatures.get(key) // a flight that ended meanwhile
+			v.mu.Unlock()
+			if hit {
+				v.sigHits.Add(1)
+				return ok, nil
+			}
+			v.sigChecks.Add(1)
+			ok = v.verifySignature(headerRoot, sh, pubkey)
+			v.mu.Lock()
+			v.signatures.put(key, ok)
+			v.mu.Unlock()
+			return ok, nil
+		})
 	}
 	if !valid {
 		return reject(ReasonBadSignature, "header of slot %d does not carry proposer %d's signature", sh.Message.Slot, sh.Message.ProposerIndex)
@@ -460,13 +474,27 @@ func (v *Validator) checkColumnInclusion(headerRoot [32]byte, sc *fulu.DataColum
 		}
 		return accept
 	}
-	v.inclChecks.Add(1)
-	err = sidecar.VerifyDataColumnSidecarInclusionProof(sc)
-	v.mu.Lock()
-	v.inclusions.put(key, err == nil)
-	v.mu.Unlock()
-	if err != nil {
-		return fromSidecar(err)
+	var verr error
+	ok, _ = v.inclFlight.do(&v.mu, key, func() (bool, error) {
+		v.mu.Lock()
+		ok, hit := v.inclusions.get(key)
+		v.mu.Unlock()
+		if hit {
+			v.inclHits.Add(1)
+			return ok, nil
+		}
+		v.inclChecks.Add(1)
+		verr = sidecar.VerifyDataColumnSidecarInclusionProof(sc)
+		v.mu.Lock()
+		v.inclusions.put(key, verr == nil)
+		v.mu.Unlock()
+		return verr == nil, nil
+	})
+	if verr != nil {
+		return fromSidecar(verr)
+	}
+	if !ok {
+		return reject(sidecar.ReasonInclusionProof.String(), "column %d: commitments are not in the body root", sc.Index)
 	}
 	return accept
 }
@@ -481,13 +509,24 @@ func (v *Validator) checkProposer(h *phase0.BeaconBlockHeader) Result {
 	v.mu.Unlock()
 	if !hit {
 		var err error
-		want, err = v.chain.ExpectedProposer(h.ParentRoot, h.Slot)
+		want, err = v.proposerFlight.do(&v.mu, key, func() (uint64, error) {
+			v.mu.Lock()
+			p, hit := v.proposers.get(key)
+			v.mu.Unlock()
+			if hit {
+				return p, nil
+			}
+			p, err := v.chain.ExpectedProposer(h.ParentRoot, h.Slot)
+			if err == nil {
+				v.mu.Lock()
+				v.proposers.put(key, p)
+				v.mu.Unlock()
+			}
+			return p, err
+		})
 		if err != nil {
 			return ignore(ReasonShufflingUnavailable, "expected proposer of slot %d on parent %x: %v", h.Slot, h.ParentRoot[:8], err)
 		}
-		v.mu.Lock()
-		v.proposers.put(key, want)
-		v.mu.Unlock()
 	}
 	if h.ProposerIndex != want {
 		return reject(ReasonWrongProposer, "proposer index %d, expected %d at slot %d", h.ProposerIndex, want, h.Slot)
