@@ -650,8 +650,8 @@ func (r nodeRequester) RequestFunc(ctx context.Context, to peer.ID, p reqresp.Pr
 
 // DAFetcher returns a fetcher of missing sidecars over the node's
 // req/resp: columns from the connected peers whose custody covers them
-// (PeerCustody, supernodes first), blob sidecars from every connected
-// peer. It implements the pipeline's SidecarFetcher. Needs StartDAGossip
+// (PeerCustody, refreshed from their ENRs at most once a second;
+// supernodes first), blob sidecars from every connected peer. It implements the pipeline's SidecarFetcher. Needs StartDAGossip
 // (for the peers' custody).
 func (n *Node) DAFetcher(requestTimeout time.Duration) (*dareqresp.Fetcher, error) {
 	g := n.daGossip()
@@ -667,10 +667,16 @@ func (n *Node) DAFetcher(requestTimeout time.Duration) (*dareqresp.Fetcher, erro
 		}
 		return out
 	}
+	var lastRefresh atomic.Int64 // unix nanos of the last RefreshPeerCustody
 	f, err := dareqresp.NewFetcher(dareqresp.FetcherConfig{
 		Net:          nodeRequester{n},
 		DigestAtSlot: n.eth2.digestAtSlot,
 		ColumnPeers: func(column uint64) []peer.ID {
+			// The peers' ENRs, re-read at most once a second.
+			if now := time.Now().UnixNano(); now-lastRefresh.Load() > int64(time.Second) {
+				lastRefresh.Store(now)
+				_, _ = n.RefreshPeerCustody()
+			}
 			conn := connected()
 			return slices.DeleteFunc(g.peers.PeersForColumn(column), func(p peer.ID) bool { return !conn[p] })
 		},
