@@ -79,6 +79,93 @@ func (s *recordingSink) columnIndices() []uint64 {
 	return out
 }
 
+// testKZG is the KZG context, set up once for the package's tests (most
+// of their time under -race: the setup's point checks).
+func testKZG(t *testing.T) *kzg.Context {
+	t.Helper()
+	ctx, err := kzg.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
+
+// denebEth2Config: every fork up to deneb at epoch 0.
+func denebEth2Config(genesis time.Time) Eth2Config {
+	c := testEth2Config(genesis, 0, 0)
+	s := &forkdigest.Schedule{GenesisValidatorsRoot: [32]byte{1, 2, 3}}
+	for f := eth2.Phase0; f <= eth2.Deneb; f++ {
+		s.Forks = append(s.Forks, forkdigest.ForkEntry{Fork: f, Version: [4]byte{byte(f), 0, 0, 9}, Epoch: 0})
+	}
+	c.Schedule = s
+	return c
+}
+
+// Blob sidecars on a deneb network: b joins blob_sidecar_{0..5}; the good
+// sidecar reaches its sink, one sent on another subnet and one whose blob
+// was changed are rejected.
+func TestDAGossipBlobs(t *testing.T) {
+	c := denebEth2Config(time.Now())
+	a, ra := startEth2Node(t, c, nil)
+	b, rb := startEth2Node(t, c, nil)
+	connectPair(t, a, ra, b, rb, "/tcp/")
+	ctx := testKZG(t)
+	parent := [32]byte{0xbb, 3}
+	blobs := dafixture.Blobs(t, ctx, dafixture.BlockSpec{Slot: 3, Proposer: 4, Parent: parent, Blobs: 2, Seed: 9})
+	pubkeys, err := dafixture.Pubkeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &recordingSink{}
+	if err := b.StartDAGossip(DAGossipConfig{Chain: &daFacts{parent: parent, pubkeys: pubkeys, proposer: 4},
+		Spec: dafixture.Spec(), GenesisTime: time.Now().Add(-3 * dafixture.SecondsPerSlot * time.Second),
+		GenesisValidatorsRoot: &dafixture.GenesisValidatorsRoot, KZG: ctx, Sink: sink, Blobs: true}); err != nil {
+		t.Fatal(err)
+	}
+	digest := digestOf(t, c, 0)
+	topic := func(subnet int) string {
+		return gossip.FormatTopic(digest, fmt.Sprintf("%s_%d", gossip.BlobSidecar, subnet))
+	}
+	for _, s := range []int{0, 1} {
+		if _, err := a.Eth2Subscribe(fmt.Sprintf("%s_%d", gossip.BlobSidecar, s), ValidateNone); err != nil {
+			t.Fatal(err)
+		}
+		ra.waitFor(t, "b in blob subnet", joinedTopic(b.ID(), topic(s)))
+	}
+	encode := func(sc *deneb.BlobSidecar) []byte {
+		ssz, err := sc.MarshalSSZ()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ssz
+	}
+	changed := *blobs[0]
+	changed.Blob = slices.Clone(changed.Blob)
+	changed.Blob[99]++
+	eth2Pub(t, a, ra, topic(1), encode(blobs[1]))
+	eth2Pub(t, a, ra, topic(1), encode(blobs[0])) // blob 0 on subnet 1
+	eth2Pub(t, a, ra, topic(0), encode(&changed))
+	deadline := time.Now().Add(20 * time.Second)
+	var cs DAGossipCounters
+	for ; time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if cs = b.DAGossipCounters(); cs.BlobsAccepted+cs.BlobsRejected >= 3 {
+			break
+		}
+	}
+	if cs.BlobsAccepted != 1 || cs.BlobsRejected != 2 {
+		t.Fatalf("counters %+v", cs)
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if len(sink.blobs) != 1 || sink.blobs[0].Index != 1 {
+		t.Fatalf("sink got %d blobs", len(sink.blobs))
+	}
+	reasons := b.Eth2Counters().Reasons
+	if reasons["blob_sidecar: wrong_subnet"] != 1 || reasons["blob_sidecar: kzg_proof"] != 1 {
+		t.Fatalf("reasons %v", reasons)
+	}
+}
+
 // fuluEth2Config: every fork up to fulu at epoch 0.
 func fuluEth2Config(genesis time.Time) Eth2Config {
 	c := testEth2Config(genesis, 0, 0)
@@ -104,10 +191,7 @@ func TestDAGossipTwoNodes(t *testing.T) {
 	connectPair(t, a, ra, b, rb, "/tcp/")
 
 	start := time.Now()
-	ctx, err := kzg.Default() // most of the test's time under -race (the setup's point checks)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx := testKZG(t)
 	slot := uint64(dafixture.FuluEpoch*config.SlotsPerEpoch + 3)
 	parent := [32]byte{0xaa, 2}
 	columns := dafixture.Columns(t, ctx, dafixture.BlockSpec{Slot: slot, Proposer: 5, Parent: parent, Blobs: 1, Seed: 7})
