@@ -695,3 +695,40 @@ func (n *Node) DAFetcher(requestTimeout time.Duration) (*dareqresp.Fetcher, erro
 	}
 	return f, nil
 }
+
+// RequestPeerCustody asks peer p for its MetaData v3 and files the custody
+// group count it advertises (PeerCustody); returns that count.
+func (n *Node) RequestPeerCustody(ctx context.Context, p peer.ID, timeout time.Duration) (uint64, error) {
+	g := n.daGossip()
+	if g == nil {
+		return 0, status.Errorf(status.BadState, "peer custody: DA gossip is not started")
+	}
+	svc, err := n.service()
+	if err != nil {
+		return 0, err
+	}
+	var md reqrespnet.Metadata
+	var chunkErr error
+	got := false
+	_, err = svc.RequestFunc(ctx, p, reqresp.MetadataV3, nil, timeout, func(ch reqresp.Chunk) {
+		if ch.Code != reqresp.Success {
+			chunkErr = fmt.Errorf("metadata from %s: error %d: %q", p, ch.Code, ch.Payload)
+			return
+		}
+		md, chunkErr = reqrespnet.UnmarshalMetadata(ch.Payload)
+		got = chunkErr == nil
+	})
+	if err == nil {
+		err = chunkErr
+	}
+	if err == nil && !got {
+		err = fmt.Errorf("metadata from %s: empty response", p)
+	}
+	if err != nil {
+		return 0, status.Errorf(status.Network, "peer custody: %v", err)
+	}
+	if err := g.peers.SetFromMetadata(p, md); err != nil {
+		return 0, status.Errorf(status.InvalidArgument, "peer custody: %v", err)
+	}
+	return md.CustodyGroupCount, nil
+}

@@ -351,6 +351,37 @@ func (s *columnSource) DataColumnSidecarsByRange(uint64, uint64, []uint64) ([][]
 }
 func (s *columnSource) EarliestSidecarSlot() uint64 { return 0 }
 
+// A peer's custody from its MetaData v3: b raises its count to 32; a,
+// asking b's metadata, files 32 and b's columns as b computes them.
+func TestDAGossipPeerCustodyFromMetadata(t *testing.T) {
+	c := fuluEth2Config(time.Now())
+	a, ra := startEth2Node(t, c, nil)
+	b, rb := startEth2Node(t, c, nil)
+	connectPair(t, a, ra, b, rb, "/tcp/")
+	ctx := testKZG(t)
+	for _, n := range []*Node{a, b} {
+		if err := n.StartDAGossip(DAGossipConfig{Chain: &daFacts{}, Spec: dafixture.Spec(), KZG: ctx, Sink: &recordingSink{}, Columns: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.SetCustodyGroupCount(32); err != nil {
+		t.Fatal(err)
+	}
+	cgc, err := a.RequestPeerCustody(context.Background(), b.ID(), 5*time.Second)
+	if err != nil || cgc != 32 {
+		t.Fatalf("b's custody group count %d, %v; want 32", cgc, err)
+	}
+	cols, ok := a.PeerCustody().Columns(b.ID())
+	if !ok || !slices.Equal(cols, b.Custody().Columns()) {
+		t.Fatalf("a's view of b's columns %v, b's own %v", cols, b.Custody().Columns())
+	}
+	for _, col := range b.Custody().Columns() {
+		if !slices.Contains(a.PeerCustody().PeersForColumn(col), b.ID()) {
+			t.Fatalf("b not listed for its column %d", col)
+		}
+	}
+}
+
 // The custody group count only rises, and the new sampling subnets are
 // joined; the metadata follows.
 func TestDAGossipRaiseCustody(t *testing.T) {
