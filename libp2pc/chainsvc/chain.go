@@ -97,6 +97,9 @@ type ChainConfig struct {
 	// subjectivity period (checkpoint.ErrStale otherwise): the host's
 	// override for a checkpoint it trusts anyway.
 	AllowStaleCheckpoint bool
+
+	// DA: data availability gossip (chain_da_gossip.go).
+	DA ChainDAConfig
 	// Backfill (chain_backfill.go) of a checkpoint-anchored store: blocks
 	// behind the anchor are fetched from peers down to genesis, or to the
 	// last BackfillEpochs epochs when set (e.g. MIN_EPOCHS_FOR_BLOCK_REQUESTS);
@@ -131,6 +134,7 @@ const serviceName = "chain"
 // chainState is the chain service (node.Service).
 type chainState struct {
 	n      node.ServiceHost // set by Start
+	nd     *node.Node       // the same node, for node capabilities a service may start (DA gossip)
 	cfg    ChainConfig
 	tr     pipeline.AnyFork
 	st     *store.Store
@@ -143,6 +147,7 @@ type chainState struct {
 	syncCh chan syncReq
 	pacer  *pipeline.Pacer // range sync requests within each peer's serving budget
 
+	daStarted      atomic.Bool // the chain started the node's DA gossip (chain_da_gossip.go)
 	closeOnce      sync.Once
 	loadCancel     atomic.Pointer[context.CancelFunc] // a checkpoint download in Start's set-up
 	ready          atomic.Bool                        // Start finished: set up, wired, beacon_block joined
@@ -212,7 +217,7 @@ func Start(n *node.Node, cfg ChainConfig) (uint64, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
-	c := &chainState{cfg: cfg, syncCh: make(chan syncReq, 16), pacer: pipeline.NewPacer()}
+	c := &chainState{nd: n, cfg: cfg, syncCh: make(chan syncReq, 16), pacer: pipeline.NewPacer()}
 	return n.StartServices(c)
 }
 
@@ -369,6 +374,9 @@ func (c *chainState) wire(ctx context.Context) error {
 	if err := c.attach(); err != nil {
 		return c.abandon(status.Errorf(status.CodeOf(err), "start chain: %v", err))
 	}
+	if err := c.startDAGossip(); err != nil { // chain_da_gossip.go
+		return c.abandon(status.Errorf(status.CodeOf(err), "start chain: %v", err))
+	}
 	if err := c.n.JoinEth2Topic(ctx, "beacon_block"); err != nil {
 		return c.abandon(status.Errorf(status.CodeOf(err), "start chain: %v", err))
 	}
@@ -416,6 +424,7 @@ func (c *chainState) abandon(cause error) error {
 	for _, v := range []string{"beacon_block", gossip.BeaconAggregateAndProof, gossip.BeaconAttestation} {
 		_ = n.RegisterEth2Validator(v, nil)
 	}
+	c.stopDAGossip() // chain_da_gossip.go
 	for _, p := range blockProtocols {
 		if _, ok := reqrespnet.Lookup(p.ID()); ok {
 			_ = n.Serve(p.ID(), reqrespnet.ServeNone, nil)

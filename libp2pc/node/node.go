@@ -111,6 +111,7 @@ type Node struct {
 	hostRef    atomic.Pointer[host.Host]   // set while running, for Go users (Host)
 	membership atomic.Pointer[memberState] // set by StartMembership
 	services   serviceSet                  // started by StartServices (service.go)
+	da         atomic.Pointer[daGossip]    // set by StartDAGossip (da_gossip.go)
 	rr         reqrespState                // eth2 req/resp (reqresp.go)
 	eth2       *eth2State                  // set by ConfigureEth2 before Start; nil otherwise
 	disc       *discState                  // set by ConfigureDiscovery before Start; nil otherwise
