@@ -93,6 +93,9 @@ type ChainConfig struct {
 	// NoBackfill turns it off.
 	BackfillEpochs uint64
 	NoBackfill     bool
+	// CustodyGroupCount: the PeerDAS custody groups the node keeps (0:
+	// CUSTODY_REQUIREMENT; 128: a supernode); chain_da.go.
+	CustodyGroupCount uint64
 }
 
 // ChainCounters are the chain's counters.
@@ -153,6 +156,7 @@ type chainState struct {
 	earliest                                                     sync.Map                       // peer id -> its status's earliest_available_slot
 	prog                                                         syncProgress                   // chain_submit.go
 	att                                                          *pipeline.AttestationValidator // chain_attestations.go
+	da                                                           chainDA                        // chain_da.go
 }
 
 type syncReq struct {
@@ -310,12 +314,17 @@ func (c *chainState) setUp(ctx context.Context) (err error) {
 	}
 	c.anchor, _ = st.Anchor()
 	e := n.eth2
+	daCfg, err := c.chainDAConfig() // chain_da.go
+	if err != nil {
+		return err
+	}
 	c.p, err = pipeline.Start(pipeline.Config{
 		GenesisTime:    uint64(e.cfg.GenesisTime.Unix()),
 		Context:        n.lifeCtx,
 		SecondsPerSlot: c.secondsPerSlot,
 		Workers:        cfg.Workers,
 		Peers:          c.peers,
+		DA:             daCfg,
 	}, st, c.tr, c, pipeline.EventFunc(c.onEvent))
 	if err != nil {
 		return status.Errorf(status.Internal, "start chain: pipeline: %v", err)
@@ -560,7 +569,7 @@ func (c *chainState) status() reqrespnet.Status {
 	c.hmu.Unlock()
 	d, _ := c.n.Eth2CurrentDigest()
 	s := reqrespnet.Status{ForkDigest: d, HeadRoot: head, HeadSlot: slot, FinalizedEpoch: fin.Epoch, FinalizedRoot: fin.Root,
-		EarliestAvailableSlot: c.st.EarliestSlot()}
+		EarliestAvailableSlot: c.st.EarliestSidecarSlot()} // blocks and their sidecars (status/2)
 	if fin.Epoch == 0 { // the genesis finalized checkpoint's root is zero (p2p-interface.md)
 		s.FinalizedRoot = [32]byte{}
 	}
