@@ -52,7 +52,10 @@ func libp2pc_node_chain_start(h C.libp2pc_node, cfgIn *C.libp2pc_chain_config, r
 		return fail(err)
 	}
 	cc := node.ChainConfig{DataDir: dir, AnchorState: anchor, ConsensusConfig: yaml}
-	if uintptr(cfg.struct_size) >= unsafe.Sizeof(C.libp2pc_chain_config{}) {
+	// Fields past the host's struct_size read as 0 (readIn), so the 2.1
+	// and 2.2 fields are read for every host.
+	cc.CustodyGroupCount = uint64(cfg.custody_group_count)
+	{
 		optString := func(p *C.char) string {
 			if p == nil {
 				return ""

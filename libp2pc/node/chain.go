@@ -635,6 +635,8 @@ func (c *chainState) onEvent(e pipeline.Event) {
 		c.hmu.Lock()
 		c.justified = e.Checkpoint
 		c.hmu.Unlock()
+	default:
+		c.onDAEvent(e) // chain_da.go
 	}
 }
 

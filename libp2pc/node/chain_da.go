@@ -8,7 +8,9 @@ package node
 // AddVerifiedDataColumnSidecar (Node.ChainPipeline()).
 
 import (
+	"encoding/binary"
 	"fmt"
+	"slices"
 	"sync/atomic"
 
 	"github.com/ethereum/go-ethereum/p2p/enode"
@@ -20,6 +22,7 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/da/kzg"
 	"github.com/libp2pc/libp2pc/libp2pc/da/sidecar"
 	"github.com/libp2pc/libp2pc/libp2pc/discovery"
+	"github.com/libp2pc/libp2pc/libp2pc/events"
 	"github.com/libp2pc/libp2pc/libp2pc/pipeline"
 	"github.com/libp2pc/libp2pc/libp2pc/status"
 	"github.com/libp2pc/libp2pc/libp2pc/store"
@@ -168,4 +171,57 @@ func (n *Node) ProposeBlobs(blockSSZ []byte, blobs [][]byte) ([]store.Sidecar, e
 		}
 	}
 	return out, nil
+}
+
+// onDAEvent turns the pipeline's data availability events into node
+// events (DataWaiting, DataAvailable, DataUnavailable).
+func (c *chainState) onDAEvent(e pipeline.Event) {
+	withMissing := func() []byte {
+		data := slices.Clone(e.Root[:])
+		for _, i := range e.Missing {
+			data = binary.LittleEndian.AppendUint16(data, uint16(i))
+		}
+		return data
+	}
+	switch e.Kind {
+	case pipeline.EventDataWaiting:
+		c.push(events.Event{Type: events.DataWaiting, Code: e.Slot, Data: withMissing()})
+	case pipeline.EventDataAvailable:
+		c.push(events.Event{Type: events.DataAvailable, Code: e.Slot, Data: slices.Clone(e.Root[:]), Text: "after " + e.Took.String()})
+	case pipeline.EventDataUnavailable:
+		c.push(events.Event{Type: events.DataUnavailable, Code: e.Slot, Data: withMissing(), Text: e.Rule})
+	}
+}
+
+// ProposeBlobsAsync is ProposeBlobs as a request: it returns at once; the
+// request completes (RequestDone, Code: the number of sidecars built) when
+// the sidecars are built, filed and handed to gossip.
+func (n *Node) ProposeBlobsAsync(block []byte, blobs [][]byte) (uint64, error) {
+	if _, err := n.chainOrErr(); err != nil {
+		return 0, err
+	}
+	return n.request("chain propose blobs", func(l *loop, req uint64) {
+		if !n.beginOp() {
+			l.complete(req, status.Errorf(status.Stopped, "chain propose blobs: node is stopping"))
+			return
+		}
+		go func() {
+			defer n.ops.Done()
+			var scs []store.Sidecar
+			var err error
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						err = status.Errorf(status.Internal, "chain propose blobs: internal error: %v", r)
+					}
+				}()
+				scs, err = n.ProposeBlobs(block, blobs)
+			}()
+			if err != nil {
+				n.completeRequest(req, err)
+				return
+			}
+			n.queue.PushReserved(events.Event{Type: events.RequestDone, RequestID: req, Code: uint64(len(scs))})
+		}()
+	})
 }

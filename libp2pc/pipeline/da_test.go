@@ -281,6 +281,7 @@ func TestDAImportWaitsForSidecars(t *testing.T) {
 			if s, rule := rec.waitFinal(t, b3.Root, 30*time.Second); s != Included {
 				t.Fatalf("child: %v %s", s, rule)
 			}
+			idle(t, p) // block_imported comes before the fork choice update
 			if !inForkChoice(p, b3.Root) || p.Head() != b3.Root {
 				t.Fatal("the child is not the head")
 			}
@@ -587,6 +588,7 @@ func TestDARestartKeepsSidecars(t *testing.T) {
 			if s, rule := rec.waitFinal(t, b3.Root, 60*time.Second); s != Included {
 				t.Fatalf("after restart: %v %s", s, rule)
 			}
+			idle(t, p)
 			if p.Head() != b3.Root {
 				t.Fatal("head")
 			}
