@@ -433,6 +433,12 @@ func (p *Pipeline) requireData(b Block) (*dataWait, *verdict) {
 		close(w.ready)
 	}
 	d.mu.Unlock()
+	// A sidecar filed between the requirement and the registration found
+	// no waiter to wake: look again.
+	if st != da.Available && d.tracker.Status(root) == da.Available {
+		d.signal(root)
+		st = da.Available
+	}
 	if st != da.Available {
 		d.c.waited.Add(1)
 		p.emit(Event{Kind: EventDataWaiting, Root: root, Slot: b.Slot(), Missing: d.tracker.Missing(root)})
