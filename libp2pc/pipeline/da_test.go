@@ -609,3 +609,26 @@ func TestDARestartKeepsSidecars(t *testing.T) {
 		})
 	}
 }
+
+// TestDAWaitingBound: at most MaxWaiting blocks wait for data; one more is
+// dropped at once with its reason and counted, and the waiting one still
+// imports when its data comes.
+func TestDAWaitingBound(t *testing.T) {
+	c := buildDAChain(t, forks.Electra, []daSpec{{1, -1, 1}, {2, -1, 1}})
+	rec := newDARecorder()
+	p := startDAPipeline(t, c, t.TempDir(), rec, DAConfig{Timeout: time.Minute, MaxWaiting: 1})
+	first, second := c.blocks[0], c.blocks[1]
+	p.Submit(first.SSZ, "")
+	rec.waitData(t, first.Root, EventDataWaiting, 30*time.Second)
+	p.Submit(second.SSZ, "")
+	if s, rule := rec.waitFinal(t, second.Root, 30*time.Second); s != Dropped || !strings.Contains(rule, "too many blocks waiting for data") {
+		t.Fatalf("second waiting block: %v %q", s, rule)
+	}
+	feed(t, p, first, nil)
+	if s, rule := rec.waitFinal(t, first.Root, 30*time.Second); s != Included {
+		t.Fatalf("first: %v %s", s, rule)
+	}
+	if st := p.DAStats(); st.DroppedWaitingFull != 1 || st.Waiting != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
