@@ -205,6 +205,11 @@ extern "C" {
  *        libp2pc_set_log_callback.
  *   2.2  backfill_epochs and allow_stale_checkpoint (with reserved1) at the
  *        end of libp2pc_chain_config.
+ *        Data availability: LIBP2PC_EVENT_DATA_WAITING, DATA_AVAILABLE and
+ *        DATA_UNAVAILABLE; custody_group_count at the end of
+ *        libp2pc_chain_config; libp2pc_chain_da_counters with
+ *        libp2pc_node_chain_da_counters; libp2pc_node_get_sidecars;
+ *        libp2pc_node_chain_propose_blobs.
  *   (Major 1, retired: 1.0 nodes, gossip, membership transport; 1.1 eth2
  *   gossip, req/resp, chain and discovery; 1.2 chain_submit_block,
  *   get_state, chain_sync_status, SYNC_PROGRESS, BLOCK_DROPPED. A 1.x host
@@ -331,7 +336,21 @@ typedef enum libp2pc_event_type {
      * of the wall clock, a bound was reached, or the node stopped. code:
      * slot; data: root (32 bytes); text: the reason. Not a judgement of
      * the block: it may arrive again and be imported. */
-    LIBP2PC_EVENT_BLOCK_DROPPED = 23
+    LIBP2PC_EVENT_BLOCK_DROPPED = 23,
+    /* (chain, since ABI 2.2) A block with blobs waits for its data: code:
+     * slot; data: root (32 bytes) followed by the missing blob indices
+     * (deneb, electra) or column indices (fulu), each a uint16_t little
+     * endian. */
+    LIBP2PC_EVENT_DATA_WAITING = 24,
+    /* (chain, since ABI 2.2) The data of a block that waited is available
+     * (every blob, or every sampled column, verified): code: slot; data:
+     * root (32 bytes); text: how long it waited. Its import follows. */
+    LIBP2PC_EVENT_DATA_AVAILABLE = 25,
+    /* (chain, since ABI 2.2) The data of a block did not come in time:
+     * code: slot; data: root (32 bytes) followed by the still missing
+     * indices (uint16_t little endian each); text: the reason. Its
+     * BLOCK_DROPPED follows. */
+    LIBP2PC_EVENT_DATA_UNAVAILABLE = 26
 } libp2pc_event_type;
 
 /* One event. Fields a type does not use are 0 / NULL; each field's comment
@@ -1623,7 +1642,10 @@ int libp2pc_node_reqresp_counters(libp2pc_node node, libp2pc_reqresp_counters *o
  *                                 "started A..B" / "finished N blocks" /
  *                                 "failed: ...", around each range sync.
  *   LIBP2PC_EVENT_BLOCK_DROPPED   code: slot; data: root (32); text: why the
- *                                 pipeline gave it up without a verdict. */
+ *                                 pipeline gave it up without a verdict.
+ *   LIBP2PC_EVENT_DATA_WAITING, LIBP2PC_EVENT_DATA_AVAILABLE,
+ *   LIBP2PC_EVENT_DATA_UNAVAILABLE (since ABI 2.2): data availability, see
+ *                                 "Data availability" below. */
 
 /* The chain's configuration (libp2pc_node_chain_start). Read as THE GROWTH
  * RULE says. ABI 2.0 layout: up to and including config_yaml_len, 48 bytes on 64-bit platforms;
@@ -1686,6 +1708,13 @@ typedef struct libp2pc_chain_config {
     uint64_t backfill_epochs;
     uint32_t allow_stale_checkpoint; /* 0 or 1 */
     uint32_t reserved1;              /* 0 */
+    /* ABI 2.2: data availability */
+    /* PeerDAS custody groups the node keeps and serves (fulu das-core.md):
+     * 0 selects CUSTODY_REQUIREMENT (4); 128 makes a supernode, which also
+     * reconstructs a block's columns from any 64 of them. A fulu block
+     * imports once its sampled columns (max(SAMPLES_PER_SLOT, this) groups)
+     * are verified. Since ABI 2.2 (an older host's struct reads as 0). */
+    uint64_t custody_group_count;
 } libp2pc_chain_config;
 
 /* libp2pc_chain_config_init(cfg) (a macro over
@@ -1885,8 +1914,115 @@ typedef struct libp2pc_chain_sync_status {
 int libp2pc_node_chain_sync_status(libp2pc_node node, libp2pc_chain_sync_status *out);
 #endif
 
+/* ----------------------------------------------------------------------- */
+/* Data availability (since ABI 2.2)                                        */
+/* ----------------------------------------------------------------------- */
+
+/* A deneb or electra block with blob commitments imports only once all of
+ * its blob sidecars are verified; a fulu block once every column it samples
+ * is (consensus-specs is_data_available). Until then it waits, bounded in
+ * time (4 slots from its arrival) and in count (64 blocks): its data comes
+ * from gossip and from requests to peers the library makes itself. The
+ * host sees LIBP2PC_EVENT_DATA_WAITING, then DATA_AVAILABLE and the
+ * import, or DATA_UNAVAILABLE and BLOCK_DROPPED (its descendants are
+ * dropped with it). The verified sidecars the node keeps (every blob; its
+ * custody columns) are stored with the block and pruned after
+ * MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS /
+ * MIN_EPOCHS_FOR_DATA_COLUMN_SIDECARS_REQUESTS (4096 epochs). */
+
+/* Data availability counters (libp2pc_node_chain_da_counters). Written as
+ * THE GROWTH RULE says. First layout (ABI 2.2): up to and including
+ * tracker_evicted, 176 bytes on 64-bit platforms. */
+typedef struct libp2pc_chain_da_counters {
+    uint32_t struct_size;            /* set to sizeof(libp2pc_chain_da_counters) before the call */
+    uint32_t reserved0;              /* 0 */
+    uint64_t sidecars_received;      /* blob and column sidecars handed to the pipeline (gossip, requests) */
+    uint64_t sidecars_verified;      /* of those, verified and filed */
+    uint64_t sidecars_rejected;      /* failed verification or did not match their block */
+    uint64_t sidecars_late;          /* for a block already imported or given up */
+    uint64_t sidecars_requested;     /* indices asked of peers */
+    uint64_t fetch_requests;         /* requests made for missing sidecars */
+    uint64_t fetch_failures;
+    uint64_t reconstructions;        /* fulu blocks whose columns were recovered from >= 64 */
+    uint64_t columns_recovered;
+    uint64_t blocks_waited;          /* blocks that waited for data (DATA_WAITING) */
+    uint64_t blocks_available;       /* blocks whose data became available */
+    uint64_t blocks_unavailable;     /* given up for missing data (DATA_UNAVAILABLE) */
+    uint64_t dropped_waiting_full;   /* dropped: too many blocks waiting for data */
+    uint64_t sidecars_stored;
+    uint64_t sidecars_pruned;        /* blocks whose sidecars retention deleted */
+    uint64_t sidecars_published;     /* by this node (proposer, reconstruction) */
+    uint64_t publish_failures;
+    uint64_t custody_group_count;    /* in effect */
+    uint64_t earliest_sidecar_slot;  /* sidecars are kept from this slot up */
+    uint64_t waiting;                /* blocks waiting for data now */
+    uint64_t tracker_evicted;        /* held sidecars of unseen blocks evicted by the bound */
+} libp2pc_chain_da_counters;
+
+/* libp2pc_node_chain_da_counters: fills *out with the data availability
+ * counters.
+ *   Returns   INVALID_ARGUMENT if out is NULL or its struct_size is out of
+ *             bounds; BAD_STATE before libp2pc_node_chain_start; STOPPED
+ *             once the node stops.
+ *   Threads   any, also inside the callback; never waits.
+ *   Pointers  out: struct_size read, then written (struct_size bytes at
+ *             most).
+ *   Since     ABI 2.2. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_chain_da_counters(libp2pc_node node, libp2pc_chain_da_counters *out);
+#endif
+
+/* libp2pc_node_get_sidecars: copies the stored sidecars of the block root
+ * into one buffer the library allocates: for each sidecar, by index, a
+ * uint32_t little-endian length and then that many bytes of SSZ
+ * (BlobSidecar for deneb and electra blocks, DataColumnSidecar for fulu:
+ * the node's custody columns). *kind is 1 for blob sidecars, 2 for data
+ * column sidecars; *count the number of sidecars.
+ *   Returns   INVALID_ARGUMENT if root, out, len, kind or count is NULL;
+ *             NOT_FOUND if no sidecars of root are stored (a block without
+ *             blobs, not imported, or pruned); BAD_STATE before
+ *             libp2pc_node_chain_start; STOPPED once the node stops.
+ *   Threads   any; reads the store on the calling thread (disk I/O, no
+ *             waiting on the network or the pipeline), like get_block.
+ *   Pointers  root (32 bytes): read. *out, *len, *kind, *count: written on
+ *             OK; the caller owns *out and releases it with libp2pc_free.
+ *   Since     ABI 2.2. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_get_sidecars(libp2pc_node node, const uint8_t *root, uint8_t **out, size_t *len,
+                              uint32_t *kind, uint32_t *count);
+#endif
+
+/* libp2pc_node_chain_propose_blobs: a proposing host hands over its
+ * block's blobs. block/block_len: the SSZ SignedBeaconBlock (deneb or
+ * later) it proposed; blobs: blob_count blobs of 131072 bytes each,
+ * concatenated, in the order of the block's commitments. Asynchronous:
+ * the call copies its inputs and returns a request id; then, off the
+ * caller's thread, the library builds the sidecars the proposer publishes
+ * (blob sidecars with their inclusion proofs; from fulu the 128 data
+ * column sidecars, computing every blob's cells and KZG proofs: seconds of
+ * CPU for many blobs), files them with its own pipeline (so that the block,
+ * submitted with libp2pc_node_chain_submit_block, becomes available) and
+ * publishes each on its subnet's topic ("blob_sidecar_<n>",
+ * "data_column_sidecar_<n>") where the node is in that topic (others are
+ * counted in publish_failures). REQUEST_DONE: status 0, code: the number
+ * of sidecars built; or INVALID_ARGUMENT with a text (not a deneb+ block,
+ * blobs that do not match its commitments).
+ *   Returns   INVALID_ARGUMENT for a NULL or empty block, NULL blobs with a
+ *             count, or a blob_count above 4096; BAD_HANDLE; BAD_STATE
+ *             before libp2pc_node_chain_start; QUEUE_FULL (no room for the
+ *             completion).
+ *   Threads   any; never waits (the KZG work runs after it returns).
+ *   Pointers  block (block_len bytes), blobs (blob_count * 131072 bytes):
+ *             read and copied during the call. request_id: written on OK,
+ *             before the completion can be delivered.
+ *   Since     ABI 2.2. */
+#ifndef LIBP2PC_NO_PROTOTYPES
+int libp2pc_node_chain_propose_blobs(libp2pc_node node, const uint8_t *block, size_t block_len,
+                                     const uint8_t *blobs, size_t blob_count, uint64_t *request_id);
+#endif
+
 /* libp2pc_free: releases a buffer the library allocated for the caller
- * (libp2pc_node_get_block, libp2pc_node_get_state,
+ * (libp2pc_node_get_block, libp2pc_node_get_state, libp2pc_node_get_sidecars,
  * libp2pc_node_metrics_text).
  *   Returns   nothing; NULL is ignored.
  *   Threads   any, also inside the callback; never waits.

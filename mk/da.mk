@@ -24,8 +24,10 @@ kzg-crosscheck:
 
 # Verifying one column of a 21-blob block (cell proofs in one batch),
 # recovering a 21-blob block from 64 columns, computing the cells and proofs
-# of 21 blobs. Numbers go to BENCHMARKS.md by hand.
+# of 21 blobs; importing a fulu block with 21 blobs (columns present) as a
+# 4-group custodian and as a supernode next to the same block without blobs. Numbers go to BENCHMARKS.md by hand.
 # Each reports wall ns/op and the process' CPU ms/op (the machine is shared).
 bench-da:
 	cd $(DA_ROOT) && $(GO) test -run '^$$' -bench 'Reconstruct|ComputeCells' -benchtime 3x -count 1 -timeout 60m ./libp2pc/da/
 	cd $(DA_ROOT) && $(GO) test -run '^$$' -bench 'Verify' -benchtime 50x -count 1 -timeout 60m ./libp2pc/da/
+	cd $(DA_ROOT) && $(GO) test -run '^$$' -bench 'ImportFulu21Blobs' -benchtime 5x -count 1 -timeout 60m ./libp2pc/pipeline/

@@ -345,6 +345,12 @@ int main(int argc, char **argv) {
     memset(&st, 0, sizeof st);
     st.struct_size = sizeof st;
     CHECK_RC(libp2pc_node_chain_sync_status(n, &st), LIBP2PC_ERR_BAD_STATE);
+    libp2pc_chain_da_counters dac;
+    memset(&dac, 0, sizeof dac);
+    dac.struct_size = sizeof dac;
+    CHECK_RC(libp2pc_node_chain_da_counters(n, &dac), LIBP2PC_ERR_BAD_STATE);
+    uint32_t sc_kind = 0, sc_count = 0;
+    CHECK_RC(libp2pc_node_get_sidecars(n, anchor_root, &buf, &len, &sc_kind, &sc_count), LIBP2PC_ERR_BAD_STATE);
 
     /* chain_start misuse. */
     char store_dir[] = "/tmp/libp2pc_test_chain_XXXXXX";
@@ -357,6 +363,7 @@ int main(int argc, char **argv) {
     cc.anchor_state_len = genesis_len;
     cc.config_yaml = config_yaml;
     cc.config_yaml_len = config_yaml_len;
+    cc.custody_group_count = 8; /* ABI 2.2 */
     CHECK_RC(libp2pc_node_chain_start(n, NULL, &req), LIBP2PC_ERR_INVALID_ARGUMENT);
     CHECK_RC(libp2pc_node_chain_start(BAD_HANDLE, &cc, &req), LIBP2PC_ERR_BAD_HANDLE);
     libp2pc_chain_config small = cc;
@@ -396,6 +403,27 @@ int main(int argc, char **argv) {
     buf = (uint8_t *)1;
     CHECK_RC(libp2pc_node_get_block(n, anchor_root, &buf, &len), LIBP2PC_ERR_NOT_FOUND);
     check_bytes(n, 1, anchor_root, genesis, genesis_len, "get_state(anchor)");
+
+    /* Data availability (ABI 2.2): the custody in effect, no sidecars of
+     * a block without blobs, the proposer call refusing a phase0 block
+     * (asynchronously) and NULL arguments (at once). */
+    CHECK_OK(libp2pc_node_chain_da_counters(n, &dac));
+    CHECK(dac.struct_size == sizeof dac && dac.custody_group_count == 8 && dac.blocks_waited == 0 &&
+              dac.sidecars_received == 0,
+          "da counters: cgc %llu waited %llu received %llu", (unsigned long long)dac.custody_group_count,
+          (unsigned long long)dac.blocks_waited, (unsigned long long)dac.sidecars_received);
+    buf = (uint8_t *)1;
+    CHECK_RC(libp2pc_node_get_sidecars(n, anchor_root, &buf, &len, &sc_kind, &sc_count), LIBP2PC_ERR_NOT_FOUND);
+    CHECK_RC(libp2pc_node_get_sidecars(n, anchor_root, NULL, &len, &sc_kind, &sc_count), LIBP2PC_ERR_INVALID_ARGUMENT);
+    CHECK_RC(libp2pc_node_chain_propose_blobs(n, NULL, 0, NULL, 0, &req), LIBP2PC_ERR_INVALID_ARGUMENT);
+    CHECK_OK(libp2pc_node_chain_propose_blobs(n, blocks[1].ssz, blocks[1].ssz_len, NULL, 0, &req));
+    {
+        long i = rec_wait(&rec, pred_request, &req, 60);
+        CHECK(i >= 0, "chain_propose_blobs never completed");
+        rec_event e = rec_get(&rec, i);
+        CHECK(e.status == LIBP2PC_ERR_INVALID_ARGUMENT && e.text != NULL && strstr(e.text, "deneb") != NULL,
+              "chain_propose_blobs of a phase0 block completed with %d %s", e.status, e.text ? e.text : "");
+    }
 
     st = sync_status(n);
     uint64_t wall = ((uint64_t)time(NULL) - genesis_time) / 12;

@@ -97,7 +97,8 @@ var firstLayouts64 = map[string]uintptr{
 	"libp2pc_eth2_status": 96, "libp2pc_eth2_metadata": 32, "libp2pc_counters": 160, "libp2pc_membership_counters": 176,
 	"libp2pc_member_counters": 104, "libp2pc_eth2_counters": 608, "libp2pc_reqresp_counters": 184,
 	"libp2pc_discovery_counters": 144, "libp2pc_chain_sync_status": 240, "libp2pc_peer": 24, "libp2pc_peer_info": 200,
-	"libp2pc_member": 16,
+	"libp2pc_member":            16,
+	"libp2pc_chain_da_counters": 176, // since ABI 2.2: its first layout
 }
 
 func TestFirstLayouts(t *testing.T) {

@@ -55,6 +55,7 @@ func libp2pc_node_chain_start(h C.libp2pc_node, cfgIn *C.libp2pc_chain_config, r
 	cc := chainsvc.ChainConfig{DataDir: dir, AnchorState: anchor, ConsensusConfig: yaml}
 	// readIn zeroed the fields past the host's struct_size: a 2.0 host's
 	// checkpoint fields and a 2.1 host's 2.2 fields read as NULL/0.
+	cc.CustodyGroupCount = uint64(cfg.custody_group_count)
 	{
 		optString := func(p *C.char) string {
 			if p == nil {

@@ -68,6 +68,9 @@ const char *libp2pc_event_type_name(uint32_t type) {
     case LIBP2PC_EVENT_PEER_BANNED: return "peer_banned";
     case LIBP2PC_EVENT_SYNC_PROGRESS: return "sync_progress";
     case LIBP2PC_EVENT_BLOCK_DROPPED: return "block_dropped";
+    case LIBP2PC_EVENT_DATA_WAITING: return "data_waiting";
+    case LIBP2PC_EVENT_DATA_AVAILABLE: return "data_available";
+    case LIBP2PC_EVENT_DATA_UNAVAILABLE: return "data_unavailable";
     case LIBP2PC_EVENT_BLOCK_IMPORTED: return "block_imported";
     case LIBP2PC_EVENT_BLOCK_INVALID: return "block_invalid";
     case LIBP2PC_EVENT_HEAD_CHANGED: return "head_changed";

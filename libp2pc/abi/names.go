@@ -34,6 +34,7 @@ func structSizes() map[string]uintptr {
 		"libp2pc_reqresp_counters":    unsafe.Sizeof(C.libp2pc_reqresp_counters{}),
 		"libp2pc_discovery_counters":  unsafe.Sizeof(C.libp2pc_discovery_counters{}),
 		"libp2pc_chain_sync_status":   unsafe.Sizeof(C.libp2pc_chain_sync_status{}),
+		"libp2pc_chain_da_counters":   unsafe.Sizeof(C.libp2pc_chain_da_counters{}),
 		"libp2pc_peer":                unsafe.Sizeof(C.libp2pc_peer{}), "libp2pc_peer_info": unsafe.Sizeof(C.libp2pc_peer_info{}),
 		"libp2pc_member": unsafe.Sizeof(C.libp2pc_member{}),
 	}

@@ -81,6 +81,9 @@ var (
 		end(unsafe.Offsetof(C.libp2pc_discovery_counters{}.reserved1), 4), "", nil}
 	syncStatusLayout = layout{"libp2pc_chain_sync_status",
 		end(unsafe.Offsetof(C.libp2pc_chain_sync_status{}.blocks_in_flight), 8), "", nil}
+	// Since ABI 2.2: its first layout is the 2.2 one.
+	daCountersLayout = layout{"libp2pc_chain_da_counters",
+		end(unsafe.Offsetof(C.libp2pc_chain_da_counters{}.tracker_evicted), 8), "", nil}
 
 	// Elements of arrays (no struct_size of their own: the call passes it).
 	peerLayout = layout{"libp2pc_peer",
@@ -94,7 +97,7 @@ var (
 // growableLayouts lists every layout (TestFirstLayouts checks each).
 var growableLayouts = []layout{configLayout, eth2ConfigLayout, discoveryConfigLayout, chainConfigLayout,
 	eth2StatusLayout, eth2MetadataLayout, countersLayout, membershipCountersLayout, memberCountersLayout,
-	eth2CountersLayout, reqrespCountersLayout, discoveryCountersLayout, syncStatusLayout,
+	eth2CountersLayout, reqrespCountersLayout, discoveryCountersLayout, syncStatusLayout, daCountersLayout,
 	peerLayout, peerInfoLayout, memberLayout}
 
 // checkSize validates a struct_size (or an element size) the host gave.

@@ -106,6 +106,9 @@ type ChainConfig struct {
 	// NoBackfill turns it off.
 	BackfillEpochs uint64
 	NoBackfill     bool
+	// CustodyGroupCount: the PeerDAS custody groups the node keeps (0:
+	// CUSTODY_REQUIREMENT; 128: a supernode); chain_da.go.
+	CustodyGroupCount uint64
 }
 
 // ChainCounters are the chain's counters.
@@ -148,6 +151,7 @@ type chainState struct {
 	pacer  *pipeline.Pacer // range sync requests within each peer's serving budget
 
 	daStarted      atomic.Bool // the chain started the node's DA gossip (chain_da_gossip.go)
+	daFetch        lateFetcher // the pipeline's sidecar fetcher, once DA gossip runs (chain_da_net.go)
 	closeOnce      sync.Once
 	loadCancel     atomic.Pointer[context.CancelFunc] // a checkpoint download in Start's set-up
 	ready          atomic.Bool                        // Start finished: set up, wired, beacon_block joined
@@ -173,6 +177,7 @@ type chainState struct {
 	earliest                                                     sync.Map                       // peer id -> its status's earliest_available_slot
 	prog                                                         syncProgress                   // chain_submit.go
 	att                                                          *pipeline.AttestationValidator // chain_attestations.go
+	da                                                           chainDA                        // chain_da.go
 }
 
 type syncReq struct {
@@ -324,12 +329,17 @@ func (c *chainState) setUp(ctx context.Context) (err error) {
 		return status.Errorf(status.Stopped, "start chain: node stopping")
 	}
 	c.anchor, _ = st.Anchor()
+	daCfg, err := c.chainDAConfig() // chain_da.go
+	if err != nil {
+		return err
+	}
 	c.p, err = pipeline.Start(pipeline.Config{
 		GenesisTime:    uint64(e.GenesisTime().Unix()),
 		Context:        c.n.Context(),
 		SecondsPerSlot: c.secondsPerSlot,
 		Workers:        cfg.Workers,
 		Peers:          c.peers,
+		DA:             daCfg,
 	}, st, c.tr, c, pipeline.EventFunc(c.onEvent))
 	if err != nil {
 		return status.Errorf(status.Internal, "start chain: pipeline: %v", err)
@@ -375,6 +385,9 @@ func (c *chainState) wire(ctx context.Context) error {
 		return c.abandon(status.Errorf(status.CodeOf(err), "start chain: %v", err))
 	}
 	if err := c.startDAGossip(); err != nil { // chain_da_gossip.go
+		return c.abandon(status.Errorf(status.CodeOf(err), "start chain: %v", err))
+	}
+	if err := c.startDANet(); err != nil { // chain_da_net.go
 		return c.abandon(status.Errorf(status.CodeOf(err), "start chain: %v", err))
 	}
 	if err := c.n.JoinEth2Topic(ctx, "beacon_block"); err != nil {
@@ -539,7 +552,7 @@ func (c *chainState) status() reqrespnet.Status {
 	c.hmu.Unlock()
 	d := c.n.Eth2().CurrentDigest()
 	s := reqrespnet.Status{ForkDigest: d, HeadRoot: head, HeadSlot: slot, FinalizedEpoch: fin.Epoch, FinalizedRoot: fin.Root,
-		EarliestAvailableSlot: c.st.EarliestSlot()}
+		EarliestAvailableSlot: c.st.EarliestSidecarSlot()} // blocks and their sidecars (status/2)
 	if fin.Epoch == 0 { // the genesis finalized checkpoint's root is zero (p2p-interface.md)
 		s.FinalizedRoot = [32]byte{}
 	}
@@ -602,6 +615,8 @@ func (c *chainState) onEvent(e pipeline.Event) {
 		c.hmu.Lock()
 		c.justified = e.Checkpoint
 		c.hmu.Unlock()
+	default:
+		c.onDAEvent(e) // chain_da.go
 	}
 }
 

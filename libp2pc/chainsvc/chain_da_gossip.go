@@ -19,27 +19,34 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/status"
 )
 
-// ChainDAConfig is the DA part of ChainConfig.
+// ChainDAConfig is the DA gossip part of ChainConfig.
 type ChainDAConfig struct {
-	// Sink receives accepted sidecars; nil leaves the DA topics alone.
-	Sink              node.DASink
-	CustodyGroupCount uint64
-	KZG               *kzg.Context
+	// Disabled leaves the DA topics alone (a host validating them itself,
+	// or one with no use for sidecars; blocks with blobs then wait for
+	// sidecars the host must hand over, and are dropped without them).
+	Disabled bool
+	// Sink receives accepted sidecars; nil: the chain's pipeline.
+	Sink node.DASink
+	KZG  *kzg.Context
 }
 
-// startDAGossip is the chain's hook (wire): with a DA sink configured and
-// deneb or fulu scheduled, the DA topics are validated with the chain's
-// facts and joined. A host that started DA gossip itself keeps it: the
-// chain's start then fails with BadState.
+// startDAGossip is the chain's hook (wire): with deneb or fulu scheduled,
+// the DA topics are validated with the chain's facts and joined, and
+// accepted sidecars go to the pipeline. A host that started DA gossip
+// itself keeps it: the chain's start then fails with BadState.
 func (c *chainState) startDAGossip() error {
-	if c.cfg.DA.Sink == nil || c.nd == nil {
+	if c.cfg.DA.Disabled || c.nd == nil {
 		return nil
 	}
-	err := c.nd.StartDAGossip(node.DAGossipConfig{Chain: &chainDAFacts{c: c}, Spec: c.ccfg, Sink: c.cfg.DA.Sink,
-		CustodyGroupCount: c.cfg.DA.CustodyGroupCount, KZG: c.cfg.DA.KZG})
+	sink := c.cfg.DA.Sink
+	if sink == nil {
+		sink = c.p
+	}
+	err := c.nd.StartDAGossip(node.DAGossipConfig{Chain: &chainDAFacts{c: c}, Spec: c.ccfg, Sink: sink,
+		CustodyGroupCount: c.cfg.CustodyGroupCount, KZG: c.cfg.DA.KZG})
 	if err != nil {
 		if status.CodeOf(err) == status.BadState {
-			return status.Errorf(status.BadState, "da gossip: already started by the host")
+			return status.Errorf(status.BadState, "da gossip: %v (a host that runs the chain leaves DA gossip to it)", err)
 		}
 		return err
 	}

@@ -87,6 +87,17 @@ const (
 	// ahead, bounds, shutdown). Code is the slot, Data the root (32
 	// bytes), Text the reason. The block may come again and be imported.
 	BlockDropped Type = 23
+	// DataWaiting (chain, ABI 2.2): a block with blobs waits for its data.
+	// Code is the slot, Data the root (32 bytes) then the missing blob or
+	// column indices as uint16 little endian.
+	DataWaiting Type = 24
+	// DataAvailable (chain, ABI 2.2): the data of a block that waited is
+	// verified. Code slot, Data root, Text how long it waited.
+	DataAvailable Type = 25
+	// DataUnavailable (chain, ABI 2.2): a block's data did not come in
+	// time (its BlockDropped follows). Code slot, Data root then the
+	// missing indices (uint16 LE), Text the reason.
+	DataUnavailable Type = 26
 )
 
 var typeNames = map[Type]string{
@@ -113,6 +124,9 @@ var typeNames = map[Type]string{
 	Finalized:        "finalized",
 	SyncProgress:     "sync_progress",
 	BlockDropped:     "block_dropped",
+	DataWaiting:      "data_waiting",
+	DataAvailable:    "data_available",
+	DataUnavailable:  "data_unavailable",
 }
 
 func (t Type) String() string {

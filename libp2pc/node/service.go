@@ -485,3 +485,24 @@ func (c eth2Chain) DigestAtSlot(slot uint64) [4]byte {
 }
 
 func (c eth2Chain) CurrentDigest() [4]byte { return c.e.currentDigest(time.Now()) }
+
+// RunRequest is a service's asynchronous call: it returns a request id at
+// once and runs work on a node goroutine (panics recovered, the node's stop
+// waits for it, ctx ends with the node's operations). The request completes
+// with REQUEST_DONE carrying work's code, or with its error.
+func (n *Node) RunRequest(name string, work func(ctx context.Context) (code uint64, err error)) (uint64, error) {
+	return n.request(name, func(l *loop, req uint64) {
+		var code uint64
+		l.goOp(req, func(ctx context.Context) error {
+			var err error
+			code, err = work(ctx)
+			return err
+		}, func(l *loop, err error) error {
+			if err != nil {
+				return err
+			}
+			n.queue.PushReserved(events.Event{Type: events.RequestDone, RequestID: req, Code: code})
+			return errCompleteLater
+		})
+	})
+}

@@ -39,9 +39,16 @@ const (
 	EventHeadChanged                    // Root, Slot
 	EventFinalized                      // Checkpoint
 	EventJustified                      // Checkpoint
+	// Data availability (da.go): a block waits for sidecars (Root, Slot,
+	// Missing), its data became available (Root, Slot, Took: the wait), or
+	// did not in time (Root, Slot, Missing, Rule; BLOCK_DROPPED follows).
+	EventDataWaiting
+	EventDataAvailable
+	EventDataUnavailable
 )
 
-var kindNames = [...]string{"block_state", "block_imported", "block_invalid", "block_dropped", "head_changed", "finalized_checkpoint", "justified_checkpoint"}
+var kindNames = [...]string{"block_state", "block_imported", "block_invalid", "block_dropped", "head_changed", "finalized_checkpoint", "justified_checkpoint",
+	"data_waiting", "data_available", "data_unavailable"}
 
 func (k EventKind) String() string {
 	if int(k) < len(kindNames) {
@@ -64,6 +71,9 @@ type Event struct {
 	// the pipeline (Submit/Import) to its import: parent wait, transition
 	// and store commit.
 	Took time.Duration
+	// Missing: the blob or column indices a block's data still lacks
+	// (data events).
+	Missing []uint64
 }
 
 // Events receives the pipeline's events. Event is called from block

@@ -60,6 +60,9 @@ type Config struct {
 	ProposerScoreBoost uint64
 	// InvalidCache: how many invalid roots are remembered (default 4096).
 	InvalidCache int
+	// DA: data availability (deneb blob sidecars, fulu data columns;
+	// see da.go).
+	DA DAConfig
 }
 
 func (c *Config) fill() {
@@ -178,6 +181,8 @@ type Pipeline struct {
 	finalized Checkpoint
 
 	c counters
+
+	da *daState // data availability (da.go)
 }
 
 // Init anchors an empty store at a trusted state (genesis or a checkpoint
@@ -229,6 +234,10 @@ func Start(cfg Config, st *store.Store, tr Transitioner, fetch Fetcher, ev Event
 		cfg: cfg, clock: clock, st: st, tr: tr, fetch: fetch, ev: ev, ctx: ctx, cancel: cancel,
 		entries: map[Root]*entry{}, invalid: map[Root]*entry{}, seen: map[[2]uint64]struct{}{},
 		sem: make(chan struct{}, cfg.Workers), dlSem: make(chan struct{}, cfg.MaxDownloads),
+	}
+	if p.da, err = newDAState(cfg.DA, tr, cfg.SecondsPerSlot); err != nil {
+		cancel()
+		return nil, err
 	}
 	justified, finalized := st.Checkpoints()
 	anchorInfo, ok := st.Info(finalized.Root)
@@ -464,6 +473,9 @@ func (p *Pipeline) finishVerdict(e *entry, slot uint64, v verdict) Result {
 		e.origin, e.cause = v.origin, v.cause
 	}
 	delete(p.entries, e.root)
+	if result != Included {
+		defer p.dataFinished(e.root, slot, false, 0)
+	}
 	if result == Invalid {
 		p.invalid[e.root] = e
 		p.invalidOrder = append(p.invalidOrder, e.root)
@@ -544,6 +556,14 @@ func (p *Pipeline) process(b Block, e *entry, from string) (res Result) {
 		return done(Dropped, "store: "+err.Error())
 	}
 
+	// Data availability: register what the block needs and start asking
+	// for it; the block waits for it after its parent (awaitData below).
+	dw, dv := p.requireData(b)
+	if dv != nil {
+		finished = true
+		return p.finishVerdict(e, slot, *dv)
+	}
+
 	// Parent: imported, in flight, stored, invalid, or missing.
 	if v := p.awaitParent(e, b, from); v.state != Included {
 		finished = true
@@ -575,6 +595,16 @@ func (p *Pipeline) process(b Block, e *entry, from string) (res Result) {
 	}
 	p.setState(e, b, BlockChild)
 
+	// is_data_available (deneb and fulu fork-choice.md on_block).
+	var sidecars []store.Sidecar
+	if dw != nil {
+		var v verdict
+		if sidecars, v = p.awaitData(dw); v.state != Included {
+			finished = true
+			return p.finishVerdict(e, slot, v)
+		}
+	}
+
 	// StateChild: the parent's post-state.
 	pre, err := p.loadState(parent)
 	if err != nil {
@@ -599,9 +629,10 @@ func (p *Pipeline) process(b Block, e *entry, from string) (res Result) {
 	}
 	info := store.BlockInfo{Root: root, Parent: parent, Slot: slot, StateRoot: b.StateRoot(),
 		Justified: post.Justified(), Finalized: post.Finalized()}
-	if err := p.st.ImportBlock(store.Import{Info: info, Block: ssz, State: stateSSZ, StateObj: post}); err != nil {
+	if err := p.st.ImportBlock(store.Import{Info: info, Block: ssz, State: stateSSZ, StateObj: post, Sidecars: sidecars}); err != nil {
 		return done(Dropped, err.Error())
 	}
+	p.dataFinished(root, slot, true, len(sidecars))
 	p.c.imported.Add(1)
 	p.emit(Event{Kind: EventBlockImported, Root: root, Slot: slot, Parent: parent, StateRoot: b.StateRoot(), Took: time.Since(e.arrived)})
 	p.updateForkChoice(b, post)

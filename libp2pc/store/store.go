@@ -220,6 +220,7 @@ type Store struct {
 	states *lru[Root, stateEntry]
 
 	prunedStates, prunedBlocks atomic.Uint64
+	prunedSidecars             atomic.Uint64
 	closed                     atomic.Bool
 }
 
@@ -521,6 +522,9 @@ type Import struct {
 	Block    []byte // signed block SSZ (may be nil if already stored)
 	State    []byte // post-state SSZ
 	StateObj any    // optional decoded post-state for the cache
+	// Sidecars: the block's verified blob or data column sidecars, in the
+	// same batch (see sidecars.go).
+	Sidecars []Sidecar
 }
 
 // ImportBlock commits an imported block with its post-state in one synced
@@ -542,6 +546,10 @@ func (s *Store) ImportBlock(imp Import) error {
 	}
 	b.Set(key(pInfo, info.Root), encodeInfo(info), nil)
 	b.Set(key(pState, info.Root), imp.State, nil)
+	if err := putSidecars(b, info, imp.Sidecars); err != nil {
+		b.Close()
+		return fmt.Errorf("store: import %x: %w", info.Root[:4], err)
+	}
 	if err := b.Commit(s.wo); err != nil {
 		return fmt.Errorf("store: import %x: %w", info.Root[:4], err)
 	}
@@ -824,6 +832,7 @@ func (s *Store) PruneFinalized() (int, error) {
 			b.Delete(key(pBlock, r), nil)
 			b.Delete(key(pInfo, r), nil)
 			b.Delete(key(pState, r), nil)
+			deleteSidecars(b, r, n.info.Slot)
 		}
 	}
 	if len(drop) == 0 && len(forget) == 0 {
