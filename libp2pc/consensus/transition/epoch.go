@@ -13,6 +13,12 @@ import (
 
 // processJustificationAndFinalization is process_justification_and_finalization.
 func processJustificationAndFinalization(_ *config.Config, s *state.BeaconState) error {
+	return justifyAndFinalize(s, &participationOnce{s: s})
+}
+
+// justifyAndFinalize is process_justification_and_finalization with phase0's
+// participation from part (shared with the rewards step by processEpoch).
+func justifyAndFinalize(s *state.BeaconState, part *participationOnce) error {
 	if helpers.CurrentEpoch(s) <= config.GenesisEpoch+1 {
 		return nil
 	}
@@ -22,7 +28,7 @@ func processJustificationAndFinalization(_ *config.Config, s *state.BeaconState)
 		previousTarget = helpers.TotalBalance(s, unslashedParticipating(s, config.TimelyTargetFlagIndex, helpers.PreviousEpoch(s)).list())
 		currentTarget = helpers.TotalBalance(s, unslashedParticipating(s, config.TimelyTargetFlagIndex, helpers.CurrentEpoch(s)).list())
 	} else {
-		ep, err := newEpochParticipation(s)
+		ep, err := part.get()
 		if err != nil {
 			return err
 		}
