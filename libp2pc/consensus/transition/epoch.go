@@ -25,16 +25,16 @@ func justifyAndFinalize(s *state.BeaconState, part *participationOnce) error {
 	var total, previousTarget, currentTarget uint64
 	if s.ForkName >= forks.Altair {
 		total = helpers.TotalActiveBalance(s)
-		previousTarget = helpers.TotalBalance(s, unslashedParticipating(s, config.TimelyTargetFlagIndex, helpers.PreviousEpoch(s)).list())
-		currentTarget = helpers.TotalBalance(s, unslashedParticipating(s, config.TimelyTargetFlagIndex, helpers.CurrentEpoch(s)).list())
+		previousTarget = unslashedParticipating(s, config.TimelyTargetFlagIndex, helpers.PreviousEpoch(s)).totalBalance(s)
+		currentTarget = unslashedParticipating(s, config.TimelyTargetFlagIndex, helpers.CurrentEpoch(s)).totalBalance(s)
 	} else {
 		ep, err := part.get()
 		if err != nil {
 			return err
 		}
 		total = ep.totalActiveBalance
-		previousTarget = helpers.TotalBalance(s, ep.previousTarget.list())
-		currentTarget = helpers.TotalBalance(s, ep.currentTarget.list())
+		previousTarget = ep.previousTarget.totalBalance(s)
+		currentTarget = ep.currentTarget.totalBalance(s)
 	}
 	return weighJustificationAndFinalization(s, total, previousTarget, currentTarget)
 }

@@ -115,7 +115,7 @@ func attestationDeltas(s *state.BeaconState, part *participationOnce) (*Attestat
 func (r *rewardsContext) componentDeltas(attesters indexSet) Deltas {
 	d := newDeltas(len(r.s.Validators))
 	const increment = config.EffectiveBalanceIncrement // factored out to avoid uint64 overflow
-	attestingBalance := helpers.TotalBalance(r.s, attesters.list())
+	attestingBalance := attesters.totalBalance(r.s)
 	for _, i := range r.eligible {
 		if attesters[i] {
 			if r.inLeak {
