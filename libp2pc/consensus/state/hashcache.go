@@ -295,6 +295,10 @@ func (c *forkHashCache) validatorRootsOf(vs []*phase0.Validator) ([][32]byte, er
 	}
 	// Record which validators changed, then hash those (in parallel when
 	// there are many: a cold cache hashes the whole registry).
+	if cap(c.validatorVals) < len(vs) { // a cold cache: grow once, not per append
+		c.validatorVals = append(make([]phase0.Validator, 0, len(vs)), c.validatorVals...)
+		c.validatorRoots = append(make([][32]byte, 0, len(vs)), c.validatorRoots...)
+	}
 	var dirty []int
 	for i, v := range vs {
 		if v == nil {
