@@ -53,9 +53,9 @@ func (r *ring) pop() Event {
 // never block on it; one consumer drains it, either the node's delivery
 // thread or the host itself in poll mode.
 type Queue struct {
-	mu       sync.Mutex
-	nonEmpty *sync.Cond
-	waiting  bool
+	mu      sync.Mutex
+	waker   threadWaker // the consumer sleeps here (WaitDrain)
+	waiting bool        // the consumer is asleep or about to be
 
 	seq      uint64
 	gossip   ring
@@ -81,7 +81,7 @@ func NewQueue(c Capacities) *Queue {
 		control: newRing(c.Control),
 		errs:    newRing(c.Errors),
 	}
-	q.nonEmpty = sync.NewCond(&q.mu)
+	q.waker.init()
 	return q
 }
 
@@ -123,18 +123,29 @@ func (q *Queue) Unreserve(n int) {
 	q.mu.Unlock()
 }
 
-// pushLocked stamps e with the next sequence number and wakes the consumer.
+// stamp gives e the next sequence number.
 func (q *Queue) stamp(e *Event) {
 	q.seq++
 	e.Seq = q.seq
 }
 
-func (q *Queue) afterPushLocked(wasEmpty bool) {
+// afterPushLocked runs the readiness hook and reports whether the consumer
+// must be woken; the caller does that (wakeConsumer) after unlocking.
+func (q *Queue) afterPushLocked(wasEmpty bool) (wake bool) {
 	if wasEmpty && q.onReady != nil {
 		q.onReady()
 	}
 	if q.waiting {
-		q.nonEmpty.Signal()
+		q.waiting = false // one wake per sleep: later pushes find it awake
+		q.waker.arm()
+		return true
+	}
+	return false
+}
+
+func (q *Queue) wakeConsumer(wake bool) {
+	if wake {
+		q.waker.wake()
 	}
 }
 
@@ -143,26 +154,29 @@ func (q *Queue) afterPushLocked(wasEmpty bool) {
 // guard turns it into an Error event).
 func (q *Queue) PushReserved(e Event) {
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	if q.closed {
+		q.mu.Unlock()
 		return
 	}
 	if q.reserved <= 0 {
+		q.mu.Unlock()
 		panic("events: PushReserved without a reservation")
 	}
 	q.reserved--
 	wasEmpty := q.lenLocked() == 0
 	q.stamp(&e)
 	q.control.push(e)
-	q.afterPushLocked(wasEmpty)
+	wake := q.afterPushLocked(wasEmpty)
+	q.mu.Unlock()
+	q.wakeConsumer(wake)
 }
 
 // PushGossip appends a gossip event, dropping the oldest queued gossip event
 // when the gossip class is full. It reports whether something was dropped.
 func (q *Queue) PushGossip(e Event) (dropped bool) {
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	if q.closed {
+		q.mu.Unlock()
 		return false
 	}
 	wasEmpty := q.lenLocked() == 0
@@ -174,7 +188,9 @@ func (q *Queue) PushGossip(e Event) (dropped bool) {
 	}
 	q.stamp(&e)
 	q.gossip.push(e)
-	q.afterPushLocked(wasEmpty)
+	wake := q.afterPushLocked(wasEmpty)
+	q.mu.Unlock()
+	q.wakeConsumer(wake)
 	return dropped
 }
 
@@ -182,21 +198,23 @@ func (q *Queue) PushGossip(e Event) (dropped bool) {
 // the error class is full.
 func (q *Queue) PushError(e Event) (dropped bool) {
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	if q.closed {
+		q.mu.Unlock()
 		return false
 	}
 	wasEmpty := q.lenLocked() == 0
 	if q.errs.full() {
 		q.dropCounts.Errors++
 		q.noteDropLocked()
-		q.afterPushLocked(wasEmpty)
-		return true
+		dropped = true
+	} else {
+		q.stamp(&e)
+		q.errs.push(e)
 	}
-	q.stamp(&e)
-	q.errs.push(e)
-	q.afterPushLocked(wasEmpty)
-	return false
+	wake := q.afterPushLocked(wasEmpty)
+	q.mu.Unlock()
+	q.wakeConsumer(wake)
+	return dropped
 }
 
 // noteDropLocked queues a Drops report unless one is already waiting; the
@@ -216,8 +234,13 @@ func (q *Queue) noteDropLocked() {
 func (q *Queue) Close() {
 	q.mu.Lock()
 	q.closed = true
-	q.nonEmpty.Broadcast()
+	wake := q.waiting
+	if wake {
+		q.waiting = false
+		q.waker.arm()
+	}
 	q.mu.Unlock()
+	q.wakeConsumer(wake)
 }
 
 // Drain moves up to max events, in sequence order, into dst and returns it.
@@ -231,17 +254,22 @@ func (q *Queue) Drain(dst []Event, max int) (out []Event, done bool) {
 }
 
 // WaitDrain blocks until at least one event is queued or the queue is
-// closed, then drains like Drain.
+// closed, then drains like Drain. One consumer at a time: it sleeps on its
+// own OS thread (threadWaker), not in the Go scheduler.
 func (q *Queue) WaitDrain(dst []Event, max int) (out []Event, done bool) {
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	for q.lenLocked() == 0 && !q.closed {
 		q.waiting = true
-		q.nonEmpty.Wait()
-		q.waiting = false
+		ticket := q.waker.ticket()
+		q.mu.Unlock()
+		q.waker.sleep(ticket) // returns at once if a push armed the waker since
+		q.mu.Lock()
 	}
+	q.waiting = false
 	out = q.drainLocked(dst, max)
-	return out, q.closed && q.lenLocked() == 0
+	done = q.closed && q.lenLocked() == 0
+	q.mu.Unlock()
+	return out, done
 }
 
 func (q *Queue) drainLocked(dst []Event, max int) []Event {

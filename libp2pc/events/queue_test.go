@@ -2,7 +2,9 @@ package events
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
+	"time"
 )
 
 func caps(g, c, e int) Capacities { return Capacities{Gossip: g, Control: c, Errors: e} }
@@ -189,5 +191,73 @@ func BenchmarkPushDrain(b *testing.B) {
 		if i%256 == 255 {
 			buf, _ = q.Drain(buf[:0], 256)
 		}
+	}
+}
+
+// The consumer sleeps in the kernel (threadWaker) on a locked OS thread, as
+// the node's delivery thread does; every kind of push and Close must wake
+// it, including pushes racing with it going to sleep (a lost wake-up would
+// leave it asleep with events queued: the test would hang and time out).
+func TestWaitDrainIsWokenByEveryPushAndByClose(t *testing.T) {
+	const rounds = 20000
+	q := NewQueue(caps(64, 64, 64))
+	type result struct {
+		got     int
+		ordered bool
+	}
+	res := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		var buf []Event
+		got, last, ordered := 0, uint64(0), true
+		for {
+			var done bool
+			buf, done = q.WaitDrain(buf[:0], 16)
+			for _, e := range buf {
+				if e.Seq <= last {
+					ordered = false
+				}
+				last = e.Seq
+				if e.Type != Drops {
+					got++
+				}
+			}
+			if done {
+				res <- result{got, ordered}
+				return
+			}
+		}
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for i := 0; i < rounds; i++ {
+		switch i % 3 {
+		case 0:
+			for !q.Reserve(1) { // the consumer frees room as it drains
+				if time.Now().After(deadline) {
+					t.Fatalf("control class full for 60 s: the consumer is asleep with %d events queued", q.Stats().ControlLen)
+				}
+				runtime.Gosched()
+			}
+			q.PushReserved(Event{Type: RequestDone})
+		case 1:
+			q.PushGossip(Event{Type: Message}) // a drop (consumer descheduled) is counted below
+		case 2:
+			q.PushError(Event{Type: Error})
+		}
+		if i%64 == 0 {
+			time.Sleep(10 * time.Microsecond) // let the consumer fall asleep now and then
+		}
+	}
+	q.Close()
+	select {
+	case r := <-res:
+		st := q.Stats()
+		want := rounds - int(st.Dropped.Errors) - int(st.Dropped.Gossip)
+		if r.got != want || !r.ordered {
+			t.Fatalf("consumer got %d events (want %d), in order: %v; stats %+v", r.got, want, r.ordered, st)
+		}
+	case <-time.After(time.Until(deadline) + time.Second):
+		t.Fatalf("consumer never finished: a wake-up was lost (stats %+v)", q.Stats())
 	}
 }

@@ -145,12 +145,9 @@ func ComputeProposerIndex(s State, indices []uint64, seed [32]byte) (uint64, err
 	}
 	const maxRandomByte = 255
 	total := uint64(len(indices))
+	shuffler := newIndexShuffler(total, seed)
 	for i := uint64(0); ; i++ {
-		shuffled, err := ComputeShuffledIndex(i%total, total, seed)
-		if err != nil {
-			return 0, err
-		}
-		candidate := indices[shuffled]
+		candidate := indices[shuffler.shuffled(i%total)]
 		randomByte := Hash(seed[:], uint64Bytes(i/32))[i%32]
 		if s.GetValidators()[candidate].EffectiveBalance*maxRandomByte >= config.MaxEffectiveBalance*uint64(randomByte) {
 			return candidate, nil

@@ -78,12 +78,9 @@ func ComputeProposerIndexElectra(s State, indices []uint64, seed [32]byte) (uint
 	total := uint64(len(indices))
 	vals := s.GetValidators()
 	var hashed [32]byte
+	shuffler := newIndexShuffler(total, seed)
 	for i := uint64(0); ; i++ {
-		shuffled, err := ComputeShuffledIndex(i%total, total, seed)
-		if err != nil {
-			return 0, err
-		}
-		candidate := indices[shuffled]
+		candidate := indices[shuffler.shuffled(i%total)]
 		r := randomValue16(seed, i, &hashed, i == 0)
 		if vals[candidate].EffectiveBalance*maxRandomValue16 >= config.MaxEffectiveBalanceElectra*r {
 			return candidate, nil

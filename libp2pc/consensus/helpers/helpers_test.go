@@ -28,6 +28,26 @@ func TestShufflePermutationMatchesShuffledIndex(t *testing.T) {
 	}
 }
 
+// The per-seed shuffler (pivots hashed once) must agree with
+// compute_shuffled_index for every index, across list sizes that cross
+// the 256-position source blocks.
+func TestIndexShufflerMatchesShuffledIndex(t *testing.T) {
+	for _, n := range []uint64{1, 2, 3, 255, 256, 257, 1000, 65536} {
+		seed := sha256.Sum256([]byte{byte(n), byte(n >> 8), byte(n >> 16), 7})
+		sh := newIndexShuffler(n, seed)
+		step := max(1, n/997) // every index for the small lists, ~1,000 of the large one
+		for i := uint64(0); i < n; i += step {
+			want, err := ComputeShuffledIndex(i, n, seed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := sh.shuffled(i); got != want {
+				t.Fatalf("n=%d: shuffled(%d)=%d, compute_shuffled_index=%d", n, i, got, want)
+			}
+		}
+	}
+}
+
 func TestComputeShuffledIndexRejectsOutOfRange(t *testing.T) {
 	if _, err := ComputeShuffledIndex(5, 5, [32]byte{}); err == nil {
 		t.Fatal("index == count must be an error")

@@ -38,6 +38,46 @@ func ComputeShuffledIndex(index, indexCount uint64, seed [32]byte) (uint64, erro
 	return index, nil
 }
 
+// indexShuffler is compute_shuffled_index for one seed and index count,
+// with each round's pivot (which depends only on the seed and the round)
+// hashed once instead of once per call. For callers that shuffle many
+// single indices under one seed: proposer selection tries about 64
+// candidates per slot under electra's balance rule, and fulu's
+// process_proposer_lookahead selects 32 proposers per epoch, so the pivots
+// were half of its ~370,000 hashes at 65,536 validators.
+type indexShuffler struct {
+	buf    [32 + 1 + 4]byte // seed, round, position/256
+	count  uint64
+	pivots [config.ShuffleRoundCount]uint64
+}
+
+func newIndexShuffler(count uint64, seed [32]byte) *indexShuffler {
+	sh := &indexShuffler{count: count}
+	copy(sh.buf[:32], seed[:])
+	for round := range sh.pivots {
+		sh.buf[32] = byte(round)
+		h := sha256.Sum256(sh.buf[:33])
+		sh.pivots[round] = binary.LittleEndian.Uint64(h[:8]) % count
+	}
+	return sh
+}
+
+// shuffled is compute_shuffled_index(index, count, seed); index < count.
+func (sh *indexShuffler) shuffled(index uint64) uint64 {
+	n := sh.count
+	for round, pivot := range sh.pivots {
+		flip := (pivot + n - index) % n
+		position := max(index, flip)
+		sh.buf[32] = byte(round)
+		binary.LittleEndian.PutUint32(sh.buf[33:], uint32(position/256))
+		source := sha256.Sum256(sh.buf[:])
+		if (source[(position%256)/8]>>(position%8))&1 == 1 {
+			index = flip
+		}
+	}
+	return index
+}
+
 // ShufflePermutation returns p with p[i] = compute_shuffled_index(i, n,
 // seed) for every i, computed for the whole list at once: each round is an
 // involution (pairs i <-> flip swap together), and composing the rounds in

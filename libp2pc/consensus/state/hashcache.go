@@ -293,6 +293,13 @@ func (c *forkHashCache) validatorRootsOf(vs []*phase0.Validator) ([][32]byte, er
 	if len(c.validatorVals) > len(vs) {
 		c.validatorVals, c.validatorRoots = c.validatorVals[:len(vs)], c.validatorRoots[:len(vs)]
 	}
+	// Record which validators changed, then hash those (in parallel when
+	// there are many: a cold cache hashes the whole registry).
+	if cap(c.validatorVals) < len(vs) { // a cold cache: grow once, not per append
+		c.validatorVals = append(make([]phase0.Validator, 0, len(vs)), c.validatorVals...)
+		c.validatorRoots = append(make([][32]byte, 0, len(vs)), c.validatorRoots...)
+	}
+	var dirty []int
 	for i, v := range vs {
 		if v == nil {
 			return nil, fmt.Errorf("element %d is nil", i)
@@ -300,15 +307,13 @@ func (c *forkHashCache) validatorRootsOf(vs []*phase0.Validator) ([][32]byte, er
 		if i < len(c.validatorVals) && c.validatorVals[i] == *v {
 			continue
 		}
-		r, err := v.HashTreeRoot()
-		if err != nil {
-			return nil, fmt.Errorf("element %d: %w", i, err)
-		}
 		if i < len(c.validatorVals) {
-			c.validatorVals[i], c.validatorRoots[i] = *v, r
+			c.validatorVals[i] = *v
 		} else {
-			c.validatorVals, c.validatorRoots = append(c.validatorVals, *v), append(c.validatorRoots, r)
+			c.validatorVals, c.validatorRoots = append(c.validatorVals, *v), append(c.validatorRoots, [32]byte{})
 		}
+		dirty = append(dirty, i)
 	}
+	phase0.ValidatorRoots(vs, c.validatorRoots, dirty)
 	return c.validatorRoots, nil
 }

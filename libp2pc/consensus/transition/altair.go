@@ -177,7 +177,7 @@ func FlagAndInactivityDeltas(cfg *config.Config, s *state.BeaconState) []Deltas 
 		if flag == config.TimelyTargetFlagIndex {
 			targetSet = set
 		}
-		participatingIncrements := helpers.TotalBalance(s, set.list()) / config.EffectiveBalanceIncrement
+		participatingIncrements := set.totalBalance(s) / config.EffectiveBalanceIncrement
 		for _, i := range eligible {
 			base := baseRewardAltair(s, i, perIncrement)
 			switch {

@@ -13,22 +13,28 @@ import (
 
 // processJustificationAndFinalization is process_justification_and_finalization.
 func processJustificationAndFinalization(_ *config.Config, s *state.BeaconState) error {
+	return justifyAndFinalize(s, &participationOnce{s: s})
+}
+
+// justifyAndFinalize is process_justification_and_finalization with phase0's
+// participation from part (shared with the rewards step by processEpoch).
+func justifyAndFinalize(s *state.BeaconState, part *participationOnce) error {
 	if helpers.CurrentEpoch(s) <= config.GenesisEpoch+1 {
 		return nil
 	}
 	var total, previousTarget, currentTarget uint64
 	if s.ForkName >= forks.Altair {
 		total = helpers.TotalActiveBalance(s)
-		previousTarget = helpers.TotalBalance(s, unslashedParticipating(s, config.TimelyTargetFlagIndex, helpers.PreviousEpoch(s)).list())
-		currentTarget = helpers.TotalBalance(s, unslashedParticipating(s, config.TimelyTargetFlagIndex, helpers.CurrentEpoch(s)).list())
+		previousTarget = unslashedParticipating(s, config.TimelyTargetFlagIndex, helpers.PreviousEpoch(s)).totalBalance(s)
+		currentTarget = unslashedParticipating(s, config.TimelyTargetFlagIndex, helpers.CurrentEpoch(s)).totalBalance(s)
 	} else {
-		ep, err := newEpochParticipation(s)
+		ep, err := part.get()
 		if err != nil {
 			return err
 		}
 		total = ep.totalActiveBalance
-		previousTarget = helpers.TotalBalance(s, ep.previousTarget.list())
-		currentTarget = helpers.TotalBalance(s, ep.currentTarget.list())
+		previousTarget = ep.previousTarget.totalBalance(s)
+		currentTarget = ep.currentTarget.totalBalance(s)
 	}
 	return weighJustificationAndFinalization(s, total, previousTarget, currentTarget)
 }

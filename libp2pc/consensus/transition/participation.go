@@ -1,6 +1,7 @@
 package transition
 
 import (
+	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/helpers"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/types/phase0"
@@ -9,14 +10,18 @@ import (
 // indexSet is a set of validator indices, as a bitmap over the registry.
 type indexSet []bool
 
-func (s indexSet) list() []uint64 {
-	var out []uint64
-	for i, in := range s {
+// totalBalance is get_total_balance of the set's members: the same sum as
+// helpers.TotalBalance over the members' indices, without building that list (at
+// 65,536 validators the lists and the per-index accessor calls cost more
+// than the sums).
+func (set indexSet) totalBalance(s *state.BeaconState) uint64 {
+	var sum uint64
+	for i, in := range set {
 		if in {
-			out = append(out, uint64(i))
+			sum += s.Validators[i].EffectiveBalance
 		}
 	}
-	return out
+	return max(config.EffectiveBalanceIncrement, sum)
 }
 
 // epochParticipation precomputes, once per epoch transition, what the
@@ -28,9 +33,31 @@ type epochParticipation struct {
 	// unslashed attesters of the previous epoch by matching kind
 	previousSource, previousTarget, previousHead indexSet
 	currentTarget                                indexSet
-	// for each previous-epoch source attester: the attestation with the
-	// smallest inclusion delay (first one on ties, like Python's min)
-	earliest map[uint64]*phase0.PendingAttestation
+	// for each previous-epoch attester (indexed by validator, nil for
+	// none): the attestation with the smallest inclusion delay (first one
+	// on ties, like Python's min). A slice, not a map: at 65,536 validators
+	// the map's inserts and growth were a third of phase0's epoch transition.
+	earliest []*phase0.PendingAttestation
+}
+
+// participationOnce computes a state's epochParticipation at most once for
+// one run of process_epoch: phase0's justification and rewards both read
+// it, and nothing justification changes (checkpoints, justification bits)
+// feeds it. Lazily, so that each step's early returns (genesis epochs) still
+// come before any error of the computation, as in the spec.
+type participationOnce struct {
+	s    *state.BeaconState
+	ep   *epochParticipation
+	err  error
+	done bool
+}
+
+func (p *participationOnce) get() (*epochParticipation, error) {
+	if !p.done {
+		p.ep, p.err = newEpochParticipation(p.s)
+		p.done = true
+	}
+	return p.ep, p.err
 }
 
 func newEpochParticipation(s *state.BeaconState) (*epochParticipation, error) {
@@ -41,7 +68,7 @@ func newEpochParticipation(s *state.BeaconState) (*epochParticipation, error) {
 		previousTarget:     make(indexSet, n),
 		previousHead:       make(indexSet, n),
 		currentTarget:      make(indexSet, n),
-		earliest:           map[uint64]*phase0.PendingAttestation{},
+		earliest:           make([]*phase0.PendingAttestation, n),
 	}
 	previous, current := helpers.PreviousEpoch(s), helpers.CurrentEpoch(s)
 
@@ -63,7 +90,7 @@ func newEpochParticipation(s *state.BeaconState) (*epochParticipation, error) {
 			isHead = a.Data.BeaconBlockRoot == headRoot
 		}
 		for _, i := range indices {
-			if e, ok := ep.earliest[i]; !ok || a.InclusionDelay < e.InclusionDelay {
+			if e := ep.earliest[i]; e == nil || a.InclusionDelay < e.InclusionDelay {
 				ep.earliest[i] = a
 			}
 			if s.Validators[i].Slashed {

@@ -60,7 +60,11 @@ func (r *rewardsContext) proposerReward(i uint64) uint64 {
 // getAttestationDeltas computes the five components of get_attestation_deltas
 // (source, target, head, inclusion delay, inactivity penalty).
 func getAttestationDeltas(s *state.BeaconState) (*AttestationDeltas, error) {
-	ep, err := newEpochParticipation(s)
+	return attestationDeltas(s, &participationOnce{s: s})
+}
+
+func attestationDeltas(s *state.BeaconState, part *participationOnce) (*AttestationDeltas, error) {
+	ep, err := part.get()
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +115,7 @@ func getAttestationDeltas(s *state.BeaconState) (*AttestationDeltas, error) {
 func (r *rewardsContext) componentDeltas(attesters indexSet) Deltas {
 	d := newDeltas(len(r.s.Validators))
 	const increment = config.EffectiveBalanceIncrement // factored out to avoid uint64 overflow
-	attestingBalance := helpers.TotalBalance(r.s, attesters.list())
+	attestingBalance := attesters.totalBalance(r.s)
 	for _, i := range r.eligible {
 		if attesters[i] {
 			if r.inLeak {
@@ -130,10 +134,16 @@ func (r *rewardsContext) componentDeltas(attesters indexSet) Deltas {
 
 // processRewardsAndPenaltiesPhase0 is phase0's process_rewards_and_penalties.
 func processRewardsAndPenaltiesPhase0(_ *config.Config, s *state.BeaconState) error {
+	return rewardAndPenalizePhase0(s, &participationOnce{s: s})
+}
+
+// rewardAndPenalizePhase0 is phase0's process_rewards_and_penalties with the
+// participation from part (shared with justification by processEpoch).
+func rewardAndPenalizePhase0(s *state.BeaconState, part *participationOnce) error {
 	if helpers.CurrentEpoch(s) == config.GenesisEpoch {
 		return nil
 	}
-	d, err := getAttestationDeltas(s)
+	d, err := attestationDeltas(s, part)
 	if err != nil {
 		return err
 	}

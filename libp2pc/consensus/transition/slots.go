@@ -100,8 +100,22 @@ func processEpoch(cfg *config.Config, s *state.BeaconState) error {
 	if err != nil {
 		return err
 	}
+	// Phase0: justification and rewards share one computation of the
+	// pending attestations' participation (see participationOnce).
+	part := &participationOnce{s: s}
 	for _, st := range r.epoch {
-		if err := st.fn(cfg, s); err != nil {
+		var err error
+		switch {
+		case s.ForkName != forks.Phase0:
+			err = st.fn(cfg, s)
+		case st.name == "process_justification_and_finalization":
+			err = justifyAndFinalize(s, part)
+		case st.name == "process_rewards_and_penalties":
+			err = rewardAndPenalizePhase0(s, part)
+		default:
+			err = st.fn(cfg, s)
+		}
+		if err != nil {
 			return fmt.Errorf("process_epoch: %s: %w", st.name, err)
 		}
 	}

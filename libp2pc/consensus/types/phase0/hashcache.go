@@ -164,7 +164,7 @@ func (c *stateHashCache) root(s *BeaconState) ([32]byte, error) {
 	fields[10] = ssztree.Uint64Chunk(s.Eth1DepositIndex)
 	vals, err := c.validatorElems.update(len(s.Validators), func(i int) *Validator { return s.Validators[i] },
 		func(a, b *Validator) bool { return *a == *b }, func(a *Validator) Validator { return *a },
-		func(a *Validator) ([32]byte, error) { return a.HashTreeRoot() })
+		func(a *Validator) ([32]byte, error) { return ValidatorRoot(a), nil })
 	if err != nil {
 		return fail("validators", err)
 	}
