@@ -35,7 +35,7 @@ type ChainDAConfig struct {
 // accepted sidecars go to the pipeline. A host that started DA gossip
 // itself keeps it: the chain's start then fails with BadState.
 func (c *chainState) startDAGossip() error {
-	if c.cfg.DA.Disabled || c.nd == nil {
+	if c.cfg.DA.Disabled || c.nd == nil || !daScheduled(c.ccfg) {
 		return nil
 	}
 	sink := c.cfg.DA.Sink
@@ -52,6 +52,25 @@ func (c *chainState) startDAGossip() error {
 	}
 	c.daStarted.Store(true)
 	return nil
+}
+
+// daScheduled: the chain's config schedules deneb or a later fork, so
+// sidecars exist on its network. Without them the DA gossip is not
+// started (its KZG setup alone takes seconds).
+func daScheduled(cfg *config.Config) bool {
+	forks, err := cfg.Forks()
+	if err != nil {
+		return true // let StartDAGossip report the config
+	}
+	for _, f := range forks {
+		switch f.Name {
+		case "DENEB", "ELECTRA", "FULU":
+			if f.Epoch != config.FarFutureEpoch {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // stopDAGossip undoes startDAGossip (abandon); the host's own DA gossip
