@@ -3,6 +3,8 @@ package pipeline
 import (
 	"sync/atomic"
 	"time"
+
+	"github.com/libp2pc/libp2pc/libp2pc/store"
 )
 
 // BlockState is the state of a block in its process (seed 002).
@@ -39,9 +41,13 @@ const (
 	EventHeadChanged                    // Root, Slot
 	EventFinalized                      // Checkpoint
 	EventJustified                      // Checkpoint
+	// EventExecution: Root, Slot, Execution: an imported block's execution
+	// status changed (optimistic -> valid). An imported block found
+	// invalid is EventBlockInvalid with Execution ExecutionInvalid.
+	EventExecution
 )
 
-var kindNames = [...]string{"block_state", "block_imported", "block_invalid", "block_dropped", "head_changed", "finalized_checkpoint", "justified_checkpoint"}
+var kindNames = [...]string{"block_state", "block_imported", "block_invalid", "block_dropped", "head_changed", "finalized_checkpoint", "justified_checkpoint", "execution"}
 
 func (k EventKind) String() string {
 	if int(k) < len(kindNames) {
@@ -64,6 +70,10 @@ type Event struct {
 	// the pipeline (Submit/Import) to its import: parent wait, transition
 	// and store commit.
 	Took time.Duration
+	// Execution is, for block_imported, the verdict on the block's
+	// execution payload (store.ExecutionNone for a block without one);
+	// for execution and block_invalid of an imported block, its new status.
+	Execution store.ExecutionStatus
 }
 
 // Events receives the pipeline's events. Event is called from block
