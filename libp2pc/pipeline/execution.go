@@ -471,6 +471,9 @@ func (p *Pipeline) revalidate() {
 			p.exec.unreachable.Store(true)
 			return
 		}
+		if st.Status == engine.StatusSyncing || st.Status == engine.StatusAccepted {
+			break // still no verdict: the forkchoiceUpdated below lets it sync
+		}
 		switch st.Status {
 		case engine.StatusValid:
 			p.validated(root)
@@ -480,8 +483,6 @@ func (p *Pipeline) revalidate() {
 				lvh = st.LatestValidHash
 			}
 			p.invalidate(root, b.ParentRoot(), lvh, invalidRule(st))
-		default:
-			return
 		}
 	}
 	// The execution client may have lost its head (a restart): tell it

@@ -455,6 +455,10 @@ func TestEngineOfflineThenBack(t *testing.T) {
 	log := newExecLog()
 	p, st, stop := sc.startELPipeline(t, dir, client, log)
 	importAll(t, p, sc.a[:2]...)
+	// geth keeps the state of its head across a restart: let it take A2
+	// as head (our forkchoiceUpdated) before stopping it.
+	a2 := common.Hash(sc.hash[sc.a[1].root])
+	waitUntil(t, "geth's head at A2", 30*time.Second, func() bool { h := el.Head(); return h != nil && h.Hash() == a2 })
 	if err := el.Stop(); err != nil {
 		t.Fatal(err)
 	}
