@@ -87,6 +87,18 @@ const (
 	// ahead, bounds, shutdown). Code is the slot, Data the root (32
 	// bytes), Text the reason. The block may come again and be imported.
 	BlockDropped Type = 23
+	// EngineState (chain, since ABI 2.2): the execution client's health
+	// changed. Code is the new state (1 online, 2 syncing, 3 offline,
+	// 4 auth_failed), Status 0, or Network with the failure when the
+	// change is to offline or auth_failed, Text "from -> to (method)" and
+	// the failure.
+	EngineState Type = 24
+	// BlockExecution (chain, since ABI 2.2): an imported block's execution
+	// status changed after its import (an optimistic block's payload, or a
+	// descendant's, was found VALID). Code is the slot, Data the root (32
+	// bytes), Text the new status ("valid"). An imported block found
+	// invalid is a BlockInvalid.
+	BlockExecution Type = 25
 )
 
 var typeNames = map[Type]string{
@@ -113,6 +125,8 @@ var typeNames = map[Type]string{
 	Finalized:        "finalized",
 	SyncProgress:     "sync_progress",
 	BlockDropped:     "block_dropped",
+	EngineState:      "engine_state",
+	BlockExecution:   "block_execution",
 }
 
 func (t Type) String() string {

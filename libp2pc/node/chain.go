@@ -93,6 +93,9 @@ type ChainConfig struct {
 	// NoBackfill turns it off.
 	BackfillEpochs uint64
 	NoBackfill     bool
+
+	// Engine is the execution client (chain_engine.go); none by default.
+	Engine ChainEngineConfig
 }
 
 // ChainCounters are the chain's counters.
@@ -153,6 +156,7 @@ type chainState struct {
 	earliest                                                     sync.Map                       // peer id -> its status's earliest_available_slot
 	prog                                                         syncProgress                   // chain_submit.go
 	att                                                          *pipeline.AttestationValidator // chain_attestations.go
+	engine                                                       chainEngine                    // chain_engine.go
 }
 
 type syncReq struct {
@@ -310,12 +314,17 @@ func (c *chainState) setUp(ctx context.Context) (err error) {
 	}
 	c.anchor, _ = st.Anchor()
 	e := n.eth2
+	eng, err := c.openEngine() // chain_engine.go
+	if err != nil {
+		return err
+	}
 	c.p, err = pipeline.Start(pipeline.Config{
 		GenesisTime:    uint64(e.cfg.GenesisTime.Unix()),
 		Context:        n.lifeCtx,
 		SecondsPerSlot: c.secondsPerSlot,
 		Workers:        cfg.Workers,
 		Peers:          c.peers,
+		Engine:         eng,
 	}, st, c.tr, c, pipeline.EventFunc(c.onEvent))
 	if err != nil {
 		return status.Errorf(status.Internal, "start chain: pipeline: %v", err)
@@ -468,6 +477,7 @@ func (c *chainState) close() {
 		if c.p != nil {
 			c.p.Close()
 		}
+		c.closeEngine()
 		if c.st != nil {
 			c.st.Close()
 		}
@@ -602,7 +612,7 @@ func (c *chainState) onEvent(e pipeline.Event) {
 		data := make([]byte, 0, 96)
 		data = append(append(append(data, e.Root[:]...), e.Parent[:]...), e.StateRoot[:]...)
 		c.importLat.observe(e.Took)
-		c.push(events.Event{Type: events.BlockImported, Code: e.Slot, Data: data})
+		c.push(events.Event{Type: events.BlockImported, Code: e.Slot, Data: data, Text: executionText(e.Execution)})
 	case pipeline.EventBlockInvalid:
 		c.push(events.Event{Type: events.BlockInvalid, Code: e.Slot, Data: slices.Clone(e.Root[:]), Text: e.Rule})
 	case pipeline.EventBlockDropped:
@@ -626,6 +636,8 @@ func (c *chainState) onEvent(e pipeline.Event) {
 		c.hmu.Lock()
 		c.justified = e.Checkpoint
 		c.hmu.Unlock()
+	case pipeline.EventExecution:
+		c.onExecutionEvent(e) // chain_engine.go
 	}
 }
 

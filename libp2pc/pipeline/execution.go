@@ -72,7 +72,7 @@ type execution struct {
 	unreachable atomic.Bool
 
 	valid, optimistic, invalid, noEngine, engineErrors atomic.Uint64
-	invalidated, validated, revalidations             atomic.Uint64
+	invalidated, validated, revalidations              atomic.Uint64
 	fcuSent, fcuErrors, fcuCoalesced                   atomic.Uint64
 }
 
