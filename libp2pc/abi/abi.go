@@ -39,7 +39,7 @@ func main() {} // required by -buildmode=c-shared; never runs
 // the header check keeps the two equal).
 const (
 	abiMajor = 2
-	abiMinor = 1
+	abiMinor = 2
 )
 
 var initialized atomic.Bool

@@ -52,13 +52,15 @@ func libp2pc_node_chain_start(h C.libp2pc_node, cfgIn *C.libp2pc_chain_config, r
 		return fail(err)
 	}
 	cc := node.ChainConfig{DataDir: dir, AnchorState: anchor, ConsensusConfig: yaml}
-	if uintptr(cfg.struct_size) >= unsafe.Sizeof(C.libp2pc_chain_config{}) {
-		optString := func(p *C.char) string {
-			if p == nil {
-				return ""
-			}
-			return C.GoString(p)
+	optString := func(p *C.char) string {
+		if p == nil {
+			return ""
 		}
+		return C.GoString(p)
+	}
+	// readIn zeroed the fields past the host's struct_size; the checks
+	// say which minor version's fields the host has.
+	if uintptr(cfg.struct_size) >= chainConfigV21 {
 		cc.CheckpointURL, cc.CheckpointID = optString(cfg.checkpoint_sync_url), optString(cfg.checkpoint_id)
 		cc.WSCheckpoint = optString(cfg.ws_checkpoint)
 		if cc.CheckpointState, err = bytesOf(cfg.checkpoint_state, cfg.checkpoint_state_len, "checkpoint_state"); err != nil {
@@ -67,6 +69,11 @@ func libp2pc_node_chain_start(h C.libp2pc_node, cfgIn *C.libp2pc_chain_config, r
 		if cc.CheckpointBlock, err = bytesOf(cfg.checkpoint_block, cfg.checkpoint_block_len, "checkpoint_block"); err != nil {
 			return fail(err)
 		}
+	}
+	if uintptr(cfg.struct_size) >= unsafe.Sizeof(C.libp2pc_chain_config{}) { // ABI 2.2: execution engine
+		cc.Engine.Endpoint = optString(cfg.engine_endpoint)
+		cc.Engine.JWTSecretPath = optString(cfg.jwt_secret_path)
+		cc.Engine.JWTSecret = *(*[32]byte)(unsafe.Pointer(&cfg.jwt_secret[0]))
 	}
 	return request(h, reqOut, func(n *node.Node) (uint64, error) {
 		return n.StartChain(cc)
