@@ -25,14 +25,26 @@ func libp2pc_chain_config_init_sized(cfg *C.libp2pc_chain_config, size C.size_t)
 //export libp2pc_node_chain_start
 func libp2pc_node_chain_start(h C.libp2pc_node, cfgIn *C.libp2pc_chain_config, reqOut *C.uint64_t) (rc C.int) {
 	defer guard(&rc)
-	hostCfg, err := readIn(cfgIn, chainConfigLayout, "chain_start: config")
+	cc, err := chainConfigOf(cfgIn)
 	if err != nil {
 		return fail(err)
+	}
+	return request(h, reqOut, func(n *node.Node) (uint64, error) {
+		return n.StartChain(cc)
+	})
+}
+
+// chainConfigOf reads the host's libp2pc_chain_config (the fields of its
+// minor version; later ones stay zero) into a node.ChainConfig.
+func chainConfigOf(cfgIn *C.libp2pc_chain_config) (node.ChainConfig, error) {
+	hostCfg, err := readIn(cfgIn, chainConfigLayout, "chain_start: config")
+	if err != nil {
+		return node.ChainConfig{}, err
 	}
 	cfg := &hostCfg
 	dir, err := goString(cfg.data_dir, "data_dir")
 	if err != nil {
-		return fail(err)
+		return node.ChainConfig{}, err
 	}
 	bytesOf := func(p *C.uint8_t, n C.size_t, what string) ([]byte, error) {
 		if n == 0 {
@@ -45,11 +57,11 @@ func libp2pc_node_chain_start(h C.libp2pc_node, cfgIn *C.libp2pc_chain_config, r
 	}
 	anchor, err := bytesOf(cfg.anchor_state, cfg.anchor_state_len, "anchor_state")
 	if err != nil {
-		return fail(err)
+		return node.ChainConfig{}, err
 	}
 	yaml, err := bytesOf(cfg.config_yaml, cfg.config_yaml_len, "config_yaml")
 	if err != nil {
-		return fail(err)
+		return node.ChainConfig{}, err
 	}
 	cc := node.ChainConfig{DataDir: dir, AnchorState: anchor, ConsensusConfig: yaml}
 	optString := func(p *C.char) string {
@@ -64,10 +76,10 @@ func libp2pc_node_chain_start(h C.libp2pc_node, cfgIn *C.libp2pc_chain_config, r
 		cc.CheckpointURL, cc.CheckpointID = optString(cfg.checkpoint_sync_url), optString(cfg.checkpoint_id)
 		cc.WSCheckpoint = optString(cfg.ws_checkpoint)
 		if cc.CheckpointState, err = bytesOf(cfg.checkpoint_state, cfg.checkpoint_state_len, "checkpoint_state"); err != nil {
-			return fail(err)
+			return node.ChainConfig{}, err
 		}
 		if cc.CheckpointBlock, err = bytesOf(cfg.checkpoint_block, cfg.checkpoint_block_len, "checkpoint_block"); err != nil {
-			return fail(err)
+			return node.ChainConfig{}, err
 		}
 	}
 	if uintptr(cfg.struct_size) >= unsafe.Sizeof(C.libp2pc_chain_config{}) { // ABI 2.2: execution engine
@@ -75,9 +87,7 @@ func libp2pc_node_chain_start(h C.libp2pc_node, cfgIn *C.libp2pc_chain_config, r
 		cc.Engine.JWTSecretPath = optString(cfg.jwt_secret_path)
 		cc.Engine.JWTSecret = *(*[32]byte)(unsafe.Pointer(&cfg.jwt_secret[0]))
 	}
-	return request(h, reqOut, func(n *node.Node) (uint64, error) {
-		return n.StartChain(cc)
-	})
+	return cc, nil
 }
 
 func put32(dst *C.uint8_t, src [32]byte) {
