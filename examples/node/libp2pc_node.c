@@ -523,7 +523,7 @@ static void usage(int code) {
             "                    [--discovery-port N] [--bootnode ENR]... [--target-peers N]\n"
             "                    [--data-dir DIR [--genesis-state FILE] [--import-blocks DIR]\n"
             "                     [--checkpoint-sync-url URL | --checkpoint-state FILE --checkpoint-block FILE]\n"
-            "                     [--ws-checkpoint ROOT:EPOCH]]\n"
+            "                     [--ws-checkpoint ROOT:EPOCH] [--engine-endpoint URL --jwt-secret FILE]]\n"
             "                    [--metrics-addr IP:PORT] [--log-level debug|info|warn|error]\n"
             "\n"
             "  --eth2-config FILE        consensus-specs config (configs/*.yaml): makes the node an eth2 node\n"
@@ -550,6 +550,10 @@ static void usage(int code) {
             "                            (REST API); --checkpoint-id ID picks another (a slot, a block root)\n"
             "  --checkpoint-state FILE   ... or from this SSZ state and --checkpoint-block FILE (SSZ or JSON)\n"
             "  --ws-checkpoint R:E       refuse a checkpoint that disagrees with weak subjectivity root R at epoch E\n"
+            "  --engine-endpoint URL     the execution client's authenticated Engine API (e.g. http://127.0.0.1:8551):\n"
+            "                            newPayload for every block, forkchoiceUpdated on head changes; block_imported\n"
+            "                            gains \"execution\", engine_state lines report its health\n"
+            "  --jwt-secret FILE         the JWT secret file (64 hex digits) the execution client was given\n"
             "  --import-blocks DIR       hand DIR/block_1.ssz, block_2.ssz, ... (until one is missing) to the\n"
             "                            chain at start (libp2pc_node_chain_submit_block), all at once\n"
             "  --metrics-addr IP:PORT    serve Prometheus metrics at http://IP:PORT/metrics (port 0: any free\n"
@@ -996,7 +1000,21 @@ static void on_event(const libp2pc_event *ev, void *user_data) {
             json_hex(f, "parent_root", ev->data + 32, 32);
             json_hex(f, "state_root", ev->data + 64, 32);
         }
+        /* since ABI 2.2: valid / optimistic / no_engine / none */
+        if (ev->text && ev->text[0]) json_field(f, "execution", ev->text);
         break;
+    case LIBP2PC_EVENT_BLOCK_EXECUTION:
+        fprintf(f, ",\"slot\":%llu", (unsigned long long)ev->code);
+        if (ev->data_len >= 32) json_hex(f, "root", ev->data, 32);
+        json_field(f, "execution", ev->text);
+        break;
+    case LIBP2PC_EVENT_ENGINE_STATE: {
+        static const char *const engine_states[] = {"unknown", "online", "syncing", "offline", "auth_failed"};
+        json_field(f, "state", ev->code < 5 ? engine_states[ev->code] : "unknown");
+        fprintf(f, ",\"status\":%d", (int)ev->status);
+        json_field(f, "detail", ev->text);
+        break;
+    }
     case LIBP2PC_EVENT_BLOCK_INVALID:
         fprintf(f, ",\"slot\":%llu", (unsigned long long)ev->code);
         if (ev->data_len >= 32) json_hex(f, "root", ev->data, 32);
@@ -1189,6 +1207,7 @@ int main(int argc, char **argv) {
     const char *key = NULL, *eth2_config = NULL, *genesis = NULL, *gvr = NULL, *want_digest = NULL;
     const char *genesis_state = NULL, *data_dir = NULL, *import_dir = NULL;
     const char *cp_url = NULL, *cp_id = NULL, *cp_state = NULL, *cp_block = NULL, *ws = NULL;
+    const char *engine_endpoint = NULL, *jwt_secret = NULL;
     const char *metrics_addr = NULL;
     int32_t log_level = LIBP2PC_LOG_INFO;
     int want_logs = 0;
@@ -1226,6 +1245,8 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--checkpoint-state") == 0) cp_state = v;
         else if (strcmp(a, "--checkpoint-block") == 0) cp_block = v;
         else if (strcmp(a, "--ws-checkpoint") == 0) ws = v;
+        else if (strcmp(a, "--engine-endpoint") == 0) engine_endpoint = v;
+        else if (strcmp(a, "--jwt-secret") == 0) jwt_secret = v;
         else if (strcmp(a, "--metrics-addr") == 0) metrics_addr = v;
         else if (strcmp(a, "--log-level") == 0) {
             if (strcmp(v, "debug") == 0) log_level = LIBP2PC_LOG_DEBUG;
@@ -1443,6 +1464,14 @@ int main(int argc, char **argv) {
         fprintf(stderr, "libp2pc-node: --checkpoint-state and --checkpoint-block go together\n");
         return 1;
     }
+    if ((engine_endpoint || jwt_secret) && !data_dir) {
+        fprintf(stderr, "libp2pc-node: --engine-endpoint and --jwt-secret need --data-dir\n");
+        return 1;
+    }
+    if (!engine_endpoint != !jwt_secret) {
+        fprintf(stderr, "libp2pc-node: --engine-endpoint and --jwt-secret go together\n");
+        return 1;
+    }
     if (started && data_dir) { /* the chain: store, pipeline, fork choice; before dialing so status carries its head */
         libp2pc_chain_config cc;
         libp2pc_chain_config_init(&cc);
@@ -1451,6 +1480,8 @@ int main(int argc, char **argv) {
         cc.checkpoint_sync_url = cp_url;
         cc.checkpoint_id = cp_id;
         cc.ws_checkpoint = ws;
+        cc.engine_endpoint = engine_endpoint; /* ABI 2.2 */
+        cc.jwt_secret_path = jwt_secret;
         if (cp_state) cc.checkpoint_state = cp_state_bytes = read_file(cp_state, &cc.checkpoint_state_len);
         if (cp_block) cc.checkpoint_block = cp_block_bytes = read_file(cp_block, &cc.checkpoint_block_len);
         cc.config_yaml = chain_yaml = read_file(eth2_config, &cc.config_yaml_len);

@@ -68,6 +68,8 @@ const char *libp2pc_event_type_name(uint32_t type) {
     case LIBP2PC_EVENT_PEER_BANNED: return "peer_banned";
     case LIBP2PC_EVENT_SYNC_PROGRESS: return "sync_progress";
     case LIBP2PC_EVENT_BLOCK_DROPPED: return "block_dropped";
+    case LIBP2PC_EVENT_ENGINE_STATE: return "engine_state";
+    case LIBP2PC_EVENT_BLOCK_EXECUTION: return "block_execution";
     case LIBP2PC_EVENT_BLOCK_IMPORTED: return "block_imported";
     case LIBP2PC_EVENT_BLOCK_INVALID: return "block_invalid";
     case LIBP2PC_EVENT_HEAD_CHANGED: return "head_changed";
