@@ -520,7 +520,9 @@ func (s *Store) head() (Root, error) {
 			continue
 		}
 		deltas[p] += deltas[i]
-		hasChild[p] = true
+		if nd.exec != PayloadInvalid {
+			hasChild[p] = true // an invalidated child is no child: its parent may be a leaf again
+		}
 		if viable[i] {
 			viable[p] = true
 			if b := best[p]; b < 0 || better(&s.nodes[i], &s.nodes[b]) {
