@@ -41,6 +41,7 @@ type elScenario struct {
 	c                    *anyChain
 	a                    []anyBlockRec // A1..A4
 	v, w, ts, c2, tt, th anyBlockRec
+	long                 []anyBlockRec // after W, for the benchmark (build's longLen)
 	hash                 map[Root][32]byte // execution block hash per beacon root
 	err                  error
 }
@@ -56,7 +57,7 @@ func elScenarioFor(t *testing.T) *elScenario {
 	t.Helper()
 	elScenarioOnce.Do(func() {
 		elScen.err = fmt.Errorf("the scenario's build stopped (see the first test's failure)")
-		elScen.err = elScen.build(t)
+		elScen.err = elScen.build(t, 0, 1)
 	})
 	if elScen.err != nil {
 		t.Fatalf("building the scenario: %v", elScen.err)
@@ -64,7 +65,9 @@ func elScenarioFor(t *testing.T) *elScenario {
 	return &elScen
 }
 
-func (sc *elScenario) build(t *testing.T) error {
+// build makes the scenario, then longLen more blocks on W with txs
+// transfers each.
+func (sc *elScenario) build(t testing.TB, longLen, txs int) error {
 	src, err := gethtest.Start(gethtest.Options{Quiet: true})
 	if err != nil {
 		return err
@@ -165,13 +168,18 @@ func (sc *elScenario) build(t *testing.T) error {
 		}
 		req.ExecutionPayload.BlockHash = h
 	}
-	transfer := func() []*types.Transaction {
-		tx, err := builder.Transfer()
-		if err != nil {
-			panic(err)
+	transfers := func(n int) []*types.Transaction {
+		var out []*types.Transaction
+		for range n {
+			tx, err := builder.Transfer()
+			if err != nil {
+				panic(err)
+			}
+			out = append(out, tx)
 		}
-		return []*types.Transaction{tx}
+		return out
 	}
+	transfer := func() []*types.Transaction { return transfers(1) }
 	pre := c.genesis
 	for slot := uint64(1); slot <= 4; slot++ {
 		rec, err := produce(pre, slot, 0, transfer(), nil)
@@ -240,6 +248,15 @@ func (sc *elScenario) build(t *testing.T) error {
 	if sc.w, err = produce(sc.v.post, 6, 0, transfer(), nil); err != nil {
 		return err
 	}
+	pre = sc.w.post
+	for slot := uint64(7); slot < uint64(7+longLen); slot++ {
+		rec, err := produce(pre, slot, 0, transfers(txs), nil)
+		if err != nil {
+			return err
+		}
+		sc.long = append(sc.long, rec)
+		pre = rec.post
+	}
 	return nil
 }
 
@@ -290,7 +307,7 @@ func (l *execLog) invalidRule(r Root) (string, bool) {
 }
 
 // startEL starts a fresh geth (genesis only) for one test.
-func startEL(t *testing.T) *gethtest.EL {
+func startEL(t testing.TB) *gethtest.EL {
 	t.Helper()
 	el, err := gethtest.Start(gethtest.Options{Quiet: true})
 	if err != nil {
@@ -300,7 +317,7 @@ func startEL(t *testing.T) *gethtest.EL {
 	return el
 }
 
-func elClient(t *testing.T, el *gethtest.EL, secret [32]byte, onState func(engine.StateChange)) *engine.Client {
+func elClient(t testing.TB, el *gethtest.EL, secret [32]byte, onState func(engine.StateChange)) *engine.Client {
 	t.Helper()
 	c, err := engine.New(engine.Config{Endpoint: el.Endpoint(), JWTSecret: engine.JWTSecret(secret), ProbeInterval: 100 * time.Millisecond,
 		RetryBackoff: 20 * time.Millisecond, MaxRetries: 1, OnStateChange: onState,
@@ -314,7 +331,11 @@ func elClient(t *testing.T, el *gethtest.EL, secret [32]byte, onState func(engin
 
 // startELPipeline opens (or reopens) the store in dir, anchored at the
 // scenario's genesis, and starts a pipeline on it with eng (nil: none).
-func (sc *elScenario) startELPipeline(t *testing.T, dir string, eng Engine, ev Events) (*Pipeline, *store.Store, func()) {
+func (sc *elScenario) startELPipeline(t testing.TB, dir string, eng Engine, ev Events) (*Pipeline, *store.Store, func()) {
+	return sc.startELPipelineWith(t, dir, eng, ev, nil)
+}
+
+func (sc *elScenario) startELPipelineWith(t testing.TB, dir string, eng Engine, ev Events, mod func(*Config)) (*Pipeline, *store.Store, func()) {
 	t.Helper()
 	st, err := store.Open(dir, testStoreOpts)
 	if err != nil {
@@ -323,10 +344,13 @@ func (sc *elScenario) startELPipeline(t *testing.T, dir string, eng Engine, ev E
 	if err := Init(st, sc.c.tr, AnyState(sc.c.genesis)); err != nil {
 		t.Fatal(err)
 	}
-	now := time.Unix(int64(sc.c.genesis.GenesisTime+10*elSlotSeconds), 0)
+	now := time.Unix(int64(sc.c.genesis.GenesisTime+200*elSlotSeconds), 0)
 	cfg := Config{GenesisTime: sc.c.genesis.GenesisTime, SecondsPerSlot: elSlotSeconds, Now: func() time.Time { return now }}
 	if eng != nil {
 		cfg.Engine = eng
+	}
+	if mod != nil {
+		mod(&cfg)
 	}
 	p, err := Start(cfg, st, sc.c.tr, nil, ev)
 	if err != nil {
