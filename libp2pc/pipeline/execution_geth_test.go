@@ -41,7 +41,7 @@ type elScenario struct {
 	c                    *anyChain
 	a                    []anyBlockRec // A1..A4
 	v, w, ts, c2, tt, th anyBlockRec
-	long                 []anyBlockRec // after W, for the benchmark (build's longLen)
+	long                 []anyBlockRec     // after W, for the benchmark (build's longLen)
 	hash                 map[Root][32]byte // execution block hash per beacon root
 	err                  error
 }
