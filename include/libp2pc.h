@@ -320,7 +320,10 @@ typedef enum libp2pc_event_type {
      * later (text "execution payload INVALID: ..."): it and its
      * descendants leave the fork choice and never become head again. */
     LIBP2PC_EVENT_BLOCK_INVALID = 19,
-    /* (chain) The fork choice head changed. code: slot; data: root (32). */
+    /* (chain) The fork choice head changed. code: slot; data: root (32).
+     * Since ABI 2.2, text: the head's execution status, as in
+     * BLOCK_IMPORTED ("optimistic": an optimistic head, not yet confirmed
+     * by the execution client). */
     LIBP2PC_EVENT_HEAD_CHANGED = 20,
     /* (chain) The finalized checkpoint advanced. code: epoch; data: root (32). */
     LIBP2PC_EVENT_FINALIZED = 21,

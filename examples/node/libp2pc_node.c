@@ -1023,6 +1023,7 @@ static void on_event(const libp2pc_event *ev, void *user_data) {
     case LIBP2PC_EVENT_HEAD_CHANGED:
         fprintf(f, ",\"slot\":%llu", (unsigned long long)ev->code);
         if (ev->data_len >= 32) json_hex(f, "root", ev->data, 32);
+        if (ev->text && ev->text[0]) json_field(f, "execution", ev->text); /* since ABI 2.2 */
         break;
     case LIBP2PC_EVENT_FINALIZED:
         fprintf(f, ",\"epoch\":%llu", (unsigned long long)ev->code);

@@ -624,7 +624,7 @@ func (c *chainState) onEvent(e pipeline.Event) {
 		}
 		c.head, c.hslot = e.Root, e.Slot
 		c.hmu.Unlock()
-		c.push(events.Event{Type: events.HeadChanged, Code: e.Slot, Data: slices.Clone(e.Root[:])})
+		c.push(events.Event{Type: events.HeadChanged, Code: e.Slot, Data: slices.Clone(e.Root[:]), Text: executionText(e.Execution)})
 		c.updateStatus()
 	case pipeline.EventFinalized:
 		c.hmu.Lock()

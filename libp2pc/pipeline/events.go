@@ -72,7 +72,8 @@ type Event struct {
 	Took time.Duration
 	// Execution is, for block_imported, the verdict on the block's
 	// execution payload (store.ExecutionNone for a block without one);
-	// for execution and block_invalid of an imported block, its new status.
+	// for execution and block_invalid of an imported block, its new status;
+	// for head_changed, the new head's (optimistic: an optimistic head).
 	Execution store.ExecutionStatus
 }
 

@@ -308,10 +308,17 @@ func (p *Pipeline) recomputeHeadLocked() {
 		if err := p.st.SetHead(head); err == nil {
 			p.head = head
 			slot, _ := p.fc.Slot(head)
-			p.emit(Event{Kind: EventHeadChanged, Root: head, Slot: slot})
+			p.emit(Event{Kind: EventHeadChanged, Root: head, Slot: slot, Execution: p.headExecution(head)})
 		}
 	}
 	p.forkchoiceChangedLocked()
+}
+
+// headExecution is the execution status of the new head for its
+// head_changed event: an optimistic head is reported as such.
+func (p *Pipeline) headExecution(head Root) store.ExecutionStatus {
+	info, _ := p.st.Info(head)
+	return info.Execution
 }
 
 // executionHash is the payload block hash of an imported block (zero

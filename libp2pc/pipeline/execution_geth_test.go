@@ -267,10 +267,12 @@ type execLog struct {
 	invalid  map[Root]string
 	changed  map[Root]store.ExecutionStatus
 	heads    []Root
+	headExec map[Root]store.ExecutionStatus
 }
 
 func newExecLog() *execLog {
-	return &execLog{imported: map[Root]store.ExecutionStatus{}, invalid: map[Root]string{}, changed: map[Root]store.ExecutionStatus{}}
+	return &execLog{imported: map[Root]store.ExecutionStatus{}, invalid: map[Root]string{}, changed: map[Root]store.ExecutionStatus{},
+		headExec: map[Root]store.ExecutionStatus{}}
 }
 
 func (l *execLog) Event(e Event) {
@@ -285,6 +287,7 @@ func (l *execLog) Event(e Event) {
 		l.changed[e.Root] = e.Execution
 	case EventHeadChanged:
 		l.heads = append(l.heads, e.Root)
+		l.headExec[e.Root] = e.Execution
 	}
 }
 
@@ -499,6 +502,12 @@ func TestEngineOfflineThenBack(t *testing.T) {
 	}
 	if xs := p.ExecutionStats(); xs.Valid != 2 || xs.Invalid != 0 || xs.EngineErrors != uint64(len(offline)) {
 		t.Fatalf("offline stats %+v (no verdict may be invented)", xs)
+	}
+	log.mu.Lock()
+	headExec := log.headExec[p.Head()]
+	log.mu.Unlock()
+	if headExec != store.ExecutionOptimistic {
+		t.Fatalf("head_changed to an optimistic head reported %v", headExec)
 	}
 
 	// The optimistic marks survive a reopen (the engine still down).

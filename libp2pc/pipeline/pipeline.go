@@ -900,7 +900,7 @@ func (p *Pipeline) updateForkChoice(b Block, post State, ex executionResult) {
 		if err := p.st.SetHead(head); err == nil {
 			p.head = head
 			slot, _ := p.fc.Slot(head)
-			p.emit(Event{Kind: EventHeadChanged, Root: head, Slot: slot})
+			p.emit(Event{Kind: EventHeadChanged, Root: head, Slot: slot, Execution: p.headExecution(head)})
 		}
 	}
 	j, f, _ := p.fc.Checkpoints()
