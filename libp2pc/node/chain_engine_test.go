@@ -51,6 +51,9 @@ func TestChainEngineWiring(t *testing.T) {
 	if !ok || h.State != engine.StateOnline || len(counters) == 0 {
 		t.Fatalf("ChainEngine: %v %v %v", ok, h.State, counters)
 	}
+	if x := n.ChainPipeline().ExecutionStats(); x.Valid+x.Optimistic+x.Invalid+x.NoEngine != 0 {
+		t.Fatalf("phase0 blocks got execution verdicts: %+v", x)
+	}
 
 	bad, badRec, genesisSSZ, ccfg := chainStartFixture(t)
 	req, err = bad.StartChain(ChainConfig{DataDir: t.TempDir(), AnchorState: genesisSSZ, Consensus: ccfg, StatusPollPeriod: -1,
