@@ -1648,7 +1648,14 @@ int libp2pc_node_reqresp_counters(libp2pc_node node, libp2pc_reqresp_counters *o
  *                                 "started A..B" / "finished N blocks" /
  *                                 "failed: ...", around each range sync.
  *   LIBP2PC_EVENT_BLOCK_DROPPED   code: slot; data: root (32); text: why the
- *                                 pipeline gave it up without a verdict. */
+ *                                 pipeline gave it up without a verdict.
+ *   With an execution client (engine_endpoint, since ABI 2.2): BLOCK_IMPORTED
+ *   and HEAD_CHANGED carry the execution status in text; an imported block
+ *   found INVALID later is a BLOCK_INVALID (with each descendant);
+ *   LIBP2PC_EVENT_BLOCK_EXECUTION  code: slot; data: root (32); text "valid":
+ *                                 an optimistic block confirmed;
+ *   LIBP2PC_EVENT_ENGINE_STATE    code: the execution client's new health
+ *                                 state; status, text: see the event type. */
 
 /* The chain's configuration (libp2pc_node_chain_start). Read as THE GROWTH
  * RULE says. ABI 2.0 layout: up to and including config_yaml_len, 48 bytes on 64-bit platforms. */

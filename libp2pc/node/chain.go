@@ -1,8 +1,9 @@
 package node
 
 // The chain on the node: the block store, the block pipeline with the
-// multi-fork state transition (pipeline.AnyFork: phase0 .. fulu, no
-// execution engine, so payloads are imported optimistically), gossip
+// multi-fork state transition (pipeline.AnyFork: phase0 .. fulu; payloads
+// go to the execution client of ChainConfig.Engine when one is configured,
+// chain_engine.go, else pass their consensus checks only), gossip
 // validation of beacon_block, req/resp block serving (context bytes: the
 // digest of each block's fork) and fetching, status, and range sync
 // (StartChain).
