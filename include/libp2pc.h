@@ -210,6 +210,9 @@ extern "C" {
  *        libp2pc_chain_config; libp2pc_chain_da_counters with
  *        libp2pc_node_chain_da_counters; libp2pc_node_get_sidecars;
  *        libp2pc_node_chain_propose_blobs.
+ *        Execution engine fields at the end of libp2pc_chain_config;
+ *        LIBP2PC_EVENT_ENGINE_STATE, LIBP2PC_EVENT_BLOCK_EXECUTION; the
+ *        execution status in BLOCK_IMPORTED's text.
  *   (Major 1, retired: 1.0 nodes, gossip, membership transport; 1.1 eth2
  *   gossip, req/resp, chain and discovery; 1.2 chain_submit_block,
  *   get_state, chain_sync_status, SYNC_PROGRESS, BLOCK_DROPPED. A 1.x host
@@ -311,12 +314,23 @@ typedef enum libp2pc_event_type {
      * finds no room is not queued (counted in ban_events_dropped). */
     LIBP2PC_EVENT_PEER_BANNED = 17,
     /* (chain) A block and its post-state are on disk (see "Chain"). code:
-     * slot; data/data_len: root || parent_root || state_root, 96 bytes. */
+     * slot; data/data_len: root || parent_root || state_root, 96 bytes.
+     * Since ABI 2.2, text: the execution status of its payload: "valid"
+     * (the execution client said VALID), "optimistic" (imported without a
+     * verdict: SYNCING, ACCEPTED, or the execution client unreachable),
+     * "no_engine" (a payload, no engine_endpoint configured: consensus
+     * checks only) or "none" (no payload: before bellatrix, pre-merge). */
     LIBP2PC_EVENT_BLOCK_IMPORTED = 18,
     /* (chain) A block broke a consensus rule. code: slot; data: its root
-     * (32 bytes); text: the rule. */
+     * (32 bytes); text: the rule. Since ABI 2.2 also an imported block
+     * whose payload (or an ancestor's) the execution client found INVALID
+     * later (text "execution payload INVALID: ..."): it and its
+     * descendants leave the fork choice and never become head again. */
     LIBP2PC_EVENT_BLOCK_INVALID = 19,
-    /* (chain) The fork choice head changed. code: slot; data: root (32). */
+    /* (chain) The fork choice head changed. code: slot; data: root (32).
+     * Since ABI 2.2, text: the head's execution status, as in
+     * BLOCK_IMPORTED ("optimistic": an optimistic head, not yet confirmed
+     * by the execution client). */
     LIBP2PC_EVENT_HEAD_CHANGED = 20,
     /* (chain) The finalized checkpoint advanced. code: epoch; data: root (32). */
     LIBP2PC_EVENT_FINALIZED = 21,
@@ -350,7 +364,20 @@ typedef enum libp2pc_event_type {
      * code: slot; data: root (32 bytes) followed by the still missing
      * indices (uint16_t little endian each); text: the reason. Its
      * BLOCK_DROPPED follows. */
-    LIBP2PC_EVENT_DATA_UNAVAILABLE = 26
+    LIBP2PC_EVENT_DATA_UNAVAILABLE = 26,
+    /* (chain) The execution client's health changed (since ABI 2.2). code:
+     * the new state: 1 online, 2 syncing, 3 offline, 4 auth_failed (the
+     * execution client refuses the JWT: wrong secret or clocks apart);
+     * status: 0, or LIBP2PC_ERR_NETWORK for a change to offline or
+     * auth_failed; text: "<from> -> <to> (<method>)" and the failure. No
+     * verdict is made up while it is not online: blocks import
+     * optimistically. */
+    LIBP2PC_EVENT_ENGINE_STATE = 27,
+    /* (chain) An imported block's execution status changed after its
+     * import (since ABI 2.2): an optimistic block's payload, or a
+     * descendant's, was found VALID. code: slot; data: root (32 bytes);
+     * text: the new status ("valid"). */
+    LIBP2PC_EVENT_BLOCK_EXECUTION = 28
 } libp2pc_event_type;
 
 /* One event. Fields a type does not use are 0 / NULL; each field's comment
@@ -1645,11 +1672,18 @@ int libp2pc_node_reqresp_counters(libp2pc_node node, libp2pc_reqresp_counters *o
  *                                 pipeline gave it up without a verdict.
  *   LIBP2PC_EVENT_DATA_WAITING, LIBP2PC_EVENT_DATA_AVAILABLE,
  *   LIBP2PC_EVENT_DATA_UNAVAILABLE (since ABI 2.2): data availability, see
- *                                 "Data availability" below. */
+ *                                 "Data availability" below.
+ *   With an execution client (engine_endpoint, since ABI 2.2): BLOCK_IMPORTED
+ *   and HEAD_CHANGED carry the execution status in text; an imported block
+ *   found INVALID later is a BLOCK_INVALID (with each descendant);
+ *   LIBP2PC_EVENT_BLOCK_EXECUTION  code: slot; data: root (32); text "valid":
+ *                                 an optimistic block confirmed;
+ *   LIBP2PC_EVENT_ENGINE_STATE    code: the execution client's new health
+ *                                 state; status, text: see the event type. */
 
 /* The chain's configuration (libp2pc_node_chain_start). Read as THE GROWTH
  * RULE says. ABI 2.0 layout: up to and including config_yaml_len, 48 bytes on 64-bit platforms;
- * ABI 2.1: up to and including ws_checkpoint, 104 bytes; ABI 2.2: 120 bytes. */
+ * ABI 2.1: up to and including ws_checkpoint, 104 bytes; ABI 2.2: 176 bytes. */
 typedef struct libp2pc_chain_config {
     uint32_t struct_size;      /* sizeof(libp2pc_chain_config); set by libp2pc_chain_config_init */
     uint32_t reserved0;        /* 0 */
@@ -1715,6 +1749,25 @@ typedef struct libp2pc_chain_config {
      * imports once its sampled columns (max(SAMPLES_PER_SLOT, this) groups)
      * are verified. Since ABI 2.2 (an older host's struct reads as 0). */
     uint64_t custody_group_count;
+    /* ABI 2.2: execution engine */
+    /* The execution client's authenticated Engine API (since ABI 2.2; a
+     * 2.0 or 2.1 host's struct ends before these fields, which then read
+     * as NULL/0: no execution client). With engine_endpoint set, every
+     * block with an execution payload is sent to it (newPayload, during
+     * the state transition) and imports when both agree; forkchoiceUpdated
+     * follows every head, safe and finalized change (consensus-specs
+     * sync/optimistic.md: SYNCING/ACCEPTED import optimistically, marked
+     * so on disk; INVALID removes the block and its descendants). The JWT
+     * secret is jwt_secret when not all zero, else the file
+     * jwt_secret_path (64 hex digits, as execution clients write it); one
+     * of them is required with an endpoint. An unreadable secret file or a
+     * malformed endpoint makes chain_start's REQUEST_DONE carry
+     * INVALID_ARGUMENT; an execution client that is down or refuses the
+     * secret does not: it is reported by LIBP2PC_EVENT_ENGINE_STATE. Strings
+     * are copied during the call. NULL: not used. */
+    const char *engine_endpoint;     /* e.g. "http://127.0.0.1:8551" */
+    const char *jwt_secret_path;     /* file of the hex secret */
+    uint8_t jwt_secret[32];          /* the secret's bytes; all zero: not given */
 } libp2pc_chain_config;
 
 /* libp2pc_chain_config_init(cfg) (a macro over

@@ -72,6 +72,10 @@ bench-pipeline:
 .PHONY: bench-engine
 bench-engine:
 	$(GO) test -run '^$$' -bench NewPayload -benchtime 50x -count 3 ./libp2pc/engine/
+	@# Block import with geth in the loop: newPayload during (concurrent) vs
+	@# after (sequential) the state transition, 22 electra blocks of 20
+	@# transfers into a fresh geth per iteration; reports ms/block.
+	$(GO) test -run '^$$' -bench ImportWithEngine -benchtime 3x -count 2 ./libp2pc/pipeline/
 
 # Small-message gossip (issue 19): two libp2pc nodes on loopback against two
 # plain go-libp2p-pubsub v0.15.0 hosts with the same consensus settings, in

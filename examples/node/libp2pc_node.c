@@ -523,7 +523,8 @@ static void usage(int code) {
             "                    [--discovery-port N] [--bootnode ENR]... [--target-peers N]\n"
             "                    [--data-dir DIR [--genesis-state FILE] [--import-blocks DIR] [--propose-blocks DIR]\n"
             "                     [--checkpoint-sync-url URL | --checkpoint-state FILE --checkpoint-block FILE]\n"
-            "                     [--ws-checkpoint ROOT:EPOCH] [--allow-stale-checkpoint] [--backfill-epochs N]]\n"
+            "                     [--ws-checkpoint ROOT:EPOCH] [--allow-stale-checkpoint] [--backfill-epochs N]\n"
+            "                     [--engine-endpoint URL --jwt-secret FILE]]\n"
             "                    [--metrics-addr IP:PORT] [--log-level debug|info|warn|error]\n"
             "\n"
             "  --eth2-config FILE        consensus-specs config (configs/*.yaml): makes the node an eth2 node\n"
@@ -552,6 +553,10 @@ static void usage(int code) {
             "  --ws-checkpoint R:E       refuse a checkpoint that disagrees with weak subjectivity root R at epoch E\n"
             "  --allow-stale-checkpoint  accept a checkpoint older than its weak subjectivity period (refused by default)\n"
             "  --backfill-epochs N       backfill only the last N epochs behind the checkpoint (default: to genesis)\n"
+            "  --engine-endpoint URL     the execution client's authenticated Engine API (e.g. http://127.0.0.1:8551):\n"
+            "                            newPayload for every block, forkchoiceUpdated on head changes; block_imported\n"
+            "                            gains \"execution\", engine_state lines report its health\n"
+            "  --jwt-secret FILE         the JWT secret file (64 hex digits) the execution client was given\n"
             "  --import-blocks DIR       hand DIR/block_1.ssz, block_2.ssz, ... (until one is missing) to the\n"
             "                            chain at start (libp2pc_node_chain_submit_block), all at once\n"
             "  --propose-blocks DIR      at the wall-clock start of each block's slot, hand DIR/block_1.ssz,\n"
@@ -1000,7 +1005,21 @@ static void on_event(const libp2pc_event *ev, void *user_data) {
             json_hex(f, "parent_root", ev->data + 32, 32);
             json_hex(f, "state_root", ev->data + 64, 32);
         }
+        /* since ABI 2.2: valid / optimistic / no_engine / none */
+        if (ev->text && ev->text[0]) json_field(f, "execution", ev->text);
         break;
+    case LIBP2PC_EVENT_BLOCK_EXECUTION:
+        fprintf(f, ",\"slot\":%llu", (unsigned long long)ev->code);
+        if (ev->data_len >= 32) json_hex(f, "root", ev->data, 32);
+        json_field(f, "execution", ev->text);
+        break;
+    case LIBP2PC_EVENT_ENGINE_STATE: {
+        static const char *const engine_states[] = {"unknown", "online", "syncing", "offline", "auth_failed"};
+        json_field(f, "state", ev->code < 5 ? engine_states[ev->code] : "unknown");
+        fprintf(f, ",\"status\":%d", (int)ev->status);
+        json_field(f, "detail", ev->text);
+        break;
+    }
     case LIBP2PC_EVENT_BLOCK_INVALID:
         fprintf(f, ",\"slot\":%llu", (unsigned long long)ev->code);
         if (ev->data_len >= 32) json_hex(f, "root", ev->data, 32);
@@ -1009,6 +1028,7 @@ static void on_event(const libp2pc_event *ev, void *user_data) {
     case LIBP2PC_EVENT_HEAD_CHANGED:
         fprintf(f, ",\"slot\":%llu", (unsigned long long)ev->code);
         if (ev->data_len >= 32) json_hex(f, "root", ev->data, 32);
+        if (ev->text && ev->text[0]) json_field(f, "execution", ev->text); /* since ABI 2.2 */
         break;
     case LIBP2PC_EVENT_FINALIZED:
         fprintf(f, ",\"epoch\":%llu", (unsigned long long)ev->code);
@@ -1264,6 +1284,7 @@ int main(int argc, char **argv) {
     const char *key = NULL, *eth2_config = NULL, *genesis = NULL, *gvr = NULL, *want_digest = NULL;
     const char *genesis_state = NULL, *data_dir = NULL, *import_dir = NULL;
     const char *cp_url = NULL, *cp_id = NULL, *cp_state = NULL, *cp_block = NULL, *ws = NULL;
+    const char *engine_endpoint = NULL, *jwt_secret = NULL;
     const char *metrics_addr = NULL;
     uint64_t backfill_epochs = 0;
     int allow_stale = 0;
@@ -1314,6 +1335,8 @@ int main(int argc, char **argv) {
                 return 1;
             }
         }
+        else if (strcmp(a, "--engine-endpoint") == 0) engine_endpoint = v;
+        else if (strcmp(a, "--jwt-secret") == 0) jwt_secret = v;
         else if (strcmp(a, "--metrics-addr") == 0) metrics_addr = v;
         else if (strcmp(a, "--log-level") == 0) {
             if (strcmp(v, "debug") == 0) log_level = LIBP2PC_LOG_DEBUG;
@@ -1531,6 +1554,14 @@ int main(int argc, char **argv) {
         fprintf(stderr, "libp2pc-node: --checkpoint-state and --checkpoint-block go together\n");
         return 1;
     }
+    if ((engine_endpoint || jwt_secret) && !data_dir) {
+        fprintf(stderr, "libp2pc-node: --engine-endpoint and --jwt-secret need --data-dir\n");
+        return 1;
+    }
+    if (!engine_endpoint != !jwt_secret) {
+        fprintf(stderr, "libp2pc-node: --engine-endpoint and --jwt-secret go together\n");
+        return 1;
+    }
     if (started && data_dir) { /* the chain: store, pipeline, fork choice; before dialing so status carries its head */
         libp2pc_chain_config cc;
         libp2pc_chain_config_init(&cc);
@@ -1541,6 +1572,8 @@ int main(int argc, char **argv) {
         cc.ws_checkpoint = ws;
         cc.backfill_epochs = backfill_epochs;
         cc.allow_stale_checkpoint = (uint32_t)allow_stale;
+        cc.engine_endpoint = engine_endpoint; /* ABI 2.2 */
+        cc.jwt_secret_path = jwt_secret;
         if (cp_state) cc.checkpoint_state = cp_state_bytes = read_file(cp_state, &cc.checkpoint_state_len);
         if (cp_block) cc.checkpoint_block = cp_block_bytes = read_file(cp_block, &cc.checkpoint_block_len);
         cc.config_yaml = chain_yaml = read_file(eth2_config, &cc.config_yaml_len);

@@ -26,14 +26,26 @@ func libp2pc_chain_config_init_sized(cfg *C.libp2pc_chain_config, size C.size_t)
 //export libp2pc_node_chain_start
 func libp2pc_node_chain_start(h C.libp2pc_node, cfgIn *C.libp2pc_chain_config, reqOut *C.uint64_t) (rc C.int) {
 	defer guard(&rc)
-	hostCfg, err := readIn(cfgIn, chainConfigLayout, "chain_start: config")
+	cc, err := chainConfigOf(cfgIn)
 	if err != nil {
 		return fail(err)
+	}
+	return request(h, reqOut, func(n *node.Node) (uint64, error) {
+		return chainsvc.Start(n, cc)
+	})
+}
+
+// chainConfigOf reads the host's libp2pc_chain_config (the fields of its
+// minor version; later ones stay zero) into a chainsvc.ChainConfig.
+func chainConfigOf(cfgIn *C.libp2pc_chain_config) (chainsvc.ChainConfig, error) {
+	hostCfg, err := readIn(cfgIn, chainConfigLayout, "chain_start: config")
+	if err != nil {
+		return chainsvc.ChainConfig{}, err
 	}
 	cfg := &hostCfg
 	dir, err := goString(cfg.data_dir, "data_dir")
 	if err != nil {
-		return fail(err)
+		return chainsvc.ChainConfig{}, err
 	}
 	bytesOf := func(p *C.uint8_t, n C.size_t, what string) ([]byte, error) {
 		if n == 0 {
@@ -46,43 +58,44 @@ func libp2pc_node_chain_start(h C.libp2pc_node, cfgIn *C.libp2pc_chain_config, r
 	}
 	anchor, err := bytesOf(cfg.anchor_state, cfg.anchor_state_len, "anchor_state")
 	if err != nil {
-		return fail(err)
+		return chainsvc.ChainConfig{}, err
 	}
 	yaml, err := bytesOf(cfg.config_yaml, cfg.config_yaml_len, "config_yaml")
 	if err != nil {
-		return fail(err)
+		return chainsvc.ChainConfig{}, err
 	}
 	cc := chainsvc.ChainConfig{DataDir: dir, AnchorState: anchor, ConsensusConfig: yaml}
-	// readIn zeroed the fields past the host's struct_size: a 2.0 host's
-	// checkpoint fields and a 2.1 host's 2.2 fields read as NULL/0.
-	cc.CustodyGroupCount = uint64(cfg.custody_group_count)
-	{
-		optString := func(p *C.char) string {
-			if p == nil {
-				return ""
-			}
-			return C.GoString(p)
+	optString := func(p *C.char) string {
+		if p == nil {
+			return ""
 		}
-		cc.CheckpointURL, cc.CheckpointID = optString(cfg.checkpoint_sync_url), optString(cfg.checkpoint_id)
-		cc.WSCheckpoint = optString(cfg.ws_checkpoint)
-		if cc.CheckpointState, err = bytesOf(cfg.checkpoint_state, cfg.checkpoint_state_len, "checkpoint_state"); err != nil {
-			return fail(err)
-		}
-		if cc.CheckpointBlock, err = bytesOf(cfg.checkpoint_block, cfg.checkpoint_block_len, "checkpoint_block"); err != nil {
-			return fail(err)
-		}
+		return C.GoString(p)
 	}
+	// readIn zeroed the fields past the host's struct_size (and refused a
+	// size that cuts a field): a 2.0 host's checkpoint fields and a 2.1
+	// host's 2.2 fields read as NULL/0, their defaults.
+	cc.CheckpointURL, cc.CheckpointID = optString(cfg.checkpoint_sync_url), optString(cfg.checkpoint_id)
+	cc.WSCheckpoint = optString(cfg.ws_checkpoint)
+	if cc.CheckpointState, err = bytesOf(cfg.checkpoint_state, cfg.checkpoint_state_len, "checkpoint_state"); err != nil {
+		return chainsvc.ChainConfig{}, err
+	}
+	if cc.CheckpointBlock, err = bytesOf(cfg.checkpoint_block, cfg.checkpoint_block_len, "checkpoint_block"); err != nil {
+		return chainsvc.ChainConfig{}, err
+	}
+	// ABI 2.2: backfill window, stale checkpoint override, custody, execution engine.
 	cc.BackfillEpochs = uint64(cfg.backfill_epochs)
 	switch cfg.allow_stale_checkpoint {
 	case 0:
 	case 1:
 		cc.AllowStaleCheckpoint = true
 	default:
-		return fail(status.Errorf(status.InvalidArgument, "chain_start: allow_stale_checkpoint is %d, not 0 or 1", cfg.allow_stale_checkpoint))
+		return chainsvc.ChainConfig{}, status.Errorf(status.InvalidArgument, "chain_start: allow_stale_checkpoint is %d, not 0 or 1", cfg.allow_stale_checkpoint)
 	}
-	return request(h, reqOut, func(n *node.Node) (uint64, error) {
-		return chainsvc.Start(n, cc)
-	})
+	cc.CustodyGroupCount = uint64(cfg.custody_group_count)
+	cc.Engine.Endpoint = optString(cfg.engine_endpoint)
+	cc.Engine.JWTSecretPath = optString(cfg.jwt_secret_path)
+	cc.Engine.JWTSecret = *(*[32]byte)(unsafe.Pointer(&cfg.jwt_secret[0]))
+	return cc, nil
 }
 
 func put32(dst *C.uint8_t, src [32]byte) {

@@ -71,6 +71,8 @@ const char *libp2pc_event_type_name(uint32_t type) {
     case LIBP2PC_EVENT_DATA_WAITING: return "data_waiting";
     case LIBP2PC_EVENT_DATA_AVAILABLE: return "data_available";
     case LIBP2PC_EVENT_DATA_UNAVAILABLE: return "data_unavailable";
+    case LIBP2PC_EVENT_ENGINE_STATE: return "engine_state";
+    case LIBP2PC_EVENT_BLOCK_EXECUTION: return "block_execution";
     case LIBP2PC_EVENT_BLOCK_IMPORTED: return "block_imported";
     case LIBP2PC_EVENT_BLOCK_INVALID: return "block_invalid";
     case LIBP2PC_EVENT_HEAD_CHANGED: return "head_changed";

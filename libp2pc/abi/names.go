@@ -6,7 +6,11 @@ package main
 */
 import "C"
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/libp2pc/libp2pc/libp2pc/chainsvc"
+)
 
 // cName and cEventName expose the C-side name tables to the tests (test
 // files cannot use cgo themselves).
@@ -75,4 +79,43 @@ func writeOutPrefix(size uint32) ([]byte, error) {
 	}
 	err := writeOut((*C.libp2pc_eth2_status)(mem), &val, eth2StatusLayout, "status")
 	return C.GoBytes(mem, C.int(n)), err
+}
+
+// chainConfigAtSize fills a libp2pc_chain_config in C memory the way a host
+// of struct_size size would (data_dir, ws_checkpoint, the ABI 2.2 engine
+// fields), every byte past size garbage (0xa5), and reads it back with
+// chain_start's reader.
+func chainConfigAtSize(size uint32, dir, ws, endpoint, jwtPath string, secret [32]byte) (chainsvc.ChainConfig, error) {
+	full := unsafe.Sizeof(C.libp2pc_chain_config{})
+	n := full + 64
+	mem := C.malloc(C.size_t(n))
+	defer C.free(mem)
+	b := unsafe.Slice((*byte)(mem), n)
+	clear(b)
+	cfg := (*C.libp2pc_chain_config)(mem)
+	cstr := func(s string) *C.char {
+		if s == "" {
+			return nil
+		}
+		return C.CString(s)
+	}
+	cfg.data_dir, cfg.ws_checkpoint = cstr(dir), cstr(ws)
+	cfg.engine_endpoint, cfg.jwt_secret_path = cstr(endpoint), cstr(jwtPath)
+	for _, p := range []*C.char{cfg.data_dir, cfg.ws_checkpoint, cfg.engine_endpoint, cfg.jwt_secret_path} {
+		if p != nil {
+			defer C.free(unsafe.Pointer(p))
+		}
+	}
+	copy(unsafe.Slice((*byte)(unsafe.Pointer(&cfg.jwt_secret[0])), 32), secret[:])
+	for i := uintptr(size); i < n; i++ {
+		b[i] = 0xa5
+	}
+	cfg.struct_size = C.uint32_t(size)
+	return chainConfigOf(cfg)
+}
+
+// chainConfigSizes are the released sizes of libp2pc_chain_config: ABI
+// 2.0, 2.1 and the library's.
+func chainConfigSizes() (v20, v21, full uintptr) {
+	return chainConfigLayout.first, chainConfigV21, unsafe.Sizeof(C.libp2pc_chain_config{})
 }

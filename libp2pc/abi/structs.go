@@ -59,9 +59,7 @@ var (
 		end(unsafe.Offsetof(C.libp2pc_discovery_config{}.custody_group_count), 8), "libp2pc_discovery_config_init", nil}
 	chainConfigLayout = layout{"libp2pc_chain_config",
 		end(unsafe.Offsetof(C.libp2pc_chain_config{}.config_yaml_len), unsafe.Sizeof(C.libp2pc_chain_config{}.config_yaml_len)),
-		"libp2pc_chain_config_init",
-		// ABI 2.1: up to ws_checkpoint (checkpoint sync).
-		[]uintptr{end(unsafe.Offsetof(C.libp2pc_chain_config{}.ws_checkpoint), unsafe.Sizeof(C.libp2pc_chain_config{}.ws_checkpoint))}}
+		"libp2pc_chain_config_init", []uintptr{chainConfigV21}}
 	eth2StatusLayout = layout{"libp2pc_eth2_status",
 		end(unsafe.Offsetof(C.libp2pc_eth2_status{}.earliest_available_slot), 8), "", nil}
 	eth2MetadataLayout = layout{"libp2pc_eth2_metadata",
@@ -93,6 +91,10 @@ var (
 	memberLayout = layout{"libp2pc_member",
 		end(unsafe.Offsetof(C.libp2pc_member{}.addr), unsafe.Sizeof(C.libp2pc_member{}.addr)), "", nil}
 )
+
+// chainConfigV21 is the size of libp2pc_chain_config in ABI 2.1 (the
+// checkpoint fields); 2.2 appended the execution engine's.
+var chainConfigV21 = end(unsafe.Offsetof(C.libp2pc_chain_config{}.ws_checkpoint), unsafe.Sizeof(C.libp2pc_chain_config{}.ws_checkpoint))
 
 // growableLayouts lists every layout (TestFirstLayouts checks each).
 var growableLayouts = []layout{configLayout, eth2ConfigLayout, discoveryConfigLayout, chainConfigLayout,

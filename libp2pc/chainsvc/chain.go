@@ -5,8 +5,9 @@
 package chainsvc
 
 // The chain on the node: the block store, the block pipeline with the
-// multi-fork state transition (pipeline.AnyFork: phase0 .. fulu, no
-// execution engine, so payloads are imported optimistically), gossip
+// multi-fork state transition (pipeline.AnyFork: phase0 .. fulu; payloads
+// go to the execution client of ChainConfig.Engine when one is configured,
+// chain_engine.go, else pass their consensus checks only), gossip
 // validation of beacon_block, req/resp block serving (context bytes: the
 // digest of each block's fork) and fetching, status, and range sync
 // (Start).
@@ -109,6 +110,9 @@ type ChainConfig struct {
 	// CustodyGroupCount: the PeerDAS custody groups the node keeps (0:
 	// CUSTODY_REQUIREMENT; 128: a supernode); chain_da.go.
 	CustodyGroupCount uint64
+
+	// Engine is the execution client (chain_engine.go); none by default.
+	Engine ChainEngineConfig
 }
 
 // ChainCounters are the chain's counters.
@@ -178,6 +182,7 @@ type chainState struct {
 	prog                                                         syncProgress                   // chain_submit.go
 	att                                                          *pipeline.AttestationValidator // chain_attestations.go
 	da                                                           chainDA                        // chain_da.go
+	engine                                                       chainEngine                    // chain_engine.go
 }
 
 type syncReq struct {
@@ -329,6 +334,10 @@ func (c *chainState) setUp(ctx context.Context) (err error) {
 		return status.Errorf(status.Stopped, "start chain: node stopping")
 	}
 	c.anchor, _ = st.Anchor()
+	eng, err := c.openEngine() // chain_engine.go
+	if err != nil {
+		return err
+	}
 	daCfg, err := c.chainDAConfig() // chain_da.go
 	if err != nil {
 		return err
@@ -340,6 +349,7 @@ func (c *chainState) setUp(ctx context.Context) (err error) {
 		Workers:        cfg.Workers,
 		Peers:          c.peers,
 		DA:             daCfg,
+		Engine:         eng,
 	}, st, c.tr, c, pipeline.EventFunc(c.onEvent))
 	if err != nil {
 		return status.Errorf(status.Internal, "start chain: pipeline: %v", err)
@@ -459,6 +469,7 @@ func (c *chainState) close() {
 		if c.p != nil {
 			c.p.Close()
 		}
+		c.closeEngine()
 		if c.st != nil {
 			c.st.Close()
 		}
@@ -591,7 +602,7 @@ func (c *chainState) onEvent(e pipeline.Event) {
 		data := make([]byte, 0, 96)
 		data = append(append(append(data, e.Root[:]...), e.Parent[:]...), e.StateRoot[:]...)
 		c.importLat.observe(e.Took)
-		c.push(events.Event{Type: events.BlockImported, Code: e.Slot, Data: data})
+		c.push(events.Event{Type: events.BlockImported, Code: e.Slot, Data: data, Text: executionText(e.Execution)})
 	case pipeline.EventBlockInvalid:
 		c.push(events.Event{Type: events.BlockInvalid, Code: e.Slot, Data: slices.Clone(e.Root[:]), Text: e.Rule})
 	case pipeline.EventBlockDropped:
@@ -603,7 +614,7 @@ func (c *chainState) onEvent(e pipeline.Event) {
 		}
 		c.head, c.hslot = e.Root, e.Slot
 		c.hmu.Unlock()
-		c.push(events.Event{Type: events.HeadChanged, Code: e.Slot, Data: slices.Clone(e.Root[:])})
+		c.push(events.Event{Type: events.HeadChanged, Code: e.Slot, Data: slices.Clone(e.Root[:]), Text: executionText(e.Execution)})
 		c.updateStatus()
 	case pipeline.EventFinalized:
 		c.hmu.Lock()
@@ -615,6 +626,8 @@ func (c *chainState) onEvent(e pipeline.Event) {
 		c.hmu.Lock()
 		c.justified = e.Checkpoint
 		c.hmu.Unlock()
+	case pipeline.EventExecution:
+		c.onExecutionEvent(e) // chain_engine.go
 	default:
 		c.onDAEvent(e) // chain_da.go
 	}

@@ -98,6 +98,18 @@ const (
 	// time (its BlockDropped follows). Code slot, Data root then the
 	// missing indices (uint16 LE), Text the reason.
 	DataUnavailable Type = 26
+	// EngineState (chain, since ABI 2.2): the execution client's health
+	// changed. Code is the new state (1 online, 2 syncing, 3 offline,
+	// 4 auth_failed), Status 0, or Network with the failure when the
+	// change is to offline or auth_failed, Text "from -> to (method)" and
+	// the failure.
+	EngineState Type = 27
+	// BlockExecution (chain, since ABI 2.2): an imported block's execution
+	// status changed after its import (an optimistic block's payload, or a
+	// descendant's, was found VALID). Code is the slot, Data the root (32
+	// bytes), Text the new status ("valid"). An imported block found
+	// invalid is a BlockInvalid.
+	BlockExecution Type = 28
 )
 
 var typeNames = map[Type]string{
@@ -127,6 +139,8 @@ var typeNames = map[Type]string{
 	DataWaiting:      "data_waiting",
 	DataAvailable:    "data_available",
 	DataUnavailable:  "data_unavailable",
+	EngineState:      "engine_state",
+	BlockExecution:   "block_execution",
 }
 
 func (t Type) String() string {

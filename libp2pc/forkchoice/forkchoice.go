@@ -69,6 +69,11 @@ type Block struct {
 	Slot         uint64
 	Justified    Checkpoint // post-state current_justified_checkpoint
 	Finalized    Checkpoint // post-state finalized_checkpoint
+	// Execution is the verdict on the block's execution payload (zero:
+	// valid, which includes blocks without a payload); BlockHash is the
+	// payload's block hash (zero without one). See execution.go.
+	Execution PayloadStatus
+	BlockHash Root
 }
 
 // BalanceSource returns, for the state of a justified checkpoint, the
@@ -98,6 +103,8 @@ type pnode struct {
 	justified Checkpoint
 	finalized Checkpoint
 	weight    uint64
+	exec      PayloadStatus
+	blockHash Root
 }
 
 type vote struct {
@@ -259,8 +266,12 @@ func (s *Store) CheckBlock(slot uint64, parent Root) error {
 }
 
 func (s *Store) checkBlock(slot uint64, parent Root) error {
-	if _, ok := s.indices[parent]; !ok {
+	pi, ok := s.indices[parent]
+	if !ok {
 		return ErrUnknownParent
+	}
+	if s.nodes[pi].exec == PayloadInvalid {
+		return fail("on_block", "parent's execution payload is invalid")
 	}
 	if cur := s.currentSlot(); cur < slot {
 		return fail("on_block", "block slot %d is in the future (current slot %d)", slot, cur)
@@ -287,7 +298,8 @@ func (s *Store) OnBlock(b Block) error {
 		return err
 	}
 	s.indices[b.Root] = len(s.nodes)
-	s.nodes = append(s.nodes, pnode{root: b.Root, parent: s.indices[b.Parent], slot: b.Slot, justified: b.Justified, finalized: b.Finalized})
+	s.nodes = append(s.nodes, pnode{root: b.Root, parent: s.indices[b.Parent], slot: b.Slot, justified: b.Justified, finalized: b.Finalized,
+		exec: b.Execution, blockHash: b.BlockHash})
 
 	// Proposer boost (v1.1.0+ only).
 	if s.cfg.ProposerScoreBoost > 0 {
@@ -495,7 +507,11 @@ func (s *Store) head() (Root, error) {
 	for i := n - 1; i >= 0; i-- {
 		nd := &s.nodes[i]
 		nd.weight = uint64(int64(nd.weight) + deltas[i])
-		if !hasChild[i] {
+		if nd.exec == PayloadInvalid {
+			// sync/optimistic.md: an invalidated block (and so every
+			// descendant, invalidated with it) is never head.
+			viable[i] = false
+		} else if !hasChild[i] {
 			viable[i] = (s.justified.Epoch == 0 || nd.justified == s.justified) &&
 				(s.finalized.Epoch == 0 || nd.finalized == s.finalized)
 		}
@@ -504,7 +520,9 @@ func (s *Store) head() (Root, error) {
 			continue
 		}
 		deltas[p] += deltas[i]
-		hasChild[p] = true
+		if nd.exec != PayloadInvalid {
+			hasChild[p] = true // an invalidated child is no child: its parent may be a leaf again
+		}
 		if viable[i] {
 			viable[p] = true
 			if b := best[p]; b < 0 || better(&s.nodes[i], &s.nodes[b]) {

@@ -73,6 +73,11 @@ var (
 	descInFlight = desc("libp2pc_blocks_in_flight", "Block processes running now.")
 	descGossipBl = desc("libp2pc_gossip_blocks_total", "beacon_block gossip verdicts of the chain's validator.", "verdict")
 	descSyncs    = desc("libp2pc_range_syncs_total", "Range syncs, per outcome (started, failed).", "outcome")
+
+	// libp2pc: execution client (issue 16)
+	descEngineCalls = desc("libp2pc_engine_requests_total", "Engine API calls to the execution client, per method and outcome.", "method", "outcome")
+	descEngineState = desc("libp2pc_engine_state", "Execution client health: 0 unknown, 1 online, 2 syncing, 3 offline, 4 auth_failed.")
+	descExecution   = desc("libp2pc_execution_payloads_total", "Execution verdicts of imported blocks' payloads, and their later changes (validated, invalidated).", "status")
 )
 
 // collector reads the node on every scrape. It is unchecked (Describe
@@ -218,4 +223,17 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter(descQueueDrops, cm.EventsDropped, "control", "chain_event")
 	counter(descSyncs, cm.Syncs, "started")
 	counter(descSyncs, cm.SyncFailures, "failed")
+	if p := chainsvc.Pipeline(n); p != nil {
+		xs := p.ExecutionStats()
+		for status, v := range map[string]uint64{"valid": xs.Valid, "optimistic": xs.Optimistic, "invalid": xs.Invalid,
+			"no_engine": xs.NoEngine, "engine_error": xs.EngineErrors, "validated": xs.Validated, "invalidated": xs.Invalidated} {
+			counter(descExecution, v, status)
+		}
+	}
+	if h, calls, ok := chainsvc.Engine(n); ok {
+		gauge(descEngineState, float64(h.State))
+		for _, c := range calls {
+			counter(descEngineCalls, c.Count, c.Method, c.Outcome.String())
+		}
+	}
 }

@@ -314,7 +314,7 @@ func TestGossipSubnetAttestation(t *testing.T) {
 
 // electraChain is the AnyFork test chain with every fork through electra
 // at genesis: testchain's phase0 genesis upgraded five times.
-func electraChain(t *testing.T) *anyChain {
+func electraChain(t testing.TB) *anyChain {
 	c := newAnyChain(t)
 	cfg := anyConfig()
 	for i, f := range []string{"ALTAIR", "BELLATRIX", "CAPELLA", "DENEB", "ELECTRA"} {

@@ -3,6 +3,8 @@ package pipeline
 import (
 	"sync/atomic"
 	"time"
+
+	"github.com/libp2pc/libp2pc/libp2pc/store"
 )
 
 // BlockState is the state of a block in its process (seed 002).
@@ -45,10 +47,14 @@ const (
 	EventDataWaiting
 	EventDataAvailable
 	EventDataUnavailable
+	// EventExecution: Root, Slot, Execution: an imported block's execution
+	// status changed (optimistic -> valid). An imported block found
+	// invalid is EventBlockInvalid with Execution ExecutionInvalid.
+	EventExecution
 )
 
 var kindNames = [...]string{"block_state", "block_imported", "block_invalid", "block_dropped", "head_changed", "finalized_checkpoint", "justified_checkpoint",
-	"data_waiting", "data_available", "data_unavailable"}
+	"data_waiting", "data_available", "data_unavailable", "execution"}
 
 func (k EventKind) String() string {
 	if int(k) < len(kindNames) {
@@ -74,6 +80,11 @@ type Event struct {
 	// Missing: the blob or column indices a block's data still lacks
 	// (data events).
 	Missing []uint64
+	// Execution is, for block_imported, the verdict on the block's
+	// execution payload (store.ExecutionNone for a block without one);
+	// for execution and block_invalid of an imported block, its new status;
+	// for head_changed, the new head's (optimistic: an optimistic head).
+	Execution store.ExecutionStatus
 }
 
 // Events receives the pipeline's events. Event is called from block

@@ -25,12 +25,13 @@ import (
 // Cfg's schedule has in force at that slot (a state at slot s is the state
 // of that fork: process_slots upgrades it on entering the fork epoch).
 //
-// Execution payloads (bellatrix and later) go to Engine; without one
-// (nil) a payload that passes the consensus checks is accepted
-// optimistically. The Transitioner interface has no place for that
-// verdict: the post-state records it (AnyForkState.Optimistic), which is
-// lost when a state is re-read from the store; the pipeline itself treats
-// optimistic blocks as imported.
+// Execution payloads (bellatrix and later): the pipeline asks its own
+// Config.Engine (execution.go: newPayload during the transition, the
+// verdict kept in the fork choice and the store) and leaves Engine here
+// nil, so the transition runs the payload's consensus checks only. A
+// caller that runs the transition alone may set Engine; the post-state
+// then records an optimistic verdict (AnyForkState.Optimistic), which is
+// lost when a state is re-read from the store.
 type AnyFork struct {
 	Cfg    *config.Config
 	Engine transition.ExecutionEngine // nil: optimistic import of payloads

@@ -63,6 +63,12 @@ type Config struct {
 	// DA: data availability (deneb blob sidecars, fulu data columns;
 	// see da.go).
 	DA DAConfig
+	// Engine is the execution client (execution.go); nil imports payloads
+	// after their consensus checks only, reported as "no engine".
+	Engine Engine
+	// SequentialExecution sends newPayload after the state transition
+	// instead of during it (benchmarks: the baseline of the overlap).
+	SequentialExecution bool
 }
 
 func (c *Config) fill() {
@@ -182,7 +188,8 @@ type Pipeline struct {
 
 	c counters
 
-	da *daState // data availability (da.go)
+	da   *daState  // data availability (da.go)
+	exec execution // the execution client's side of imports (execution.go)
 }
 
 // Init anchors an empty store at a trusted state (genesis or a checkpoint
@@ -264,11 +271,17 @@ func Start(cfg Config, st *store.Store, tr Transitioner, fetch Fetcher, ev Event
 			resume = append(resume, info)
 			continue
 		}
+		if info.Execution == store.ExecutionInvalid {
+			p.rememberInvalidated(info.Root, "execution payload invalidated (before the restart)")
+			continue
+		}
 		_ = fc.OnBlock(forkchoice.Block{Root: info.Root, Parent: info.Parent, Slot: info.Slot,
-			Justified: forkchoice.Checkpoint(info.Justified), Finalized: forkchoice.Checkpoint(info.Finalized)})
+			Justified: forkchoice.Checkpoint(info.Justified), Finalized: forkchoice.Checkpoint(info.Finalized),
+			Execution: forkChoiceStatus(info.Execution), BlockHash: info.ExecutionHash})
 	}
 	p.head = st.Head()
 	p.justified, p.finalized = justified, finalized
+	p.startExecution()
 	for _, info := range resume {
 		if ssz, err := st.Block(info.Root); err == nil {
 			p.Submit(ssz, "")
@@ -612,30 +625,39 @@ func (p *Pipeline) process(b Block, e *entry, from string) (res Result) {
 	}
 	p.setState(e, b, StateChild)
 
+	// newPayload starts now and runs during the state transition.
+	call := p.sendPayload(b)
 	// The state transition, at most Workers at a time.
 	select {
 	case p.sem <- struct{}{}:
 	case <-p.ctx.Done():
+		call.abandon()
 		return done(Dropped, "shutdown")
 	}
 	post, err := p.tr.Transition(pre, b, !p.cfg.SkipSignatures)
 	<-p.sem
 	if err != nil {
+		call.abandon()
 		return done(Invalid, RuleOf(err))
+	}
+	// The block imports when the execution client agrees (or cannot say).
+	ex := p.awaitPayload(call, b)
+	if ex.status == store.ExecutionInvalid {
+		return done(Invalid, ex.rule)
 	}
 	stateSSZ, err := p.tr.EncodeState(post)
 	if err != nil {
 		return done(Dropped, "encode state: "+err.Error())
 	}
 	info := store.BlockInfo{Root: root, Parent: parent, Slot: slot, StateRoot: b.StateRoot(),
-		Justified: post.Justified(), Finalized: post.Finalized()}
+		Justified: post.Justified(), Finalized: post.Finalized(), Execution: ex.status, ExecutionHash: ex.hash}
 	if err := p.st.ImportBlock(store.Import{Info: info, Block: ssz, State: stateSSZ, StateObj: post, Sidecars: sidecars}); err != nil {
 		return done(Dropped, err.Error())
 	}
 	p.dataFinished(root, slot, true, len(sidecars))
 	p.c.imported.Add(1)
-	p.emit(Event{Kind: EventBlockImported, Root: root, Slot: slot, Parent: parent, StateRoot: b.StateRoot(), Took: time.Since(e.arrived)})
-	p.updateForkChoice(b, post)
+	p.emit(Event{Kind: EventBlockImported, Root: root, Slot: slot, Parent: parent, StateRoot: b.StateRoot(), Took: time.Since(e.arrived), Execution: ex.status})
+	p.updateForkChoice(b, post, ex)
 	return done(Included, "")
 }
 
@@ -883,14 +905,19 @@ func (p *Pipeline) balances(cp forkchoice.Checkpoint) ([]uint64, error) {
 
 // updateForkChoice is the fast final step: on_block, the block's votes,
 // get_head, and the head / checkpoint events.
-func (p *Pipeline) updateForkChoice(b Block, post State) {
+func (p *Pipeline) updateForkChoice(b Block, post State, ex executionResult) {
 	p.updMu.Lock()
 	defer p.updMu.Unlock()
 	fcb := forkchoice.Block{Root: b.Root(), Parent: b.ParentRoot(), Slot: b.Slot(),
-		Justified: forkchoice.Checkpoint(post.Justified()), Finalized: forkchoice.Checkpoint(post.Finalized())}
+		Justified: forkchoice.Checkpoint(post.Justified()), Finalized: forkchoice.Checkpoint(post.Finalized()),
+		Execution: forkChoiceStatus(ex.status), BlockHash: ex.hash}
 	if err := p.fc.OnBlock(fcb); err != nil {
 		return // checked before the transition; only a finality change in between gets here
 	}
+	if ex.status == store.ExecutionValid {
+		p.validatedLocked(b.Root()) // a VALID payload makes optimistic ancestors valid
+	}
+	defer p.forkchoiceChangedLocked()
 	if votes, err := p.tr.Votes(post, b); err == nil {
 		for _, v := range votes {
 			if err := p.fc.OnAttestation(v.Attestation, v.Indices, true); err != nil {
@@ -903,7 +930,7 @@ func (p *Pipeline) updateForkChoice(b Block, post State) {
 		if err := p.st.SetHead(head); err == nil {
 			p.head = head
 			slot, _ := p.fc.Slot(head)
-			p.emit(Event{Kind: EventHeadChanged, Root: head, Slot: slot})
+			p.emit(Event{Kind: EventHeadChanged, Root: head, Slot: slot, Execution: p.headExecution(head)})
 		}
 	}
 	j, f, _ := p.fc.Checkpoints()

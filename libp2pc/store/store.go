@@ -49,6 +49,10 @@ type BlockInfo struct {
 	// The post-state's current_justified and finalized checkpoints (set
 	// for imported blocks), so that fork choice is rebuilt on reopen.
 	Justified, Finalized Checkpoint
+	// Execution is the verdict on the block's execution payload and
+	// ExecutionHash the payload's block hash (execution.go).
+	Execution     ExecutionStatus
+	ExecutionHash Root
 }
 
 // Options tune the store. Zero values take the defaults.
@@ -85,7 +89,9 @@ func (o *Options) fill() {
 //
 //	'b' root      -> signed block SSZ
 //	'i' root      -> BlockInfo (slot u64 LE | parent | state root | flags |
-//	                 justified epoch,root | finalized epoch,root)
+//	                 justified epoch,root | finalized epoch,root |
+//	                 execution status u8 | execution block hash; records
+//	                 written before execution was tracked lack the last two)
 //	's' root      -> post-state SSZ of the block
 //	'c' slot BE   -> canonical block root at slot
 //	'p' root      -> pinned (checkpoint) state: never pruned
@@ -120,10 +126,15 @@ func canonKey(slot uint64) []byte {
 
 func metaKey(name string) []byte { return append([]byte{pMeta}, name...) }
 
-const infoLen = 73 + 80
+const (
+	infoLenV1 = 73 + 80
+	infoLen   = infoLenV1 + 1 + 32
+)
 
 func encodeInfo(b BlockInfo) []byte {
 	v := make([]byte, infoLen)
+	v[infoLenV1] = byte(b.Execution)
+	copy(v[infoLenV1+1:], b.ExecutionHash[:])
 	copy(v[73:], encodeCheckpoint(b.Justified))
 	copy(v[113:], encodeCheckpoint(b.Finalized))
 	binary.LittleEndian.PutUint64(v, b.Slot)
@@ -139,10 +150,14 @@ func encodeInfo(b BlockInfo) []byte {
 }
 
 func decodeInfo(root Root, v []byte) (BlockInfo, error) {
-	if len(v) != infoLen {
+	if len(v) != infoLen && len(v) != infoLenV1 {
 		return BlockInfo{}, fmt.Errorf("store: block info of %x has %d bytes", root[:4], len(v))
 	}
 	b := BlockInfo{Root: root, Slot: binary.LittleEndian.Uint64(v)}
+	if len(v) == infoLen {
+		b.Execution = ExecutionStatus(v[infoLenV1])
+		copy(b.ExecutionHash[:], v[infoLenV1+1:])
+	}
 	copy(b.Parent[:], v[8:40])
 	copy(b.StateRoot[:], v[40:72])
 	b.Imported = v[72]&flagImported != 0
