@@ -12,7 +12,7 @@
  * hash, copy states of megabytes) on dirty CPU.
  *
  * Event maps carry every field of libp2pc_event; type is an atom for the
- * kinds of ABI 2.1 and the raw integer for a kind a newer library adds, so
+ * kinds of ABI 2.2 and the raw integer for a kind a newer library adds, so
  * nothing is dropped. Errors are {error, Code, Message}: Code an atom
  * (invalid_argument, bad_state, ...), Message libp2pc_last_error(). */
 #include <erl_nif.h>

@@ -1,4 +1,4 @@
-//! Zig bindings for libp2pc (include/libp2pc.h, ABI 2.1: every function and
+//! Zig bindings for libp2pc (include/libp2pc.h, ABI 2.2: every function and
 //! event kind). The header's libp2pc_*_init, libp2pc_node_peers,
 //! libp2pc_node_peer_table and libp2pc_node_membership_set are C macros
 //! passing the host's struct or element size; Zig calls the _sized functions
