@@ -53,6 +53,7 @@ defmodule Libp2pcServerTest do
     :ok = Server.eth2_configure(s, eth2_config())
     :ok = Server.start(s)
     assert {:error, :bad_state, _} = Server.chain_head(s)
+    assert {:error, :bad_state, _} = Server.chain_da_counters(s)
     dir = Path.join(System.tmp_dir!(), "libp2pc-ex-chain-#{System.os_time()}")
 
     :ok =
@@ -83,6 +84,17 @@ defmodule Libp2pcServerTest do
     assert {:ok, hd(blocks)} == Server.get_block(s, hd(roots))
     assert {:ok, %{blocks_imported: 3}} = Server.chain_sync_status(s)
     assert {:error, :invalid_argument, _} = Server.chain_submit_block(s, "not a block")
+    # Data availability (ABI 2.2): a phase0 chain stores no sidecars and its
+    # blocks carry no blobs.
+    assert {:ok, %{blocks_waited: 0, waiting: 0, sidecars_stored: 0}} =
+             Server.chain_da_counters(s)
+
+    assert {:error, :not_found, _} = Server.get_sidecars(s, hd(roots))
+    assert {:error, :invalid_argument, _} = Server.chain_propose_blobs(s, "", [])
+
+    assert {:error, :invalid_argument, _} =
+             Server.chain_propose_blobs(s, hd(blocks), [:binary.copy(<<0>>, 131_072)])
+
     :ok = Server.stop(s)
     wait(s, &match?(%{type: :stopped}, &1))
     :ok = Server.destroy(s)

@@ -12,7 +12,7 @@
  * hash, copy states of megabytes) on dirty CPU.
  *
  * Event maps carry every field of libp2pc_event; type is an atom for the
- * kinds of ABI 2.1 and the raw integer for a kind a newer library adds, so
+ * kinds of ABI 2.2 and the raw integer for a kind a newer library adds, so
  * nothing is dropped. Errors are {error, Code, Message}: Code an atom
  * (invalid_argument, bad_state, ...), Message libp2pc_last_error(). */
 #include <erl_nif.h>
@@ -236,6 +236,11 @@ static ERL_NIF_TERM event_type(ErlNifEnv *env, uint32_t t) {
     case LIBP2PC_EVENT_FINALIZED: return atom(env, "finalized");
     case LIBP2PC_EVENT_SYNC_PROGRESS: return atom(env, "sync_progress");
     case LIBP2PC_EVENT_BLOCK_DROPPED: return atom(env, "block_dropped");
+    case LIBP2PC_EVENT_DATA_WAITING: return atom(env, "data_waiting");
+    case LIBP2PC_EVENT_DATA_AVAILABLE: return atom(env, "data_available");
+    case LIBP2PC_EVENT_DATA_UNAVAILABLE: return atom(env, "data_unavailable");
+    case LIBP2PC_EVENT_ENGINE_STATE: return atom(env, "engine_state");
+    case LIBP2PC_EVENT_BLOCK_EXECUTION: return atom(env, "block_execution");
     default: return enif_make_uint(env, t); /* a newer kind: kept, raw */
     }
 }
@@ -1028,7 +1033,9 @@ static ERL_NIF_TERM nif_reqresp_counters(ErlNifEnv *env, int argc, const ERL_NIF
 
 /* chain_start(Node, #{data_dir, anchor_state, config_yaml,
  * checkpoint_sync_url, checkpoint_id, checkpoint_state, checkpoint_block,
- * ws_checkpoint}). Dirty CPU: the anchor state (megabytes) is copied. */
+ * ws_checkpoint, backfill_epochs, allow_stale_checkpoint (boolean),
+ * custody_group_count, engine_endpoint, jwt_secret_path, jwt_secret (32
+ * bytes)}). Dirty CPU: the anchor state (megabytes) is copied. */
 static ERL_NIF_TERM nif_chain_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
     (void)argc;
     NODE_ARG(r);
@@ -1037,10 +1044,18 @@ static ERL_NIF_TERM nif_chain_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM
     libp2pc_chain_config c;
     int rc = libp2pc_chain_config_init_sized(&c, sizeof c);
     if (rc != LIBP2PC_OK) return error_rc(env, rc);
-    char *dir = NULL, *url = NULL, *cid = NULL, *ws = NULL;
+    char *dir = NULL, *url = NULL, *cid = NULL, *ws = NULL, *engine = NULL, *jwt_path = NULL;
     ErlNifBinary b;
-    int good = 1;
-    if (map_get(env, m, "data_dir", &v)) good = (dir = cstr_of(env, v)) != NULL;
+    int good = map_u64(env, m, "backfill_epochs", &c.backfill_epochs) &&
+               map_u64(env, m, "custody_group_count", &c.custody_group_count) &&
+               map_bytes(env, m, "jwt_secret", c.jwt_secret, sizeof c.jwt_secret);
+    if (good && map_get(env, m, "allow_stale_checkpoint", &v)) {
+        good = enif_is_identical(v, atom(env, "true")) || enif_is_identical(v, atom(env, "false"));
+        c.allow_stale_checkpoint = enif_is_identical(v, atom(env, "true"));
+    }
+    if (good && map_get(env, m, "engine_endpoint", &v)) good = (engine = cstr_of(env, v)) != NULL;
+    if (good && map_get(env, m, "jwt_secret_path", &v)) good = (jwt_path = cstr_of(env, v)) != NULL;
+    if (good && map_get(env, m, "data_dir", &v)) good = (dir = cstr_of(env, v)) != NULL;
     if (good && map_get(env, m, "checkpoint_sync_url", &v)) good = (url = cstr_of(env, v)) != NULL;
     if (good && map_get(env, m, "checkpoint_id", &v)) good = (cid = cstr_of(env, v)) != NULL;
     if (good && map_get(env, m, "ws_checkpoint", &v)) good = (ws = cstr_of(env, v)) != NULL;
@@ -1066,8 +1081,12 @@ static ERL_NIF_TERM nif_chain_start(ErlNifEnv *env, int argc, const ERL_NIF_TERM
         c.checkpoint_sync_url = url;
         c.checkpoint_id = cid;
         c.ws_checkpoint = ws;
+        c.engine_endpoint = engine;
+        c.jwt_secret_path = jwt_path;
         rc = libp2pc_node_chain_start(H(r), &c, &id);
     }
+    free(engine);
+    free(jwt_path);
     free(dir);
     free(url);
     free(cid);
@@ -1161,6 +1180,90 @@ static ERL_NIF_TERM nif_chain_sync_status(ErlNifEnv *env, int argc, const ERL_NI
     PUT_U64(env, m, s, earliest_slot);
     PUT_U64(env, m, s, backfilled_blocks);
     return ok(env, m);
+}
+
+/* chain_da_counters(Node) -> {ok, #{...}}: libp2pc_chain_da_counters. */
+static ERL_NIF_TERM nif_chain_da_counters(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    (void)argc;
+    NODE_ARG(r);
+    libp2pc_chain_da_counters s;
+    memset(&s, 0, sizeof s);
+    s.struct_size = sizeof s;
+    int rc = libp2pc_node_chain_da_counters(H(r), &s);
+    if (rc != LIBP2PC_OK) return error_rc(env, rc);
+    ERL_NIF_TERM m = enif_make_new_map(env);
+    PUT_U64(env, m, s, sidecars_received);
+    PUT_U64(env, m, s, sidecars_verified);
+    PUT_U64(env, m, s, sidecars_rejected);
+    PUT_U64(env, m, s, sidecars_late);
+    PUT_U64(env, m, s, sidecars_requested);
+    PUT_U64(env, m, s, fetch_requests);
+    PUT_U64(env, m, s, fetch_failures);
+    PUT_U64(env, m, s, reconstructions);
+    PUT_U64(env, m, s, columns_recovered);
+    PUT_U64(env, m, s, blocks_waited);
+    PUT_U64(env, m, s, blocks_available);
+    PUT_U64(env, m, s, blocks_unavailable);
+    PUT_U64(env, m, s, dropped_waiting_full);
+    PUT_U64(env, m, s, sidecars_stored);
+    PUT_U64(env, m, s, sidecars_pruned);
+    PUT_U64(env, m, s, sidecars_published);
+    PUT_U64(env, m, s, publish_failures);
+    PUT_U64(env, m, s, custody_group_count);
+    PUT_U64(env, m, s, earliest_sidecar_slot);
+    PUT_U64(env, m, s, waiting);
+    PUT_U64(env, m, s, tracker_evicted);
+    return ok(env, m);
+}
+
+/* get_sidecars(Node, Root) -> {ok, Kind, [Sidecar]}: Kind blob |
+ * data_column (an integer for a kind a newer library adds), each Sidecar
+ * its SSZ, in index order. Dirty I/O (the store is read here), like
+ * get_block. The sidecars are sub-binaries of one copy of the buffer. */
+static ERL_NIF_TERM nif_get_sidecars(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    (void)argc;
+    NODE_ARG(r);
+    ErlNifBinary root;
+    if (!get_bin(env, argv[1], &root) || root.size != 32) return bad_arg(env, "root: 32 bytes");
+    uint8_t *p = NULL;
+    size_t n = 0;
+    uint32_t kind = 0, count = 0;
+    int rc = libp2pc_node_get_sidecars(H(r), root.data, &p, &n, &kind, &count);
+    if (rc != LIBP2PC_OK) return error_rc(env, rc);
+    ERL_NIF_TERM all = bin(env, p, n);
+    ERL_NIF_TERM *items = count ? enif_alloc(sizeof(ERL_NIF_TERM) * count) : NULL;
+    size_t off = 0;
+    uint32_t i = 0;
+    for (; items && i < count && n - off >= 4; i++) {
+        uint32_t len = (uint32_t)p[off] | (uint32_t)p[off + 1] << 8 | (uint32_t)p[off + 2] << 16 |
+                       (uint32_t)p[off + 3] << 24;
+        off += 4;
+        if (n - off < len) break;
+        items[i] = enif_make_sub_binary(env, all, off, len);
+        off += len;
+    }
+    libp2pc_free(p);
+    int whole = i == count && off == n;
+    ERL_NIF_TERM list = whole ? enif_make_list_from_array(env, items, count) : 0;
+    if (items) enif_free(items);
+    if (!whole) return enif_make_tuple3(env, atom(env, "error"), atom(env, "internal"),
+                                        str(env, "get_sidecars: malformed sidecar buffer"));
+    ERL_NIF_TERM k = kind == 1 ? atom(env, "blob") : kind == 2 ? atom(env, "data_column") : enif_make_uint(env, kind);
+    return enif_make_tuple3(env, atom(env, "ok"), k, list);
+}
+
+/* chain_propose_blobs(Node, Block, Blobs) -> {ok, ReqId}: Blobs the
+ * concatenated 131072-byte blobs. Dirty CPU (megabytes are copied). */
+static ERL_NIF_TERM nif_chain_propose_blobs(ErlNifEnv *env, int argc, const ERL_NIF_TERM argv[]) {
+    (void)argc;
+    NODE_ARG(r);
+    ErlNifBinary block, blobs;
+    if (!get_bin(env, argv[1], &block) || !get_bin(env, argv[2], &blobs)) return enif_make_badarg(env);
+    if (blobs.size % 131072 != 0) return bad_arg(env, "blobs: a multiple of 131072 bytes");
+    uint64_t id = 0;
+    int rc = libp2pc_node_chain_propose_blobs(H(r), block.data, block.size, blobs.size ? blobs.data : NULL,
+                                              blobs.size / 131072, &id);
+    return result_id(env, rc, id);
 }
 
 /* ------------------------------------------------------------ discovery */
@@ -1402,6 +1505,9 @@ static ErlNifFunc funcs[] = {
     {"get_state", 2, nif_get_state, IO},
     {"chain_submit_block", 2, nif_chain_submit_block, CPU},
     {"chain_sync_status", 1, nif_chain_sync_status, 0},
+    {"chain_da_counters", 1, nif_chain_da_counters, 0},
+    {"get_sidecars", 2, nif_get_sidecars, IO},
+    {"chain_propose_blobs", 3, nif_chain_propose_blobs, CPU},
     {"discovery_configure", 2, nif_discovery_configure, 0},
     {"fork_digest", 1, nif_fork_digest, 0},
     {"enr", 1, nif_enr, 0},

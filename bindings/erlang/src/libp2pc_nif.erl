@@ -7,7 +7,8 @@
 %% Dirty schedulers: new/2, eth2_configure/2, metrics_serve/2,
 %% membership_start/4, get_block/2 and get_state/2 (file or socket I/O) run
 %% on dirty I/O schedulers; eth2_publish/3, chain_start/2 and
-%% chain_submit_block/2 (compression, decoding, large copies) on dirty CPU.
+%% chain_submit_block/2 (compression, decoding, large copies) on dirty CPU;
+%% get_sidecars/2 on dirty I/O and chain_propose_blobs/3 on dirty CPU.
 -module(libp2pc_nif).
 -on_load(load/0).
 
@@ -22,7 +23,8 @@
          set_metadata/2, serve/3, request/5, respond_chunk/4, respond_end/2,
          respond_error/4, goodbye/3, reqresp_counters/1, chain_start/2, chain_head/1,
          chain_finalized/1, get_block/2, get_state/2, chain_submit_block/2,
-         chain_sync_status/1, discovery_configure/2, fork_digest/1, enr/1, update_enr/4,
+         chain_sync_status/1, chain_da_counters/1, get_sidecars/2, chain_propose_blobs/3,
+         discovery_configure/2, fork_digest/1, enr/1, update_enr/4,
          peer_table/1, ban/4, discovery_counters/1]).
 
 -define(NIF, erlang:nif_error({not_loaded, ?MODULE})).
@@ -81,6 +83,9 @@ get_block(_N, _Root) -> ?NIF.
 get_state(_N, _Root) -> ?NIF.
 chain_submit_block(_N, _Ssz) -> ?NIF.
 chain_sync_status(_N) -> ?NIF.
+chain_da_counters(_N) -> ?NIF.
+get_sidecars(_N, _Root) -> ?NIF.
+chain_propose_blobs(_N, _Block, _Blobs) -> ?NIF.
 discovery_configure(_N, _Config) -> ?NIF.
 fork_digest(_N) -> ?NIF.
 enr(_N) -> ?NIF.

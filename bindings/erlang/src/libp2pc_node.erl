@@ -21,7 +21,7 @@
 %% Calls: the library never blocks, and neither does this server. Calls the
 %% library completes later (start, stop, dial, disconnect, subscribe,
 %% unsubscribe, publish, eth2_subscribe, eth2_unsubscribe, eth2_publish,
-%% goodbye, chain_start, request) return when their REQUEST_DONE arrives —
+%% goodbye, chain_start, chain_propose_blobs, request) return when their REQUEST_DONE arrives —
 %% the server parks the caller and keeps serving — with ok (request/5,6:
 %% {ok, [ChunkEvent]}) or {error, Code, Message}. Every call takes an
 %% optional timeout (default 30 s); when it passes the call returns
@@ -42,7 +42,8 @@
          set_metadata/2, serve/3, request/5, request/6, respond_chunk/4, respond_end/2,
          respond_error/4, goodbye/3, reqresp_counters/1, chain_start/2, chain_start/3,
          chain_head/1, chain_finalized/1, get_block/2, get_state/2, chain_submit_block/2,
-         chain_sync_status/1, discovery_configure/2, fork_digest/1, enr/1, update_enr/4,
+         chain_sync_status/1, chain_da_counters/1, get_sidecars/2, chain_propose_blobs/3,
+         chain_propose_blobs/4, discovery_configure/2, fork_digest/1, enr/1, update_enr/4,
          peer_table/1, ban/4, discovery_counters/1, call/3]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2, terminate/2]).
 
@@ -154,6 +155,17 @@ get_state(N, Root) -> call(N, get_state, [Root]).
 %% block_dropped event.
 chain_submit_block(N, Ssz) -> call(N, chain_submit_block, [Ssz]).
 chain_sync_status(N) -> call(N, chain_sync_status, []).
+%% {ok, #{sidecars_received, ..., waiting, tracker_evicted}}.
+chain_da_counters(N) -> call(N, chain_da_counters, []).
+%% {ok, blob | data_column, [Sidecar]}: the stored sidecars of block Root,
+%% each its SSZ, in index order.
+get_sidecars(N, Root) -> call(N, get_sidecars, [Root]).
+%% Blobs: a list of 131072-byte blobs (or their concatenation), in the
+%% order of the block's commitments. Returns {ok, SidecarsBuilt} once the
+%% library built, filed and published them.
+chain_propose_blobs(N, Block, Blobs) -> chain_propose_blobs(N, Block, Blobs, ?TIMEOUT).
+chain_propose_blobs(N, Block, Blobs, T) ->
+    wait(N, chain_propose_blobs, [Block, iolist_to_binary(Blobs)], T).
 discovery_configure(N, Config) -> call(N, discovery_configure, [Config]).
 fork_digest(N) -> call(N, fork_digest, []).
 enr(N) -> call(N, enr, []).
@@ -219,11 +231,13 @@ complete(#{type := response_chunk, request_id := Id} = Ev, #{waiting := W} = S) 
         #{Id := {From, F, Chunks}} -> S#{waiting := W#{Id := {From, F, [Ev | Chunks]}}};
         _ -> S
     end;
-complete(#{type := request_done, request_id := Id, status := Status, text := Text}, #{waiting := W} = S) ->
+complete(#{type := request_done, request_id := Id, status := Status, text := Text, code := Built},
+         #{waiting := W} = S) ->
     case maps:take(Id, W) of
         {{From, F, Chunks}, W2} ->
             gen_server:reply(From, case {Status, F} of
                                        {ok, request} -> {ok, lists:reverse(Chunks)};
+                                       {ok, chain_propose_blobs} -> {ok, Built};
                                        {ok, _} -> ok;
                                        {Code, _} -> {error, Code, Text}
                                    end),

@@ -1,4 +1,4 @@
-//! Zig bindings for libp2pc (include/libp2pc.h, ABI 2.1: every function and
+//! Zig bindings for libp2pc (include/libp2pc.h, ABI 2.2: every function and
 //! event kind). The header's libp2pc_*_init, libp2pc_node_peers,
 //! libp2pc_node_peer_table and libp2pc_node_membership_set are C macros
 //! passing the host's struct or element size; Zig calls the _sized functions
@@ -137,6 +137,13 @@ pub const EventType = enum(u32) {
     finalized = c.LIBP2PC_EVENT_FINALIZED,
     sync_progress = c.LIBP2PC_EVENT_SYNC_PROGRESS,
     block_dropped = c.LIBP2PC_EVENT_BLOCK_DROPPED,
+    /// ABI 2.2: data availability (data: root, then the missing indices, see
+    /// `Event.dataIndex`) and the execution engine.
+    data_waiting = c.LIBP2PC_EVENT_DATA_WAITING,
+    data_available = c.LIBP2PC_EVENT_DATA_AVAILABLE,
+    data_unavailable = c.LIBP2PC_EVENT_DATA_UNAVAILABLE,
+    engine_state = c.LIBP2PC_EVENT_ENGINE_STATE,
+    block_execution = c.LIBP2PC_EVENT_BLOCK_EXECUTION,
     /// A kind a newer library added: the Event keeps every field anyway.
     _,
 
@@ -249,6 +256,18 @@ pub const Event = struct {
         return self.data[i * 32 ..][0..32].*;
     }
 
+    /// For `.data_waiting` and `.data_unavailable`: how many blob or column
+    /// indices follow the root in `data`.
+    pub fn dataIndexCount(self: Event) usize {
+        return if (self.data.len < 32) 0 else (self.data.len - 32) / 2;
+    }
+
+    /// The i-th missing blob or column index after the root (uint16 little endian).
+    pub fn dataIndex(self: Event, i: usize) ?u16 {
+        if (i >= self.dataIndexCount()) return null;
+        return std.mem.readInt(u16, self.data[32 + 2 * i ..][0..2], .little);
+    }
+
     /// For `.request_done`, `.error` and `.peer_status`: the status as an error union.
     pub fn result(self: Event) Error!void {
         return check(self.status);
@@ -355,7 +374,60 @@ pub const ChainConfig = struct {
     checkpoint_state: ?[]const u8 = null,
     checkpoint_block: ?[]const u8 = null,
     ws_checkpoint: ?[*:0]const u8 = null,
+    /// ABI 2.2: backfill stops this many epochs behind a checkpoint anchor (0: genesis).
+    backfill_epochs: u64 = 0,
+    /// ABI 2.2: accept a checkpoint outside its weak subjectivity period.
+    allow_stale_checkpoint: bool = false,
+    /// ABI 2.2: PeerDAS custody groups; 0: CUSTODY_REQUIREMENT.
+    custody_group_count: u64 = 0,
+    /// ABI 2.2: the execution client's Engine API, e.g. "http://127.0.0.1:8551",
+    /// with its JWT secret: `jwt_secret` bytes, or the hex file `jwt_secret_path`.
+    engine_endpoint: ?[*:0]const u8 = null,
+    jwt_secret_path: ?[*:0]const u8 = null,
+    jwt_secret: ?[32]u8 = null,
 };
+
+/// The data availability counters (`libp2pc_node_chain_da_counters`).
+pub const DaCounters = c.libp2pc_chain_da_counters;
+
+/// The kind of sidecars `getSidecars` returns.
+pub const SidecarKind = enum(u32) {
+    blob = 1,
+    data_column = 2,
+    _,
+};
+
+/// A block's stored sidecars: `buf` holds, per sidecar, a u32 little-endian
+/// length and then its SSZ; `next` walks them. Free with `deinit`.
+pub const Sidecars = struct {
+    kind: SidecarKind,
+    count: u32,
+    buf: []u8,
+
+    pub const Iterator = struct {
+        rest: []const u8,
+        /// The next sidecar's SSZ; null at the end (or on a truncated buffer).
+        pub fn next(it: *Iterator) ?[]const u8 {
+            if (it.rest.len < 4) return null;
+            const n = std.mem.readInt(u32, it.rest[0..4], .little);
+            if (it.rest.len - 4 < n) return null;
+            const s = it.rest[4..][0..n];
+            it.rest = it.rest[4 + n ..];
+            return s;
+        }
+    };
+
+    pub fn iterator(self: Sidecars) Iterator {
+        return .{ .rest = self.buf };
+    }
+
+    pub fn deinit(self: Sidecars, allocator: Allocator) void {
+        allocator.free(self.buf);
+    }
+};
+
+/// The size of one blob (`chainProposeBlobs`).
+pub const blob_size: usize = 131072;
 
 pub const DiscoveryConfig = struct {
     listen_udp: ?[*:0]const u8 = null,
@@ -776,6 +848,12 @@ pub const Node = struct {
             cfg.checkpoint_block_len = b.len;
         }
         cfg.ws_checkpoint = cOpt(config.ws_checkpoint);
+        cfg.backfill_epochs = config.backfill_epochs;
+        cfg.allow_stale_checkpoint = @intFromBool(config.allow_stale_checkpoint);
+        cfg.custody_group_count = config.custody_group_count;
+        cfg.engine_endpoint = cOpt(config.engine_endpoint);
+        cfg.jwt_secret_path = cOpt(config.jwt_secret_path);
+        if (config.jwt_secret) |j| cfg.jwt_secret = j;
         var id: u64 = 0;
         return request(c.libp2pc_node_chain_start(self.handle, &cfg, &id), id);
     }
@@ -808,6 +886,33 @@ pub const Node = struct {
         var len: usize = 0;
         try check(c.libp2pc_node_get_state(self.handle, &root, &p, &len));
         return takeBuffer(allocator, p, len);
+    }
+
+    /// The stored sidecars of block `root` (blob sidecars, or the node's
+    /// custody columns), in memory from `allocator`.
+    pub fn getSidecars(self: Node, allocator: Allocator, root: Root) (Error || Allocator.Error)!Sidecars {
+        var p: [*c]u8 = null;
+        var len: usize = 0;
+        var kind: u32 = 0;
+        var count: u32 = 0;
+        try check(c.libp2pc_node_get_sidecars(self.handle, &root, &p, &len, &kind, &count));
+        return .{ .kind = @enumFromInt(kind), .count = count, .buf = try takeBuffer(allocator, p, len) };
+    }
+
+    /// Hands a proposed block's blobs (`blob_size` bytes each, in the order
+    /// of its commitments); the library builds, files and publishes their
+    /// sidecars. REQUEST_DONE's code: the number built.
+    pub fn chainProposeBlobs(self: Node, block: []const u8, blobs: []const u8) Error!RequestId {
+        if (blobs.len % blob_size != 0) return error.InvalidArgument;
+        var id: u64 = 0;
+        return request(c.libp2pc_node_chain_propose_blobs(self.handle, block.ptr, block.len, blobs.ptr, blobs.len / blob_size, &id), id);
+    }
+
+    pub fn chainDaCounters(self: Node) Error!DaCounters {
+        var out = std.mem.zeroes(DaCounters);
+        out.struct_size = @sizeOf(DaCounters);
+        try check(c.libp2pc_node_chain_da_counters(self.handle, &out));
+        return out;
     }
 
     /// Hands a block to the pipeline; returns its root (the outcome is an event).

@@ -297,6 +297,7 @@ test "the chain: anchor at the generated genesis, import its blocks, follow the 
     });
     try done(&all, &n, try n.node.start());
     try testing.expectError(error.BadState, n.node.chainHead());
+    try testing.expectError(error.BadState, n.node.chainDaCounters());
 
     var tmp = testing.tmpDir(.{});
     defer tmp.cleanup();
@@ -359,12 +360,41 @@ test "the chain: anchor at the generated genesis, import its blocks, follow the 
     try testing.expectError(error.InvalidArgument, n.node.submitBlock("not a block"));
     const st = try n.node.chainSyncStatus();
     try testing.expect(st.blocks_imported >= 3 and st.head_slot >= 3);
+    // Data availability (ABI 2.2): a phase0 chain stores no sidecars and
+    // its blocks carry no blobs.
+    const da = try n.node.chainDaCounters();
+    try testing.expectEqual(@as(u64, 0), da.blocks_waited + da.waiting + da.sidecars_stored);
+    try testing.expectError(error.NotFound, n.node.getSidecars(alloc, roots[0]));
+    try testing.expectError(error.InvalidArgument, n.node.chainProposeBlobs("", ""));
+    try testing.expectError(error.InvalidArgument, n.node.chainProposeBlobs(block1, "short"));
+    const blob = try alloc.alloc(u8, p2p.blob_size);
+    defer alloc.free(blob);
+    @memset(blob, 0);
+    try testing.expectError(error.InvalidArgument, done(&all, &n, try n.node.chainProposeBlobs(block1, blob)));
     const metrics = try n.node.metricsText(alloc);
     defer alloc.free(metrics);
     try testing.expect(std.mem.indexOf(u8, metrics, "beacon_head_slot") != null);
 
     _ = try n.node.stop();
     try expectStoppedLast(&all, &n);
+}
+
+test "data availability events and sidecar buffers decode (ABI 2.2)" {
+    const data = [_]u8{7} ** 32 ++ [_]u8{ 3, 0, 1, 1 };
+    const e = p2p.Event{ .type = .data_unavailable, .code = 40, .data = &data };
+    try testing.expectEqual(@as(usize, 2), e.dataIndexCount());
+    try testing.expectEqual(@as(?u16, 3), e.dataIndex(0));
+    try testing.expectEqual(@as(?u16, 257), e.dataIndex(1));
+    try testing.expectEqual(@as(?u16, null), e.dataIndex(2));
+    try testing.expectEqualStrings("data_unavailable", p2p.EventType.data_unavailable.name());
+    try testing.expectEqualStrings("engine_state", p2p.EventType.engine_state.name());
+
+    var buf = [_]u8{ 2, 0, 0, 0, 0xaa, 0xbb, 0, 0, 0, 0, 9, 0, 0, 0, 0xcc };
+    const sc = p2p.Sidecars{ .kind = .blob, .count = 3, .buf = &buf };
+    var it = sc.iterator();
+    try testing.expectEqualSlices(u8, &.{ 0xaa, 0xbb }, it.next().?);
+    try testing.expectEqual(@as(usize, 0), it.next().?.len);
+    try testing.expectEqual(@as(?[]const u8, null), it.next()); // length 9 past the end
 }
 
 test "membership over tcp: send, broadcast, counters" {

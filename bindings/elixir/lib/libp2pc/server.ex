@@ -2,7 +2,7 @@ defmodule Libp2pc.Server do
   @moduledoc """
   A GenServer over the Erlang OTP application's node (`:libp2pc_node`, one
   gen_server per node under `:libp2pc_sup`), with the whole libp2pc API
-  (ABI 2.1) and per-topic handlers (`Libp2pc.TopicHandler`).
+  (ABI 2.2) and per-topic handlers (`Libp2pc.TopicHandler`).
 
       {:ok, s} = Libp2pc.Server.start_link(
         listen: ["/ip4/127.0.0.1/tcp/0"],
@@ -19,7 +19,7 @@ defmodule Libp2pc.Server do
 
   Calls the library completes later (`start/1`, `dial/2`, `subscribe/3`,
   `eth2_subscribe/4`, `eth2_publish/3`, `goodbye/3`, `chain_start/2`,
-  `request/5`, ...) return once completed, `{:error, :timeout, msg}` when
+  `chain_propose_blobs/3`, `request/5`, ...) return once completed, `{:error, :timeout, msg}` when
   their timeout passes; the others at once. Errors are
   `{:error, code, message}`.
 
@@ -58,6 +58,11 @@ defmodule Libp2pc.Server do
           | :finalized
           | :sync_progress
           | :block_dropped
+          | :data_waiting
+          | :data_available
+          | :data_unavailable
+          | :engine_state
+          | :block_execution
   @type event :: %{
           required(:type) => event_type() | non_neg_integer(),
           optional(atom()) => term()
@@ -185,7 +190,13 @@ defmodule Libp2pc.Server do
 
   # --------------------------------------------------------------- chain
 
-  @doc "Config map: data_dir, anchor_state, config_yaml, checkpoint_sync_url, ... (see libp2pc_chain_config)."
+  @doc """
+  Config map: data_dir, anchor_state, config_yaml, checkpoint_sync_url,
+  checkpoint_id, checkpoint_state, checkpoint_block, ws_checkpoint,
+  backfill_epochs, allow_stale_checkpoint (boolean), custody_group_count,
+  engine_endpoint, jwt_secret_path, jwt_secret (32 bytes) (see
+  libp2pc_chain_config).
+  """
   def chain_start(s, config, timeout \\ 60_000),
     do: :libp2pc_node.chain_start(node(s), config, timeout)
 
@@ -195,6 +206,23 @@ defmodule Libp2pc.Server do
   def get_state(s, root), do: :libp2pc_node.get_state(node(s), root)
   def chain_submit_block(s, ssz), do: :libp2pc_node.chain_submit_block(node(s), ssz)
   def chain_sync_status(s), do: :libp2pc_node.chain_sync_status(node(s))
+
+  @doc "The data availability counters: `{:ok, %{sidecars_received: n, ..., waiting: n}}`."
+  def chain_da_counters(s), do: :libp2pc_node.chain_da_counters(node(s))
+
+  @doc """
+  The stored sidecars of block `root`: `{:ok, :blob | :data_column, [ssz]}`,
+  in index order; `{:error, :not_found, _}` when none are stored.
+  """
+  def get_sidecars(s, root), do: :libp2pc_node.get_sidecars(node(s), root)
+
+  @doc """
+  Hands a proposed block's blobs (a list of 131072-byte binaries, in the
+  order of its commitments); returns `{:ok, sidecars_built}` once the
+  library built, filed and published their sidecars.
+  """
+  def chain_propose_blobs(s, block, blobs, timeout \\ 60_000),
+    do: :libp2pc_node.chain_propose_blobs(node(s), block, blobs, timeout)
 
   # ----------------------------------------------------------- discovery
 

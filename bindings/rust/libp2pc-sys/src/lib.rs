@@ -1,5 +1,5 @@
 //! Raw FFI declarations for libp2pc, written by hand from `include/libp2pc.h`
-//! (ABI 2.1: every function, struct and constant). The header's
+//! (ABI 2.2: every function, struct and constant). The header's
 //! `libp2pc_*_init`, `libp2pc_node_peers`, `libp2pc_node_peer_table` and
 //! `libp2pc_node_membership_set` are C macros passing the host's struct or
 //! element size; here the `_sized` functions they expand to are declared,
@@ -20,7 +20,7 @@ pub type size_t = usize;
 // ---------------------------------------------------------------- versions
 
 pub const LIBP2PC_ABI_VERSION_MAJOR: u32 = 2;
-pub const LIBP2PC_ABI_VERSION_MINOR: u32 = 1;
+pub const LIBP2PC_ABI_VERSION_MINOR: u32 = 2;
 pub const LIBP2PC_ABI_VERSION: u32 = (LIBP2PC_ABI_VERSION_MAJOR << 16) | LIBP2PC_ABI_VERSION_MINOR;
 
 // ------------------------------------------------------------- error codes
@@ -69,6 +69,12 @@ pub const LIBP2PC_EVENT_HEAD_CHANGED: u32 = 20;
 pub const LIBP2PC_EVENT_FINALIZED: u32 = 21;
 pub const LIBP2PC_EVENT_SYNC_PROGRESS: u32 = 22;
 pub const LIBP2PC_EVENT_BLOCK_DROPPED: u32 = 23;
+// Since ABI 2.2:
+pub const LIBP2PC_EVENT_DATA_WAITING: u32 = 24;
+pub const LIBP2PC_EVENT_DATA_AVAILABLE: u32 = 25;
+pub const LIBP2PC_EVENT_DATA_UNAVAILABLE: u32 = 26;
+pub const LIBP2PC_EVENT_ENGINE_STATE: u32 = 27;
+pub const LIBP2PC_EVENT_BLOCK_EXECUTION: u32 = 28;
 
 /// One event. Every pointer is borrowed: valid only until the callback returns.
 #[repr(C)]
@@ -441,6 +447,44 @@ pub struct libp2pc_chain_config {
     pub checkpoint_block: *const u8,
     pub checkpoint_block_len: size_t,
     pub ws_checkpoint: *const c_char,
+    // Since ABI 2.2 (backfill bound, stale checkpoints, data availability,
+    // execution engine):
+    pub backfill_epochs: u64,
+    pub allow_stale_checkpoint: u32,
+    pub reserved1: u32,
+    pub custody_group_count: u64,
+    pub engine_endpoint: *const c_char,
+    pub jwt_secret_path: *const c_char,
+    pub jwt_secret: [u8; 32],
+}
+
+/// Data availability counters (`libp2pc_node_chain_da_counters`, since ABI 2.2).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct libp2pc_chain_da_counters {
+    pub struct_size: u32,
+    pub reserved0: u32,
+    pub sidecars_received: u64,
+    pub sidecars_verified: u64,
+    pub sidecars_rejected: u64,
+    pub sidecars_late: u64,
+    pub sidecars_requested: u64,
+    pub fetch_requests: u64,
+    pub fetch_failures: u64,
+    pub reconstructions: u64,
+    pub columns_recovered: u64,
+    pub blocks_waited: u64,
+    pub blocks_available: u64,
+    pub blocks_unavailable: u64,
+    pub dropped_waiting_full: u64,
+    pub sidecars_stored: u64,
+    pub sidecars_pruned: u64,
+    pub sidecars_published: u64,
+    pub publish_failures: u64,
+    pub custody_group_count: u64,
+    pub earliest_sidecar_slot: u64,
+    pub waiting: u64,
+    pub tracker_evicted: u64,
 }
 
 #[repr(C)]
@@ -667,6 +711,24 @@ extern "C" {
     pub fn libp2pc_node_chain_submit_block(node: libp2pc_node, ssz: *const u8, len: size_t, root_out: *mut u8)
         -> c_int;
     pub fn libp2pc_node_chain_sync_status(node: libp2pc_node, out: *mut libp2pc_chain_sync_status) -> c_int;
+    // Since ABI 2.2 (data availability):
+    pub fn libp2pc_node_chain_da_counters(node: libp2pc_node, out: *mut libp2pc_chain_da_counters) -> c_int;
+    pub fn libp2pc_node_get_sidecars(
+        node: libp2pc_node,
+        root: *const u8,
+        out: *mut *mut u8,
+        len: *mut size_t,
+        kind: *mut u32,
+        count: *mut u32,
+    ) -> c_int;
+    pub fn libp2pc_node_chain_propose_blobs(
+        node: libp2pc_node,
+        block: *const u8,
+        block_len: size_t,
+        blobs: *const u8,
+        blob_count: size_t,
+        request_id: *mut u64,
+    ) -> c_int;
     pub fn libp2pc_free(p: *mut c_void);
 
     /// `libp2pc_discovery_config_init(cfg)` in C: pass `size_of::<libp2pc_discovery_config>()`.

@@ -62,6 +62,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         anchor: Anchor::State(genesis),
         config_yaml: yaml,
         ws_checkpoint: None,
+        backfill_epochs: 0,
+        allow_stale_checkpoint: false,
+        custody_group_count: 0,
+        engine: None,
     })?;
     done(started, "chain_start")?;
     let (anchor, slot) = node.chain_head()?;

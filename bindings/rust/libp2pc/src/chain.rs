@@ -27,7 +27,79 @@ pub struct ChainConfig {
     pub config_yaml: Vec<u8>,
     /// Weak subjectivity checkpoint "0x<root>:<epoch>" (checkpoint sync).
     pub ws_checkpoint: Option<String>,
+    /// Backfill of a checkpoint-anchored store stops after this many epochs
+    /// behind the anchor; 0: down to genesis (ABI 2.2).
+    pub backfill_epochs: u64,
+    /// Accept a checkpoint outside its weak subjectivity period (ABI 2.2).
+    pub allow_stale_checkpoint: bool,
+    /// PeerDAS custody groups kept and served; 0: CUSTODY_REQUIREMENT (ABI 2.2).
+    pub custody_group_count: u64,
+    /// The execution client's Engine API, with its JWT secret (ABI 2.2).
+    pub engine: Option<EngineConfig>,
 }
+
+/// The execution client a chain talks to (`engine_endpoint` and its JWT
+/// secret in `libp2pc_chain_config`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineConfig {
+    /// e.g. "http://127.0.0.1:8551".
+    pub endpoint: String,
+    pub jwt: JwtSecret,
+}
+
+/// The Engine API's JWT secret: its bytes, or the execution client's hex file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JwtSecret {
+    Bytes([u8; 32]),
+    File(String),
+}
+
+/// The data availability counters (`libp2pc_chain_da_counters`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DaCounters {
+    pub sidecars_received: u64,
+    pub sidecars_verified: u64,
+    pub sidecars_rejected: u64,
+    pub sidecars_late: u64,
+    pub sidecars_requested: u64,
+    pub fetch_requests: u64,
+    pub fetch_failures: u64,
+    pub reconstructions: u64,
+    pub columns_recovered: u64,
+    pub blocks_waited: u64,
+    pub blocks_available: u64,
+    pub blocks_unavailable: u64,
+    pub dropped_waiting_full: u64,
+    pub sidecars_stored: u64,
+    pub sidecars_pruned: u64,
+    pub sidecars_published: u64,
+    pub publish_failures: u64,
+    pub custody_group_count: u64,
+    pub earliest_sidecar_slot: u64,
+    pub waiting: u64,
+    pub tracker_evicted: u64,
+}
+
+/// What kind of sidecars a block stores (`libp2pc_node_get_sidecars`'s kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SidecarKind {
+    /// BlobSidecar (deneb, electra).
+    Blob,
+    /// DataColumnSidecar (fulu).
+    DataColumn,
+    /// A kind this binding does not know (a newer library).
+    Other(u32),
+}
+
+/// The stored sidecars of one block, each its own SSZ.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sidecars {
+    pub kind: SidecarKind,
+    pub sidecars: Vec<Vec<u8>>,
+}
+
+/// The size of one blob (`chain_propose_blobs`).
+pub const BLOB_SIZE: usize = 131072;
 
 /// The chain's sync progress (`libp2pc_chain_sync_status`), owned.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -61,6 +133,23 @@ unsafe fn take_buffer(p: *mut u8, len: usize) -> Vec<u8> {
     v
 }
 
+/// Splits get_sidecars' buffer (per sidecar: u32 little-endian length, then
+/// its bytes) into `count` sidecars; None when the buffer does not hold
+/// exactly that.
+fn split_sidecars(mut buf: &[u8], count: usize) -> Option<Vec<Vec<u8>>> {
+    let mut out = Vec::with_capacity(count.min(256));
+    for _ in 0..count {
+        let len = u32::from_le_bytes(buf.get(..4)?.try_into().ok()?) as usize;
+        out.push(buf.get(4..4 + len)?.to_vec());
+        buf = &buf[4 + len..];
+    }
+    if buf.is_empty() {
+        Some(out)
+    } else {
+        None
+    }
+}
+
 impl Node {
     /// Starts the chain on a running eth2 node; completes with one
     /// [`crate::Event::RequestDone`].
@@ -77,6 +166,19 @@ impl Node {
         c.config_yaml = cfg.config_yaml.as_ptr();
         c.config_yaml_len = cfg.config_yaml.len();
         c.ws_checkpoint = ws.as_ref().map_or(std::ptr::null(), |s| s.as_ptr());
+        c.backfill_epochs = cfg.backfill_epochs;
+        c.allow_stale_checkpoint = cfg.allow_stale_checkpoint as u32;
+        c.custody_group_count = cfg.custody_group_count;
+        let (mut endpoint, mut jwt_path): (Option<CString>, Option<CString>) = (None, None);
+        if let Some(e) = &cfg.engine {
+            endpoint = Some(cstring("engine endpoint", &e.endpoint)?);
+            match &e.jwt {
+                JwtSecret::Bytes(b) => c.jwt_secret = *b,
+                JwtSecret::File(f) => jwt_path = Some(cstring("jwt secret path", f)?),
+            }
+        }
+        c.engine_endpoint = endpoint.as_ref().map_or(std::ptr::null(), |s| s.as_ptr());
+        c.jwt_secret_path = jwt_path.as_ref().map_or(std::ptr::null(), |s| s.as_ptr());
         let (url, id): (Option<CString>, Option<CString>);
         match &cfg.anchor {
             Anchor::Existing => {
@@ -136,6 +238,74 @@ impl Node {
         Ok(unsafe { take_buffer(p, n) })
     }
 
+    /// The stored sidecars of block `root` (blob sidecars, or the node's
+    /// custody columns), each as SSZ in index order.
+    pub fn get_sidecars(&self, root: &Root) -> Result<Sidecars> {
+        let (mut p, mut n, mut kind, mut count) = (std::ptr::null_mut::<u8>(), 0usize, 0u32, 0u32);
+        check(unsafe {
+            sys::libp2pc_node_get_sidecars(self.handle, root.as_ptr(), &mut p, &mut n, &mut kind, &mut count)
+        })?;
+        let buf = unsafe { take_buffer(p, n) };
+        let sidecars = split_sidecars(&buf, count as usize).ok_or_else(|| {
+            crate::Error::new(crate::ErrorCode::Internal, "get_sidecars: malformed sidecar buffer".to_string())
+        })?;
+        let kind = match kind {
+            1 => SidecarKind::Blob,
+            2 => SidecarKind::DataColumn,
+            k => SidecarKind::Other(k),
+        };
+        Ok(Sidecars { kind, sidecars })
+    }
+
+    /// Hands a proposed block's blobs ([`BLOB_SIZE`] bytes each, in the
+    /// order of its commitments) to the library, which builds, files and
+    /// publishes their sidecars; completes with one
+    /// [`crate::Event::RequestDone`] whose `chunks` is the number built.
+    pub fn chain_propose_blobs(&self, block: &[u8], blobs: &[u8]) -> Result<RequestId> {
+        if blobs.len() % BLOB_SIZE != 0 {
+            return Err(crate::Error::new(
+                crate::ErrorCode::InvalidArgument,
+                format!("blobs: {} bytes is not a multiple of {}", blobs.len(), BLOB_SIZE),
+            ));
+        }
+        let count = blobs.len() / BLOB_SIZE;
+        // SAFETY: block and blobs are read and copied during the call.
+        self.request_with(|rid| unsafe {
+            sys::libp2pc_node_chain_propose_blobs(self.handle, block.as_ptr(), block.len(), blobs.as_ptr(), count, rid)
+        })
+    }
+
+    /// The data availability counters.
+    pub fn chain_da_counters(&self) -> Result<DaCounters> {
+        // SAFETY: all-zero is a valid value of this plain-data struct.
+        let mut s: sys::libp2pc_chain_da_counters = unsafe { std::mem::zeroed() };
+        s.struct_size = std::mem::size_of::<sys::libp2pc_chain_da_counters>() as u32;
+        check(unsafe { sys::libp2pc_node_chain_da_counters(self.handle, &mut s) })?;
+        Ok(DaCounters {
+            sidecars_received: s.sidecars_received,
+            sidecars_verified: s.sidecars_verified,
+            sidecars_rejected: s.sidecars_rejected,
+            sidecars_late: s.sidecars_late,
+            sidecars_requested: s.sidecars_requested,
+            fetch_requests: s.fetch_requests,
+            fetch_failures: s.fetch_failures,
+            reconstructions: s.reconstructions,
+            columns_recovered: s.columns_recovered,
+            blocks_waited: s.blocks_waited,
+            blocks_available: s.blocks_available,
+            blocks_unavailable: s.blocks_unavailable,
+            dropped_waiting_full: s.dropped_waiting_full,
+            sidecars_stored: s.sidecars_stored,
+            sidecars_pruned: s.sidecars_pruned,
+            sidecars_published: s.sidecars_published,
+            publish_failures: s.publish_failures,
+            custody_group_count: s.custody_group_count,
+            earliest_sidecar_slot: s.earliest_sidecar_slot,
+            waiting: s.waiting,
+            tracker_evicted: s.tracker_evicted,
+        })
+    }
+
     /// Hands an SSZ SignedBeaconBlock to the pipeline; returns its root. Its
     /// outcome comes later: BlockImported, BlockInvalid or BlockDropped.
     pub fn submit_block(&self, ssz: &[u8]) -> Result<Root> {
@@ -176,5 +346,21 @@ impl Node {
             earliest_slot: s.earliest_slot,
             backfilled_blocks: s.backfilled_blocks,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_sidecars;
+
+    #[test]
+    fn sidecar_buffer_splits_by_length_prefix() {
+        let buf = [2, 0, 0, 0, 0xaa, 0xbb, 0, 0, 0, 0, 1, 0, 0, 0, 0xcc];
+        assert_eq!(split_sidecars(&buf, 3), Some(vec![vec![0xaa, 0xbb], vec![], vec![0xcc]]));
+        // A count that does not match the buffer, or a length past its end.
+        assert_eq!(split_sidecars(&buf, 2), None);
+        assert_eq!(split_sidecars(&buf, 4), None);
+        assert_eq!(split_sidecars(&[9, 0, 0, 0, 1], 1), None);
+        assert_eq!(split_sidecars(&[], 0), Some(vec![]));
     }
 }

@@ -113,6 +113,22 @@ pub enum Event {
     SyncProgress { seq: u64, peer_id: String, target_slot: u64, text: String },
     /// (chain) The pipeline gave a block up without a verdict (`reason`).
     BlockDropped { seq: u64, slot: u64, root: Root, reason: String },
+    /// (chain) A block with blobs waits for its data: the missing blob
+    /// (deneb, electra) or column (fulu) indices.
+    DataWaiting { seq: u64, slot: u64, root: Root, missing: Vec<u16> },
+    /// (chain) The data of a block that waited is available; `text`: how
+    /// long it waited. Its import follows.
+    DataAvailable { seq: u64, slot: u64, root: Root, text: String },
+    /// (chain) The data of a block did not come in time: the still missing
+    /// indices and the reason. Its BlockDropped follows.
+    DataUnavailable { seq: u64, slot: u64, root: Root, missing: Vec<u16>, reason: String },
+    /// (chain) The execution client's health changed: `state` 1 online,
+    /// 2 syncing, 3 offline, 4 auth_failed; `result` the failure for
+    /// offline and auth_failed; `text` "<from> -> <to> (<method>)".
+    EngineState { seq: u64, state: u64, result: Result<()>, text: String },
+    /// (chain) An imported block's execution status changed (`status`,
+    /// e.g. "valid": an optimistic block confirmed).
+    BlockExecution { seq: u64, slot: u64, root: Root, status: String },
     /// An event kind this binding does not know (a newer library), with
     /// every field of the C event.
     Other(RawEvent),
@@ -145,6 +161,12 @@ fn root_at(data: &[u8], off: usize) -> Root {
         r.copy_from_slice(s);
     }
     r
+}
+
+/// The uint16 little-endian indices after the root in a data availability
+/// event's data (an odd trailing byte is ignored).
+fn indices_after_root(data: &[u8]) -> Vec<u16> {
+    data.get(32..).unwrap_or(&[]).chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect()
 }
 
 fn result_of(status: i32, text: &str) -> Result<()> {
@@ -226,7 +248,12 @@ impl Event {
             | HeadChanged { seq, .. }
             | Finalized { seq, .. }
             | SyncProgress { seq, .. }
-            | BlockDropped { seq, .. } => *seq,
+            | BlockDropped { seq, .. }
+            | DataWaiting { seq, .. }
+            | DataAvailable { seq, .. }
+            | DataUnavailable { seq, .. }
+            | EngineState { seq, .. }
+            | BlockExecution { seq, .. } => *seq,
             Other(raw) => raw.seq,
         }
     }
@@ -258,6 +285,11 @@ impl Event {
             Finalized { .. } => sys::LIBP2PC_EVENT_FINALIZED,
             SyncProgress { .. } => sys::LIBP2PC_EVENT_SYNC_PROGRESS,
             BlockDropped { .. } => sys::LIBP2PC_EVENT_BLOCK_DROPPED,
+            DataWaiting { .. } => sys::LIBP2PC_EVENT_DATA_WAITING,
+            DataAvailable { .. } => sys::LIBP2PC_EVENT_DATA_AVAILABLE,
+            DataUnavailable { .. } => sys::LIBP2PC_EVENT_DATA_UNAVAILABLE,
+            EngineState { .. } => sys::LIBP2PC_EVENT_ENGINE_STATE,
+            BlockExecution { .. } => sys::LIBP2PC_EVENT_BLOCK_EXECUTION,
             Other(raw) => raw.type_,
         }
     }
@@ -350,6 +382,28 @@ impl From<RawEvent> for Event {
             }
             sys::LIBP2PC_EVENT_BLOCK_DROPPED => {
                 Event::BlockDropped { seq, slot: r.code, root: root_at(&r.data, 0), reason: r.text }
+            }
+            sys::LIBP2PC_EVENT_DATA_WAITING => Event::DataWaiting {
+                seq,
+                slot: r.code,
+                root: root_at(&r.data, 0),
+                missing: indices_after_root(&r.data),
+            },
+            sys::LIBP2PC_EVENT_DATA_AVAILABLE => {
+                Event::DataAvailable { seq, slot: r.code, root: root_at(&r.data, 0), text: r.text }
+            }
+            sys::LIBP2PC_EVENT_DATA_UNAVAILABLE => Event::DataUnavailable {
+                seq,
+                slot: r.code,
+                root: root_at(&r.data, 0),
+                missing: indices_after_root(&r.data),
+                reason: r.text,
+            },
+            sys::LIBP2PC_EVENT_ENGINE_STATE => {
+                Event::EngineState { seq, state: r.code, result: result_of(r.status, &r.text), text: r.text }
+            }
+            sys::LIBP2PC_EVENT_BLOCK_EXECUTION => {
+                Event::BlockExecution { seq, slot: r.code, root: root_at(&r.data, 0), status: r.text }
             }
             _ => Event::Other(r),
         }

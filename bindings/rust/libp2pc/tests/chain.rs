@@ -27,6 +27,7 @@ fn chain_imports_the_generated_blocks_and_rejects_the_bad_one() {
     log.done(node.start().unwrap()).unwrap();
     // Before chain_start the chain calls are refused with BAD_STATE.
     assert_eq!(node.chain_head().unwrap_err().code(), ErrorCode::BadState);
+    assert_eq!(node.chain_da_counters().unwrap_err().code(), ErrorCode::BadState);
 
     let dir = std::env::temp_dir().join(format!("libp2pc-rust-chain-{}", std::process::id()));
     let genesis = read_chain("genesis.ssz");
@@ -35,6 +36,10 @@ fn chain_imports_the_generated_blocks_and_rejects_the_bad_one() {
         anchor: Anchor::State(genesis.clone()),
         config_yaml: read_chain("config.yaml"),
         ws_checkpoint: None,
+        backfill_epochs: 0,
+        allow_stale_checkpoint: false,
+        custody_group_count: 0,
+        engine: None,
     };
     log.done(node.chain_start(&cfg).unwrap()).unwrap();
     let (head, slot) = node.chain_head().unwrap();
@@ -83,6 +88,16 @@ fn chain_imports_the_generated_blocks_and_rejects_the_bad_one() {
     assert_eq!(st.blocks_invalid, 1);
     assert!(!st.syncing && !st.backfilling && st.earliest_slot == 0, "{st:?}"); // a genesis anchor: no backfill
     assert!(st.current_slot >= 299, "{st:?}"); // genesis an hour ago, 12 s slots
+
+    // Data availability (ABI 2.2): a phase0 chain has no sidecars, and its
+    // blocks cannot carry blobs.
+    let da = node.chain_da_counters().unwrap();
+    assert_eq!((da.blocks_waited, da.waiting, da.sidecars_stored), (0, 0, 0), "{da:?}");
+    assert_eq!(node.get_sidecars(&r1).unwrap_err().code(), ErrorCode::NotFound);
+    assert_eq!(node.chain_propose_blobs(&[], &[]).unwrap_err().code(), ErrorCode::InvalidArgument);
+    assert_eq!(node.chain_propose_blobs(&first, &[0; 5]).unwrap_err().code(), ErrorCode::InvalidArgument);
+    let err = log.done(node.chain_propose_blobs(&first, &vec![0; libp2pc::BLOB_SIZE]).unwrap()).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidArgument, "{err:?}");
 
     let metrics = node.metrics_text().unwrap();
     assert!(metrics.lines().any(|l| l == format!("beacon_head_slot {last_slot}")), "no beacon_head_slot {last_slot}");

@@ -107,4 +107,31 @@ fn an_unknown_event_kind_is_kept_with_its_raw_fields() {
     });
     assert_eq!(ev, Event::BlockImported { seq: 1, slot: 12, root: [1; 32], parent_root: [2; 32], state_root: [3; 32] });
     assert_eq!(ev.type_name(), "block_imported");
+    // The data availability events (ABI 2.2) split the indices after the root.
+    let mut data = vec![4u8; 32];
+    data.extend([3, 0, 0x01, 0x01]);
+    let ev = Event::from(RawEvent {
+        type_: libp2pc::sys::LIBP2PC_EVENT_DATA_UNAVAILABLE,
+        seq: 2,
+        code: 40,
+        data,
+        text: "timed out".into(),
+        ..Default::default()
+    });
+    assert_eq!(
+        ev,
+        Event::DataUnavailable { seq: 2, slot: 40, root: [4; 32], missing: vec![3, 257], reason: "timed out".into() }
+    );
+    assert_eq!(ev.type_name(), "data_unavailable");
+    let ev = Event::from(RawEvent {
+        type_: libp2pc::sys::LIBP2PC_EVENT_ENGINE_STATE,
+        seq: 3,
+        code: 4,
+        status: libp2pc::sys::LIBP2PC_ERR_NETWORK,
+        text: "online -> auth_failed".into(),
+        ..Default::default()
+    });
+    let Event::EngineState { state: 4, result: Err(e), .. } = &ev else { panic!("{ev:?}") };
+    assert_eq!(e.code(), ErrorCode::Network);
+    assert_eq!(ev.type_name(), "engine_state");
 }
