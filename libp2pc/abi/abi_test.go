@@ -178,7 +178,8 @@ func TestWriteOutStopsAtStructSize(t *testing.T) {
 
 // libp2pc_chain_config grew twice: ABI 2.1 (checkpoint sync, up to
 // ws_checkpoint) and 2.2 (backfill_epochs, allow_stale_checkpoint,
-// reserved1). A host of each release is read; a size between two releases
+// reserved1, custody_group_count, the execution engine's endpoint and JWT
+// secret). A host of each release is read; a size between two releases
 // would cut a field and is refused.
 func TestChainConfigReleasedLayouts(t *testing.T) {
 	full := structSizes()["libp2pc_chain_config"]
@@ -186,8 +187,8 @@ func TestChainConfigReleasedLayouts(t *testing.T) {
 	if len(l.later) != 1 {
 		t.Fatalf("released layouts after 2.0: %v, want the 2.1 one", l.later)
 	}
-	if unsafe.Sizeof(uintptr(0)) == 8 && (l.later[0] != 104 || full != 120) {
-		t.Errorf("2.1 layout %d bytes, 2.2 %d; want 104 and 120 on 64-bit platforms", l.later[0], full)
+	if unsafe.Sizeof(uintptr(0)) == 8 && (l.later[0] != 104 || full != 176) {
+		t.Errorf("2.1 layout %d bytes, 2.2 %d; want 104 and 176 on 64-bit platforms", l.later[0], full)
 	}
 	for _, size := range []uintptr{l.first, l.later[0], full, full + 8} {
 		if err := l.checkReleased("struct_size", size, full); err != nil {
