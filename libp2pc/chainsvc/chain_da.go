@@ -46,6 +46,7 @@ func (c *chainState) chainDAConfig() (pipeline.DAConfig, error) {
 	}
 	return pipeline.DAConfig{
 		NodeID: id, CustodyGroupCount: cgc,
+		Timeout:         c.cfg.DA.Timeout,
 		OnReconstructed: c.publishColumns,
 		Fetcher:         &c.daFetch,
 	}, nil

@@ -8,6 +8,7 @@ package chainsvc
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/config"
 	"github.com/libp2pc/libp2pc/libp2pc/consensus/state"
@@ -28,6 +29,12 @@ type ChainDAConfig struct {
 	// Sink receives accepted sidecars; nil: the chain's pipeline.
 	Sink node.DASink
 	KZG  *kzg.Context
+	// Timeout bounds how long after its arrival a block may wait for its
+	// sidecars before it is dropped (pipeline.DAConfig.Timeout); 0: the
+	// pipeline's default, 4 slots. Go only (not in the C ABI's chain
+	// config): tests whose proposer builds columns slowly under -race
+	// raise it, and a test of the drop can shorten it.
+	Timeout time.Duration
 }
 
 // startDAGossip is the chain's hook (wire): with deneb or fulu scheduled,

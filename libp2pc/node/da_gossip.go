@@ -523,6 +523,7 @@ func (n *Node) DAFetcher(requestTimeout time.Duration) (*dareqresp.Fetcher, erro
 		return out
 	}
 	var lastRefresh atomic.Int64 // unix nanos of the last RefreshPeerCustody
+	var askedMetadata sync.Map   // peer.ID -> unix nanos of its last MetaData v3 request
 	f, err := dareqresp.NewFetcher(dareqresp.FetcherConfig{
 		Net:          nodeRequester{n},
 		DigestAtSlot: eth2Chain{n.eth2}.DigestAtSlot,
@@ -531,6 +532,7 @@ func (n *Node) DAFetcher(requestTimeout time.Duration) (*dareqresp.Fetcher, erro
 			if now := time.Now().UnixNano(); now-lastRefresh.Load() > int64(time.Second) {
 				lastRefresh.Store(now)
 				_, _ = n.RefreshPeerCustody()
+				n.learnPeerCustody(g, &askedMetadata)
 			}
 			conn := connected()
 			return slices.DeleteFunc(g.peers.PeersForColumn(column), func(p peer.ID) bool { return !conn[p] })
@@ -549,6 +551,39 @@ func (n *Node) DAFetcher(requestTimeout time.Duration) (*dareqresp.Fetcher, erro
 		return nil, status.Errorf(status.InvalidArgument, "da fetcher: %v", err)
 	}
 	return f, nil
+}
+
+// learnPeerCustody asks connected peers whose custody is unknown (no ENR:
+// dialed by address, or no discovery at all) for their MetaData v3, so the
+// fetcher can choose them for columns. Without it such peers were never
+// tracked and every column fetch found no peer (found by the chainsvc DA
+// end-to-end test). Bounded: at most 8 peers per call, each asked at most
+// once in 30 s, each request within 2 s; runs on the fetcher's goroutine.
+func (n *Node) learnPeerCustody(g *daGossip, asked *sync.Map) {
+	const perCall, again, timeout = 8, 30 * time.Second, 2 * time.Second
+	tracked := map[peer.ID]bool{}
+	for _, p := range g.peers.List() {
+		tracked[p] = true
+	}
+	now := time.Now()
+	count := 0
+	for _, info := range n.Peers() {
+		p, err := peer.Decode(info.ID)
+		if err != nil || tracked[p] {
+			continue
+		}
+		if last, ok := asked.Load(p); ok && now.Sub(time.Unix(0, last.(int64))) < again {
+			continue
+		}
+		if count == perCall {
+			return
+		}
+		count++
+		asked.Store(p, now.UnixNano())
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		_, _ = n.RequestPeerCustody(ctx, p, timeout)
+		cancel()
+	}
 }
 
 // RequestPeerCustody asks peer p for its MetaData v3 and files the custody
