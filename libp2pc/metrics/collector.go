@@ -5,6 +5,7 @@ import (
 
 	"github.com/libp2pc/libp2pc/libp2pc/chainsvc"
 	"github.com/libp2pc/libp2pc/libp2pc/eth2/gossip"
+	"github.com/libp2pc/libp2pc/libp2pc/latency"
 	"github.com/libp2pc/libp2pc/libp2pc/node"
 )
 
@@ -40,6 +41,15 @@ var (
 	descReorgs         = desc("beacon_reorgs_total", "Head changes to a block that does not descend from the previous head.")
 	descMeshMain       = desc("gossipsub_mesh_peers_per_main_topic", "Gossipsub mesh peers per main (non-subnet) eth2 topic.", "topic")
 	descSyncState      = desc("beacon_sync_state", "Beacon sync state: 0 behind and not syncing, 1 synced, 2 syncing.")
+
+	// ethereum/beacon-metrics, PeerDAS (EIP-7594)
+	descColumnRequests  = desc("beacon_data_column_sidecar_processing_requests_total", "Data column sidecars submitted to gossip verification.")
+	descColumnSuccesses = desc("beacon_data_column_sidecar_processing_successes_total", "Data column sidecars that passed gossip verification.")
+	descColumnGossipVer = desc("beacon_data_column_sidecar_gossip_verification_seconds", "Time to run the gossip rules on one data column sidecar, whatever the verdict.")
+	descColumnKZGBatch  = desc("beacon_kzg_verification_data_column_batch_seconds", "Time of the batched KZG cell proof verification of one data column sidecar on gossip.")
+	descReconColumns    = desc("beacon_data_availability_reconstructed_columns_total", "Data columns recovered by reconstruction.")
+	descReconTime       = desc("beacon_data_availability_reconstruction_time_seconds", "Time of the successful column reconstructions.")
+	descCustodyGroups   = desc("beacon_custody_groups", "Custody groups of the node (its custody group count).")
 
 	// libp2pc: event queue
 	descQueueDepth = desc("libp2pc_event_queue_depth", "Events waiting in the node's event queue, per class.", "class")
@@ -191,6 +201,8 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		counter(descPubsub, ec.PubsubThrottled, "throttled")
 	}
 
+	c.collectDA(ch)
+
 	cm, err := chainsvc.Metrics(n)
 	if err != nil {
 		return // no chain: no beacon_* metrics
@@ -208,11 +220,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	gauge(descSyncState, float64(state))
 	h := cm.ImportLatency
-	buckets := make(map[float64]uint64, len(h.Bounds))
-	for i, b := range h.Bounds {
-		buckets[b] = h.Cumulative[i]
-	}
-	ch <- prometheus.MustNewConstHistogram(descImport, h.Count, h.SumSeconds, buckets)
+	ch <- prometheus.MustNewConstHistogram(descImport, h.Count, h.SumSeconds, latency.Snapshot(h).Buckets())
 	counter(descBlocks, cm.BlocksImported, "imported")
 	counter(descBlocks, cm.BlocksInvalid, "invalid")
 	counter(descBlocks, cm.BlocksDropped, "dropped")
@@ -235,5 +243,37 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		for _, c := range calls {
 			counter(descEngineCalls, c.Count, c.Method, c.Outcome.String())
 		}
+	}
+}
+
+// collectDA sends the PeerDAS metrics: the column gossip ones while DA
+// gossip runs (StartDAGossip, or the chain's own), reconstruction while a
+// chain runs, the custody group count from whichever of the two is there
+// (the node's custody first: SetCustodyGroupCount raises it).
+func (c *collector) collectDA(ch chan<- prometheus.Metric) {
+	n := c.n
+	histogram := func(d *prometheus.Desc, s latency.Snapshot) {
+		ch <- prometheus.MustNewConstHistogram(d, s.Count, s.SumSeconds, s.Buckets())
+	}
+	local := n.Custody()
+	if local != nil {
+		dc := n.DAGossipCounters()
+		ch <- prometheus.MustNewConstMetric(descColumnRequests, prometheus.CounterValue,
+			float64(dc.ColumnsAccepted+dc.ColumnsRejected+dc.ColumnsIgnored))
+		ch <- prometheus.MustNewConstMetric(descColumnSuccesses, prometheus.CounterValue, float64(dc.ColumnsAccepted))
+		histogram(descColumnGossipVer, dc.Timings.ColumnVerification)
+		histogram(descColumnKZGBatch, dc.Timings.ColumnKZGBatch)
+		ch <- prometheus.MustNewConstMetric(descCustodyGroups, prometheus.GaugeValue, float64(local.CustodyGroupCount()))
+	}
+	ds, err := chainsvc.DAStats(n)
+	if err != nil {
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(descReconColumns, prometheus.CounterValue, float64(ds.ColumnsRecovered))
+	if p := chainsvc.Pipeline(n); p != nil {
+		histogram(descReconTime, p.ReconstructionTime())
+	}
+	if local == nil {
+		ch <- prometheus.MustNewConstMetric(descCustodyGroups, prometheus.GaugeValue, float64(ds.CustodyGroupCount))
 	}
 }

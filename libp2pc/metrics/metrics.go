@@ -2,8 +2,15 @@
 // metrics: the ethereum/beacon-metrics names libp2pc can fill today
 // (libp2p_peers, beacon_head_slot, beacon_finalized_epoch,
 // beacon_current_justified_epoch, beacon_reorgs_total,
-// gossipsub_mesh_peers_per_main_topic, beacon_sync_state) and libp2pc's
-// own (libp2pc_*: event queue, gossip validation, req/resp, block import).
+// gossipsub_mesh_peers_per_main_topic, beacon_sync_state), the PeerDAS
+// set of beacon-metrics' EIP-7594 list while data availability runs
+// (beacon_data_column_sidecar_processing_requests_total and
+// _successes_total, beacon_data_column_sidecar_gossip_verification_seconds,
+// beacon_kzg_verification_data_column_batch_seconds,
+// beacon_data_availability_reconstructed_columns_total,
+// beacon_data_availability_reconstruction_time_seconds,
+// beacon_custody_groups) and libp2pc's own (libp2pc_*: event queue, gossip
+// validation, req/resp, block import).
 //
 // Every Exporter has its own registry (never Prometheus' global one: a
 // process may run several nodes) and one collector that reads the node's

@@ -126,6 +126,12 @@ func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("scrape: %d %v", resp.StatusCode, err)
 	}
+	return parseText(t, body)
+}
+
+// parseText parses the text exposition format with the Prometheus parser.
+func parseText(t *testing.T, body []byte) map[string]*dto.MetricFamily {
+	t.Helper()
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	mfs, err := p.TextToMetricFamilies(bytes.NewReader(body))
 	if err != nil {

@@ -91,6 +91,9 @@ type DAGossipCounters struct {
 	// forwarded: they are valid).
 	SinkErrors uint64
 	Validator  gossipcheck.Stats
+	// Timings: the column rules' running time (every column validated,
+	// and its batched KZG cell proof check).
+	Timings gossipcheck.Timings
 	// Topics are the DA topic names the node joined (or will at their fork).
 	Topics []string
 }
@@ -414,6 +417,7 @@ func (n *Node) DAGossipCounters() DAGossipCounters {
 		ColumnsIgnored: g.columns[gossipcheck.Ignore].Load(),
 		SinkErrors:     g.sinkErrors.Load(),
 		Validator:      g.v.Stats(),
+		Timings:        g.v.Timings(),
 		Topics:         topics,
 	}
 }

@@ -39,6 +39,7 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/da/custody"
 	"github.com/libp2pc/libp2pc/libp2pc/da/kzg"
 	"github.com/libp2pc/libp2pc/libp2pc/da/sidecar"
+	"github.com/libp2pc/libp2pc/libp2pc/latency"
 	"github.com/libp2pc/libp2pc/libp2pc/store"
 )
 
@@ -122,6 +123,19 @@ type daCounters struct {
 	waiting                                     atomic.Int64
 	imports                                     atomic.Uint64
 	prunedBlocks                                atomic.Uint64
+	reconTime                                   *latency.Histogram // successful reconstructions
+}
+
+// ReconstructionBuckets are the upper bounds (seconds) of the
+// reconstruction time histogram: recovering the cells of every blob of a
+// block takes from tens of milliseconds to seconds.
+var ReconstructionBuckets = []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+
+// ReconstructionTime is the histogram of the successful reconstructions'
+// running time (da.Tracker.Reconstruct; beacon-metrics'
+// beacon_data_availability_reconstruction_time_seconds).
+func (p *Pipeline) ReconstructionTime() latency.Snapshot {
+	return p.da.c.reconTime.Snapshot()
 }
 
 // daState is the pipeline's data availability part.
@@ -194,6 +208,7 @@ func newDAState(cfg DAConfig, tr Transitioner, secondsPerSlot uint64) (*daState,
 	}
 	d := &daState{cfg: cfg, waits: map[Root]*dataWait{}, done: map[Root]struct{}{}, recon: map[Root]bool{},
 		reconSem: make(chan struct{}, 1)}
+	d.c.reconTime = latency.New(ReconstructionBuckets)
 	if af, ok := tr.(AnyFork); ok {
 		d.chainCfg = af.Cfg
 	} else {
@@ -731,11 +746,13 @@ func (p *Pipeline) maybeReconstruct(root Root) {
 		if d.tracker.Status(root) == da.Available {
 			return
 		}
+		reconStart := time.Now()
 		recovered, st, err := d.tracker.Reconstruct(root)
 		if err != nil {
 			d.c.reconFailed.Add(1)
 			return
 		}
+		d.c.reconTime.Since(reconStart)
 		d.c.reconstructions.Add(1)
 		d.c.recovered.Add(uint64(len(recovered)))
 		if st == da.Available {

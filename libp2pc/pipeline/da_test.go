@@ -524,6 +524,20 @@ func TestDASupernodeReconstructs(t *testing.T) {
 	if st := p.DAStats(); st.Reconstructions != 1 || st.ColumnsRecovered != 64 {
 		t.Fatalf("stats %+v", st)
 	}
+	// The reconstruction was timed, in the bucket its time falls in.
+	h := p.ReconstructionTime()
+	if h.Count != 1 || h.SumSeconds <= 0 || len(h.Bounds) != len(ReconstructionBuckets) {
+		t.Fatalf("reconstruction time %+v", h)
+	}
+	for i, bound := range h.Bounds {
+		want := uint64(0)
+		if h.SumSeconds <= bound {
+			want = 1
+		}
+		if h.Cumulative[i] != want {
+			t.Fatalf("reconstruction of %vs: bucket <= %v counts %d", h.SumSeconds, bound, h.Cumulative[i])
+		}
+	}
 }
 
 // TestDARestartKeepsSidecars: blocks imported with their sidecars, the

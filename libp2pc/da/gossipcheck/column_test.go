@@ -118,6 +118,16 @@ func TestDataColumnSidecarFirstSeen(t *testing.T) {
 	wantResult(t, v.ValidateDataColumnSidecar(f.columns[7], v.ColumnSubnet(7), now), Accept, "")
 	wantResult(t, v.ValidateDataColumnSidecar(f.columns[7], v.ColumnSubnet(7), now), Ignore, ReasonAlreadySeen)
 	wantResult(t, v.ValidateDataColumnSidecar(f.columns[8], v.ColumnSubnet(8), now), Accept, "")
+
+	// Timings: every call is timed; the KZG batch ran for the bad column
+	// and the two accepted ones, not for the one ignored before it.
+	tm := v.Timings()
+	if tm.ColumnVerification.Count != 4 || tm.ColumnKZGBatch.Count != 3 {
+		t.Fatalf("timed %d verifications and %d KZG batches, want 4 and 3", tm.ColumnVerification.Count, tm.ColumnKZGBatch.Count)
+	}
+	if tm.ColumnKZGBatch.SumSeconds <= 0 || tm.ColumnVerification.SumSeconds < tm.ColumnKZGBatch.SumSeconds {
+		t.Fatalf("verification took %vs, its KZG batches %vs", tm.ColumnVerification.SumSeconds, tm.ColumnKZGBatch.SumSeconds)
+	}
 }
 
 // 32 columns of a block, validated concurrently as gossipsub does, the

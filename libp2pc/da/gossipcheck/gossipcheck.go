@@ -30,6 +30,7 @@ import (
 	"github.com/libp2pc/libp2pc/libp2pc/da/custody"
 	"github.com/libp2pc/libp2pc/libp2pc/da/kzg"
 	"github.com/libp2pc/libp2pc/libp2pc/da/sidecar"
+	"github.com/libp2pc/libp2pc/libp2pc/latency"
 )
 
 // MaximumGossipClockDisparity is MAXIMUM_GOSSIP_CLOCK_DISPARITY.
@@ -196,6 +197,31 @@ type Validator struct {
 	proposerFlight flight[proposerKey, uint64]
 
 	sigChecks, sigHits, inclChecks, inclHits, seenEvicted atomic.Uint64
+
+	// Timings of the column rules (Timings).
+	columnVerification, columnKZGBatch *latency.Histogram
+}
+
+// VerificationBuckets are the upper bounds (seconds) of the column
+// verification histograms: a column's rules take about a millisecond
+// (cached header) to tens of milliseconds (first BLS check, many blobs).
+var VerificationBuckets = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1}
+
+// Timings are the histograms of the column rules' running time.
+type Timings struct {
+	// ColumnVerification: every ValidateDataColumnSidecar call, whatever
+	// its verdict (beacon-metrics'
+	// beacon_data_column_sidecar_gossip_verification_seconds).
+	ColumnVerification latency.Snapshot
+	// ColumnKZGBatch: the batched cell proof verification of one column
+	// (verify_data_column_sidecar_kzg_proofs; beacon-metrics'
+	// beacon_kzg_verification_data_column_batch_seconds).
+	ColumnKZGBatch latency.Snapshot
+}
+
+// Timings returns the timing histograms.
+func (v *Validator) Timings() Timings {
+	return Timings{ColumnVerification: v.columnVerification.Snapshot(), ColumnKZGBatch: v.columnKZGBatch.Snapshot()}
 }
 
 type sigKey struct {
@@ -243,6 +269,9 @@ func New(cfg Config, chain Chain) (*Validator, error) {
 		signatures: newBoundedCache[sigKey, bool](cfg.BlockCacheCapacity),
 		inclusions: newBoundedCache[inclusionKey, bool](cfg.BlockCacheCapacity),
 		proposers:  newBoundedCache[proposerKey, uint64](cfg.BlockCacheCapacity),
+
+		columnVerification: latency.New(VerificationBuckets),
+		columnKZGBatch:     latency.New(VerificationBuckets),
 	}, nil
 }
 
@@ -315,7 +344,13 @@ func (v *Validator) ValidateBlobSidecar(sc *deneb.BlobSidecar, subnet uint64, no
 
 // ValidateDataColumnSidecar applies the rules of data_column_sidecar_{subnet}
 // to sc received on subnet at now. On Accept the sidecar is marked seen.
+// Its running time is recorded (Timings).
 func (v *Validator) ValidateDataColumnSidecar(sc *fulu.DataColumnSidecar, subnet uint64, now time.Time) Result {
+	defer v.columnVerification.Since(time.Now())
+	return v.validateDataColumnSidecar(sc, subnet, now)
+}
+
+func (v *Validator) validateDataColumnSidecar(sc *fulu.DataColumnSidecar, subnet uint64, now time.Time) Result {
 	if sc == nil || sc.SignedBlockHeader == nil || sc.SignedBlockHeader.Message == nil {
 		return reject("malformed", "data column sidecar without signed block header")
 	}
@@ -344,7 +379,10 @@ func (v *Validator) ValidateDataColumnSidecar(sc *fulu.DataColumnSidecar, subnet
 		return r
 	}
 	// [REJECT] verify_data_column_sidecar_kzg_proofs: all cells, one batch.
-	if err := sidecar.VerifyDataColumnSidecarKZGProofs(v.cfg.KZG, sc); err != nil {
+	kzgStart := time.Now()
+	err := sidecar.VerifyDataColumnSidecarKZGProofs(v.cfg.KZG, sc)
+	v.columnKZGBatch.Since(kzgStart)
+	if err != nil {
 		return fromSidecar(err)
 	}
 	// [REJECT] expected proposer (IGNORE when the shuffling is unavailable).
